@@ -1,0 +1,89 @@
+"""The dataset description: VoID for RDF tooling, DCAT for data catalogues, in one Turtle file.
+
+It describes the dumps (media type, size, SHA-256) so it is made last, from their bytes.
+Everything has an IRI under the base: no blank nodes, so the file is reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from .formats import Format
+from .graph import TYPE, sort_triples
+from .namespaces import DCAT, DCTERMS, ORG, OWL, PREFIXES, PROV, SCHEMA, SPDX, VOID, XSD
+from .records import Dataset
+
+
+def _n(iri: str) -> NamedNode:
+    return NamedNode(iri)
+
+
+def _int(value: int, datatype: str = "integer") -> Literal:
+    return Literal(str(value), datatype=_n(XSD + datatype))
+
+
+def dataset_iri(base: str) -> str:
+    return base + "dataset"
+
+
+def description_triples(dataset: Dataset, graph: list[Triple],
+                        dumps: list[tuple[Format, str, bytes]]) -> list[Triple]:
+    """VoID + DCAT triples for the dataset, its class partitions and its dump files."""
+    base = dataset.info.base
+    d = _n(dataset_iri(base))
+    out = [Triple(d, TYPE, _n(VOID + "Dataset")), Triple(d, TYPE, _n(DCAT + "Dataset"))]
+    add = out.append
+    for key, prop in (("title", DCTERMS + "title"), ("description", DCTERMS + "description")):
+        for lang, text in getattr(dataset.info, key).items():
+            add(Triple(d, _n(prop), Literal(text, language=lang)))
+    add(Triple(d, _n(DCTERMS + "license"), _n(dataset.info.license)))
+    for source in dataset.info.sources:
+        add(Triple(d, _n(DCTERMS + "source"), _n(source.url)))
+        add(Triple(d, _n(PROV + "wasDerivedFrom"), _n(source.url)))
+    add(Triple(d, _n(DCAT + "version"), Literal(dataset.info.version)))
+    add(Triple(d, _n(OWL + "versionInfo"), Literal(dataset.info.version)))
+    add(Triple(d, _n(VOID + "triples"), _int(len(graph))))
+    entities = {t.subject.value for t in graph if t.subject.value.startswith(base)}
+    add(Triple(d, _n(VOID + "entities"), _int(len(entities))))
+    add(Triple(d, _n(VOID + "uriSpace"), Literal(base)))
+    network = _n(base + "org/" + dataset.info.network)
+    add(Triple(d, _n(VOID + "rootResource"), network))
+    add(Triple(d, _n(VOID + "exampleResource"), network))
+    for vocabulary in (SCHEMA, ORG, PROV):
+        add(Triple(d, _n(VOID + "vocabulary"), _n(vocabulary)))
+    classes = Counter(t.object.value for t in graph if t.predicate == TYPE)
+    for cls, count in sorted(classes.items()):
+        part = _n(f"{dataset_iri(base)}/class/{_slug(cls)}")
+        add(Triple(d, _n(VOID + "classPartition"), part))
+        add(Triple(part, _n(VOID + "class"), _n(cls)))
+        add(Triple(part, _n(VOID + "entities"), _int(count)))
+    for fmt, filename, data in dumps:
+        dist = _n(base + filename)
+        add(Triple(d, _n(VOID + "dataDump"), dist))
+        add(Triple(d, _n(VOID + "feature"), _n(fmt.iri)))
+        add(Triple(d, _n(DCAT + "distribution"), dist))
+        add(Triple(dist, TYPE, _n(DCAT + "Distribution")))
+        add(Triple(dist, _n(DCTERMS + "title"), Literal(f"{fmt.name} dump", language="en")))
+        add(Triple(dist, _n(DCAT + "downloadURL"), dist))
+        add(Triple(dist, _n(DCAT + "mediaType"), _n(fmt.iana)))
+        add(Triple(dist, _n(DCTERMS + "format"), _n(fmt.iri)))
+        add(Triple(dist, _n(DCTERMS + "license"), _n(dataset.info.license)))
+        add(Triple(dist, _n(DCAT + "byteSize"), _int(len(data), "nonNegativeInteger")))
+        checksum = _n(f"{base}{filename}#sha256")
+        add(Triple(dist, _n(SPDX + "checksum"), checksum))
+        add(Triple(checksum, TYPE, _n(SPDX + "Checksum")))
+        add(Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")))
+        add(Triple(checksum, _n(SPDX + "checksumValue"),
+                   Literal(hashlib.sha256(data).hexdigest(), datatype=_n(XSD + "hexBinary"))))
+    return sort_triples(set(out))
+
+
+def _slug(iri: str) -> str:
+    """`http://schema.org/NGO` → `schema-NGO`: a readable, stable partition name."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}-{iri[len(ns):]}"
+    return hashlib.sha256(iri.encode()).hexdigest()[:12]

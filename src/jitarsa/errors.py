@@ -1,0 +1,58 @@
+"""Errors that name the file, the record and the field, and the exit codes they map to."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes of every `jitarsa` command (see the README)."""
+
+    OK = 0
+    VIOLATIONS = 1  # SHACL violations (build, validate); ASK answered false (query)
+    BAD_INPUT = 2  # records, options or a query could not be read
+    ENDPOINT = 3  # a remote endpoint could not be reached or answered with an error
+    OUTPUT = 4  # the output could not be written
+
+
+class JitarsaError(Exception):
+    """Base of every error jitarsa reports to a user as one line."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, file: str | None = None, record: str | None = None,
+                 field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.record = record
+        self.field = field
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file))
+        if self.record:
+            where.append(f"record {self.record!r}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        return (": ".join([", ".join(where), self.message]) if where else self.message)
+
+
+class RecordError(JitarsaError):
+    """A source record is malformed or breaks a rule of the record format."""
+
+
+class ValidationFailed(JitarsaError):
+    """The graph does not conform to the SHACL shapes."""
+
+    exit_code = ExitCode.VIOLATIONS
+
+    def __init__(self, report):
+        super().__init__(f"{len(report.violations)} SHACL violation(s); "
+                         "run 'jitarsa validate' for the full report")
+        self.report = report
+
+
+class OutputError(JitarsaError):
+    """The output folder could not be written or would overwrite something not ours."""
+
+    exit_code = ExitCode.OUTPUT

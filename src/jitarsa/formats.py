@@ -1,0 +1,43 @@
+"""The RDF formats jitarsa writes and reads: one value per format, asked, never hard-coded."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extension: str
+    media_type: str
+    iri: str  # the W3C "formats" IRI (http://www.w3.org/ns/formats/)
+
+    @property
+    def iana(self) -> str:
+        """The IANA media-type IRI, as DCAT's dcat:mediaType expects."""
+        return f"https://www.iana.org/assignments/media-types/{self.media_type}"
+
+    def pyoxigraph(self):
+        from pyoxigraph import RdfFormat
+
+        return RdfFormat.from_media_type(self.media_type)
+
+
+TURTLE = Format("turtle", "ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle")
+NTRIPLES = Format("n-triples", "nt", "application/n-triples",
+                  "http://www.w3.org/ns/formats/N-Triples")
+JSONLD = Format("json-ld", "jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD")
+
+RDF_FORMATS = (TURTLE, NTRIPLES, JSONLD)
+
+
+def by_name(name: str) -> Format:
+    """A format by its name, extension or media type (`ttl`, `turtle`, `text/turtle`)."""
+    for fmt in RDF_FORMATS:
+        if name.lower() in (fmt.name, fmt.extension, fmt.media_type):
+            return fmt
+    raise KeyError(name)
+
+
+def for_path(path) -> Format:
+    """The format of a file from its extension."""
+    suffix = str(path).rsplit(".", 1)[-1].lower()
+    return by_name({"json": "jsonld"}.get(suffix, suffix))

@@ -1,0 +1,53 @@
+"""Every namespace jitarsa publishes, in one place.
+
+schema.org is `http://schema.org/` (not rdflib's `https://schema.org/` SDO): it is what
+schema.org's own JSON-LD context expands to and what Wikidata's RDF uses.
+"""
+
+SCHEMA = "http://schema.org/"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SH = "http://www.w3.org/ns/shacl#"
+DCTERMS = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+VOID = "http://rdfs.org/ns/void#"
+SPDX = "http://spdx.org/rdf/terms#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+JITARSA = "https://w3id.org/jitarsa/ontology#"
+WD = "http://www.wikidata.org/entity/"
+
+DEFAULT_BASE = "https://w3id.org/jitarsa/"
+
+#: Prefixes written into Turtle and predeclared for SPARQL, in a stable order.
+PREFIXES = {
+    "schema": SCHEMA,
+    "org": ORG,
+    "prov": PROV,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "void": VOID,
+    "spdx": SPDX,
+    "jitarsa": JITARSA,
+    "wd": WD,
+}
+
+
+def expand(curie: str) -> str:
+    """Turn `schema:NGO` into its full IRI; a full IRI passes through."""
+    prefix, sep, local = curie.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return curie
+
+
+def entity_iri(base: str, kind: str, slug: str) -> str:
+    """The IRI of a record: organisations under `org/`, places under `place/`."""
+    return f"{base}{'place' if kind == 'country' else 'org'}/{slug}"

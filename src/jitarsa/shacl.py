@@ -1,0 +1,151 @@
+"""SHACL validation with pySHACL, the reference engine, and a report for people and programs.
+
+The shapes (ontology/shapes.ttl) are the data contract; each result is tied back to the record
+it is about (its id and name), so a curator knows which file to open.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .namespaces import PREFIXES, SCHEMA, SH
+from .resources import shapes_file
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result, readable without knowing SHACL."""
+
+    focus: str
+    record: str | None
+    name: str | None
+    path: str | None
+    value: str | None
+    component: str
+    severity: str
+    message_en: str
+    message_th: str | None
+    shape: str | None
+
+    def line(self) -> str:
+        who = self.record or self.focus
+        if self.name:
+            who += f" ({self.name})"
+        where = f"{self.path}: " if self.path else ""
+        text = f"{who}: {where}{self.message_en}"
+        if self.value is not None:
+            text += f" [value: {self.value}]"
+        return text + (f" / {self.message_th}" if self.message_th else "")
+
+
+@dataclass
+class Report:
+    """The outcome: conforms or not, the readable violations, and the standard report graph."""
+
+    conforms: bool
+    violations: list[Violation]
+    graph: object  # rdflib.Graph holding the sh:ValidationReport
+
+    def text(self) -> str:
+        if self.conforms:
+            return "The graph conforms to the jitarsa shapes."
+        lines = [v.line() for v in self.violations]
+        return "\n".join(lines + [f"{len(lines)} violation(s)."])
+
+    def turtle(self) -> str:
+        self.graph.namespace_manager.bind("sh", SH)
+        for prefix, ns in PREFIXES.items():
+            self.graph.namespace_manager.bind(prefix, ns, replace=True)
+        return self.graph.serialize(format="turtle")
+
+    def json(self) -> str:
+        body = {"conforms": self.conforms, "violations": [asdict(v) for v in self.violations]}
+        return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_rdflib(triples):
+    """An rdflib Graph of pyoxigraph triples, through canonical N-Triples."""
+    import rdflib
+    from pyoxigraph import RdfFormat, serialize
+
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8"),
+                format="nt")
+    return graph
+
+
+def shapes_graph():
+    import rdflib
+
+    return rdflib.Graph().parse(shapes_file(), format="turtle")
+
+
+def validate_graph(data_graph, base: str, shapes=None) -> Report:
+    """Validate an rdflib graph against the shapes (the project's unless given)."""
+    import pyshacl
+
+    conforms, results, _ = pyshacl.validate(
+        data_graph, shacl_graph=shapes if shapes is not None else shapes_graph(),
+        inference="none", advanced=True, allow_warnings=False)
+    violations = sorted(_violations(results, data_graph, base),
+                        key=lambda v: (v.record or v.focus, v.path or "", v.component,
+                                       v.message_en, v.value or ""))
+    return Report(conforms=bool(conforms), violations=violations, graph=results)
+
+
+def validate_triples(triples, base: str) -> Report:
+    """Validate the triples `graph.triples()` made."""
+    return validate_graph(to_rdflib(triples), base)
+
+
+def validate(data_dir=None, base: str | None = None) -> Report:
+    """Load a data folder (the default dataset unless given), build its graph, validate it."""
+    from .graph import triples
+    from .records import load_dataset
+    from .resources import default_data_dir
+
+    dataset = load_dataset(data_dir or default_data_dir(), base=base)
+    return validate_triples(triples(dataset), dataset.info.base)
+
+
+def _violations(results, data_graph, base: str):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SH as RSH
+
+    name = URIRef(SCHEMA + "name")
+    for result in results.subjects(RSH.resultSeverity, None):
+        focus = results.value(result, RSH.focusNode)
+        messages = {m.language: str(m) for m in results.objects(result, RSH.resultMessage)
+                    if isinstance(m, Literal)}
+        names = {n.language: str(n) for n in data_graph.objects(focus, name)}
+        path = results.value(result, RSH.resultPath)
+        value = results.value(result, RSH.value)
+        focus_text = str(focus)
+        yield Violation(
+            focus=focus_text,
+            record=focus_text.rsplit("/", 1)[-1] if focus_text.startswith(base) else None,
+            name=names.get("th") or names.get("en"),
+            path=_short(path, results) if path is not None else None,
+            value=None if value is None else str(value),
+            component=_short(results.value(result, RSH.sourceConstraintComponent), results),
+            severity=_short(results.value(result, RSH.resultSeverity), results),
+            message_en=messages.get("en") or messages.get(None) or "",
+            message_th=messages.get("th"),
+            shape=_short(results.value(result, RSH.sourceShape), results),
+        )
+
+
+def _short(term, graph) -> str:
+    from rdflib import BNode, URIRef
+
+    if isinstance(term, BNode):
+        inverse = graph.value(term, URIRef(SH + "inversePath"))
+        return f"^{_short(inverse, graph)}" if inverse is not None else "(complex path)"
+    text = str(term)
+    if text.startswith(SH):
+        return "sh:" + text[len(SH):]
+    for prefix, ns in PREFIXES.items():
+        if text.startswith(ns):
+            return f"{prefix}:{text[len(ns):]}"
+    return text

@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository, the source article, and one build of the default data."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_67f47b44b47e6a42.txt"
+SCHEMAORG = SHARED / "schemaorg" / "30.0"
+
+
+def source_entries() -> list[str]:
+    """The numbered member list of the source article, entry by entry, as it is written."""
+    text = SEED.read_text(encoding="utf-8")
+    listing = text.split("ดังนี้", 1)[1].split("</doc>", 1)[0]
+    parts = re.split(r"(?:^|\s)(\d{1,2})\.\s", listing)
+    numbers = [int(n) for n in parts[1::2]]
+    assert numbers == list(range(1, len(numbers) + 1)), numbers
+    return [entry.strip() for entry in parts[2::2]]
+
+
+@pytest.fixture(scope="session")
+def entries() -> list[str]:
+    if not SEED.exists():
+        pytest.fail(f"the source article is missing: {SEED} (copy ../shared beside the repo)")
+    return source_entries()
+
+
+@pytest.fixture(scope="session")
+def built():
+    """The default dataset built in memory once: dataset, triple count and every file."""
+    from jitarsa.publish import build_files
+
+    return build_files()
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A scratch copy of the default data folder, for tests that break it."""
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    return target

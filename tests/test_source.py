@@ -1,0 +1,55 @@
+"""Every entry of the source article's member list is one member, quoted verbatim."""
+
+import unicodedata
+
+
+def test_the_source_lists_28_members(entries):
+    assert len(entries) == 28
+    assert entries[1] == "มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)"
+    assert entries[27] == "มูลนิธิจิตอาสาช่วยเหลือสังคมเพื่อสังคม"
+
+
+def test_each_entry_maps_to_exactly_one_member_by_its_verbatim_text(entries, built):
+    members = built.dataset.members
+    assert len(members) == 28
+    for position, entry in enumerate(entries, start=1):
+        matching = [m for m in members if m.listed.entry == unicodedata.normalize("NFC", entry)]
+        assert len(matching) == 1, entry
+        assert matching[0].listed.position == position
+
+
+def test_every_record_cites_the_article(built):
+    article = "https://th.wikipedia.org/wiki?curid=26361"
+    for record in built.dataset.records:
+        assert article in {s.url for s in record.sources}, record.id
+
+
+def test_structure_stated_by_the_source(built):
+    ds = built.dataset
+    fund = [r.id for r in ds.records if r.parent == "thai-fund-foundation"]
+    assert sorted(fund) == ["thai-fund-foundation-giving-project",
+                            "thai-fund-foundation-youth-volunteer-project"]
+    assert ds.get("mind-development-for-health-programme").parent == \
+        "sodsri-saridwongse-foundation"
+    assert ds.get("sodsri-saridwongse-foundation").alternate_names == {"th": ("มสส.",)}
+    assert ds.get("amulet-image-museum").parent == "restore-thailand-project"
+    assert ds.get("ofc-club").parent == "doing-good-for-the-king-project"
+
+
+def test_the_network(built):
+    net = built.dataset.network
+    assert net.name == {"th": "เครือข่ายจิตอาสา", "en": "Volunteer Spirit Network"}
+    assert net.founded == ("2005", "http://www.w3.org/2001/XMLSchema#gYear")
+    assert net.name_en_basis == "organisation"
+    assert "https://www.volunteerspirit.org/about-vsn/" in {s.url for s in net.sources}
+    assert set(net.description) == {"th", "en"}
+
+
+def test_descriptions_are_not_copied_from_the_source(built):
+    """Our own words: no run of 30 characters of a description appears in the article."""
+    from conftest import SEED
+
+    article = SEED.read_text(encoding="utf-8").replace(" ", "")
+    text = built.dataset.network.description["th"].replace(" ", "")
+    copied = [text[i:i + 30] for i in range(len(text) - 30) if text[i:i + 30] in article]
+    assert copied == []
