@@ -1,0 +1,130 @@
+"""The three dumps parse back, with parsers that did not write them, to one and the same graph."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.compare import to_isomorphic
+
+DIST_FILES = ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld")
+
+
+@pytest.fixture(scope="session")
+def dist(built, tmp_path_factory) -> Path:
+    """The default build written to a scratch folder, as a user downloads it."""
+    from jitarsa.publish import write_atomic
+
+    return write_atomic(tmp_path_factory.mktemp("dist") / "dist", built.files)
+
+
+def offline_loader(folder: Path):
+    """A pyld document loader that reads contexts from the dump's folder and nothing else."""
+
+    def load(url, options=None):
+        name = url.rsplit("/", 1)[-1]
+        if not url.startswith(folder.as_uri()) or not (folder / name).is_file():
+            raise RuntimeError(f"refused to fetch {url}: the dump must work offline")
+        return {"contextUrl": None, "documentUrl": url,
+                "document": json.loads((folder / name).read_text(encoding="utf-8"))}
+
+    return load
+
+
+def jsonld_triples(dist: Path) -> set[tuple]:
+    from pyld import jsonld
+
+    doc = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))
+    options = {"base": (dist / "jitarsa.jsonld").as_uri(), "documentLoader": offline_loader(dist),
+               "format": "application/n-quads"}
+    nquads = jsonld.to_rdf(doc, options)
+    graph = rdflib.Graph().parse(data=nquads, format="nt")
+    return set(graph)
+
+
+def oxigraph_triples(path: Path) -> set[tuple]:
+    import pyoxigraph
+
+    fmt = pyoxigraph.RdfFormat.TURTLE if path.suffix == ".ttl" else pyoxigraph.RdfFormat.N_TRIPLES
+    nt = pyoxigraph.serialize(pyoxigraph.parse(path=str(path), format=fmt),
+                              format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return set(rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt"))
+
+
+def test_turtle_and_ntriples_agree_in_rdflib_and_oxigraph(dist, built):
+    ttl = rdflib.Graph().parse(dist / "jitarsa.ttl", format="turtle")
+    nt = rdflib.Graph().parse(dist / "jitarsa.nt", format="nt")
+    assert len(ttl) == built.triple_count
+    assert to_isomorphic(ttl) == to_isomorphic(nt)
+    assert oxigraph_triples(dist / "jitarsa.ttl") == set(ttl)
+    assert oxigraph_triples(dist / "jitarsa.nt") == set(ttl)
+
+
+def test_jsonld_expands_offline_with_pyld_to_the_turtle_graph(dist):
+    ttl = set(rdflib.Graph().parse(dist / "jitarsa.ttl", format="turtle"))
+    assert jsonld_triples(dist) == ttl
+
+
+def test_jsonld_parses_in_rdflib_with_the_shipped_context(dist):
+    graph = rdflib.Graph().parse(dist / "jitarsa.jsonld", format="json-ld")
+    ttl = rdflib.Graph().parse(dist / "jitarsa.ttl", format="turtle")
+    assert set(graph) == set(ttl)
+
+
+def test_jsonld_is_framed_with_the_network_at_the_root(dist):
+    doc = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"] == "context.jsonld"
+    assert doc["id"] == "https://w3id.org/jitarsa/org/volunteer-spirit-network"
+    assert doc["name"] == {"th": "เครือข่ายจิตอาสา", "en": "Volunteer Spirit Network"}
+    assert [m["sourcePosition"] for m in doc["member"]] == list(range(1, 29))
+    assert all(isinstance(m, dict) and m["name"]["th"] for m in doc["member"])
+    fund = next(m for m in doc["member"] if m["id"].endswith("/thai-fund-foundation"))
+    assert {p["name"]["th"] for p in fund["subOrganization"]} == \
+        {"โครงการเยาวชนอาสา", "โครงการส่งเสริมการให้เพื่อสังคม"}
+
+
+def test_ntriples_are_sorted_line_by_line(dist):
+    lines = (dist / "jitarsa.nt").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert len(lines) == len(set(lines))
+
+
+def test_no_output_uses_the_https_schema_org_namespace(built):
+    for name, data in built.files.items():
+        if name != "shapes.ttl":
+            assert b"https://schema.org/" not in data, name
+    assert b"http://schema.org/" in built.files["jitarsa.ttl"]
+
+
+def test_checksums_match_the_files(dist):
+    lines = (dist / "SHA256SUMS").read_text().splitlines()
+    names = {line.split("  ", 1)[1] for line in lines}
+    assert names == {p.name for p in dist.iterdir()} - {"SHA256SUMS"}
+    for line in lines:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+
+
+def test_void_dcat_description(dist, built):
+    from rdflib import Literal, Namespace, URIRef
+
+    VOID = Namespace("http://rdfs.org/ns/void#")
+    DCAT = Namespace("http://www.w3.org/ns/dcat#")
+    SPDX = Namespace("http://spdx.org/rdf/terms#")
+    g = rdflib.Graph().parse(dist / "void.ttl", format="turtle")
+    ds = URIRef("https://w3id.org/jitarsa/dataset")
+    assert int(g.value(ds, VOID.triples)) == built.triple_count
+    assert int(g.value(ds, VOID.entities)) == 35
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == \
+        URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
+    assert g.value(ds, DCAT.version) == Literal("1.0.0")
+    dumps = set(g.objects(ds, DCAT.distribution))
+    assert len(dumps) == 3
+    for dump in dumps:
+        name = str(dump).rsplit("/", 1)[-1]
+        checksum = g.value(g.value(dump, SPDX.checksum), SPDX.checksumValue)
+        assert str(checksum) == hashlib.sha256((dist / name).read_bytes()).hexdigest()
+        assert int(g.value(dump, DCAT.byteSize)) == (dist / name).stat().st_size
+    media = {str(g.value(d, DCAT.mediaType)).rsplit("/media-types/", 1)[1] for d in dumps}
+    assert media == {"text/turtle", "application/n-triples", "application/ld+json"}
