@@ -53,3 +53,18 @@ def test_descriptions_are_not_copied_from_the_source(built):
     text = built.dataset.network.description["th"].replace(" ", "")
     copied = [text[i:i + 30] for i in range(len(text) - 30) if text[i:i + 30] in article]
     assert copied == []
+
+
+def test_every_member_has_an_english_name_with_its_basis(built):
+    for member in built.dataset.members:
+        assert member.name.get("en") and member.name.get("th"), member.id
+        assert member.name_en_basis in ("source", "organisation", "translation"), member.id
+    bases = {m.id: m.name_en_basis for m in built.dataset.members}
+    assert bases["budpage"] == bases["united-nations-volunteers"] == "source"
+
+
+def test_abbreviations_and_short_names_are_alternate_names(built):
+    alternates = {name for r in built.dataset.records
+                  for names in r.alternate_names.values() for name in names}
+    assert {"มอส.", "why i why", "UNV", "เครือข่ายพุทธิกา", "V4N Network", "C4pC",
+            "มสส."} <= alternates
