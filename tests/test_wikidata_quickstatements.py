@@ -46,7 +46,7 @@ def test_step_one_is_the_network_alone_and_matches_the_golden_file():
     assert ("L", "th", "เครือข่ายจิตอาสา") in [line.term for line in lines]
     inception = [line for line in lines if line.prop == "P571"]
     assert [line.value for line in inception] == [("time", "+2005-00-00T00:00:00Z/9")]
-    assert summary.splitlines()[0] == ("QuickStatements V1: creates 1 items, edits 0 existing "
+    assert summary.splitlines()[0] == ("QuickStatements V1: creates 1 item, edits 0 existing "
                                        "items; 6 statements, each with a reference.")
     assert "--network-qid" in summary.splitlines()[-1]
 

@@ -125,20 +125,9 @@ def _emit(data: bytes, out_file) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    import os
-    import tempfile
-    from pathlib import Path
+    from .publish import write_file
 
-    from .errors import OutputError
-
-    target = Path(out_file)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except OSError as err:
-        raise OutputError(f"cannot be written ({err.strerror})", out_file) from None
+    write_file(out_file, data)
 
 
 @cli.group()
@@ -214,7 +203,7 @@ def quickstatements(data_dir, out_file, network_qid, no_create):
 
         jitarsa wikidata quickstatements --network-qid Q123456 --out step2.tsv
     """
-    from .quickstatements import quickstatements as export
+    from .quickstatements import quickstatements_batch as export
     from .wikidata import Items
 
     batch = export(Items(_load(data_dir), network_qid), create=not no_create)

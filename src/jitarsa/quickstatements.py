@@ -36,17 +36,17 @@ class Batch:
 
     def summary(self) -> list[str]:
         """Lines for stderr: counts, the order of created items, and the next step."""
-        out = [f"QuickStatements V1: creates {len(self.created)} items, edits "
-               f"{len(self.edited)} existing items; {self.statements} statements, each with "
-               "a reference."]
+        out = [f"QuickStatements V1: creates {_n(len(self.created), 'item')}, edits "
+               f"{_n(len(self.edited), 'existing item')}; {_n(self.statements, 'statement')}, "
+               "each with a reference."]
         if self.created:
             out.append("Creates, in this order: " + ", ".join(i.record.id for i in self.created))
         if self.left_out:
-            out.append(f"--no-create: left out {len(self.left_out)} items without a QID.")
+            out.append(f"--no-create: left out {_n(len(self.left_out), 'item')} without a QID.")
         if self.waiting:
             blockers = sorted(set().union(*self.waiting.values()))
-            out.append(f"Waiting: {len(self.waiting)} items refer to items that have no QID "
-                       f"yet ({', '.join(blockers)}).")
+            out.append(f"Waiting: {_n(len(self.waiting), 'item')} refer to items that have "
+                       f"no QID yet ({', '.join(blockers)}).")
             if self.network_pending:
                 out.append("Next step: run this batch in QuickStatements, then run this command "
                            "again with --network-qid Q… (the network's new item), or record "
@@ -59,7 +59,7 @@ class Batch:
         return out
 
 
-def quickstatements(items: Items, create: bool = True) -> Batch:
+def quickstatements_batch(items: Items, create: bool = True) -> Batch:
     """The next batch of commands: edits to existing items and the new items that can be
     made now; the network alone while it has no QID."""
     network_id = items.dataset.network.id
@@ -84,6 +84,10 @@ def quickstatements(items: Items, create: bool = True) -> Batch:
                 batch.lines += [_statement(item.qid, s, items, item) for s in ready]
                 batch.statements += len(ready)
     return batch
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _waits(s: Statement, items: Items) -> bool:

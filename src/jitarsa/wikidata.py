@@ -175,7 +175,7 @@ class Items:
             for lang, text in self.official_names(r).items():
                 add("official_name", TextValue(lang, text), f"name.{lang}")
             for lang, names in r.alternate_names.items():
-                for i, text in enumerate(names):
+                for text in names:
                     if len(text) <= self.mapping.abbreviation_max_length and " " not in text:
                         add("short_name", TextValue(lang, text), f"alternate_names.{lang}")
             if r.url:
