@@ -127,19 +127,22 @@ def test_the_whole_workflow_creates_every_item_exactly_once(data_dir):
     """Run each step, 'create' its items with made-up QIDs, record them, until done."""
     created, steps, next_qid = [], 0, 90000100
     while steps < 6:
-        text, summary = export("--data", str(data_dir))
+        sheet = data_dir.parent / f"created-{steps + 1}.csv"
+        text, summary = export("--data", str(data_dir), "--created-sheet", str(sheet))
         lines = parse_batch(text)
         order = [s.split(": ", 1)[1].split(", ") for s in summary.splitlines()
                  if s.startswith("Creates, in this order: ")]
         if not order:
+            assert sheet.read_bytes() == b"id,qid\r\n"
             break
         steps += 1
         assert [line.kind for line in lines].count("create") == len(order[0])
-        sheet = data_dir.parent / f"created-{steps}.csv"
+        rows = list(csv.reader(sheet.open(encoding="utf-8", newline="")))
+        assert rows == [["id", "qid"]] + [[record_id, ""] for record_id in order[0]]
         with sheet.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["id", "qid"])
-            for record_id in order[0]:
+            for record_id in order[0]:  # as QuickStatements reports the new items, in order
                 writer.writerow([record_id, f"Q{next_qid}"])
                 next_qid += 1
         result = run("apply-matches", str(sheet), "--data", str(data_dir), "--by", "test",

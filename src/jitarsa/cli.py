@@ -194,8 +194,11 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
 @network_qid_option
 @click.option("--no-create", is_flag=True,
               help="Leave out items without a QID: only add statements to existing items.")
+@click.option("--created-sheet", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Also write a CSV (id,qid) of the items this batch creates, qid empty, to "
+                   "fill in and give to apply-matches.")
 @reports_errors
-def quickstatements(data_dir, out_file, network_qid, no_create):
+def quickstatements(data_dir, out_file, network_qid, no_create, created_sheet):
     """The next QuickStatements V1 batch: tab-separated commands, a summary on stderr.
 
     Items with a QID only get membership (P463) and parent (P749) statements; items without
@@ -208,6 +211,8 @@ def quickstatements(data_dir, out_file, network_qid, no_create):
 
     batch = export(Items(_load(data_dir), network_qid), create=not no_create)
     _emit(batch.text.encode("utf-8"), out_file)
+    if created_sheet:
+        _emit(batch.created_sheet.encode("utf-8"), created_sheet)
     for line in batch.summary():
         click.echo(line, err=True)
 

@@ -34,6 +34,12 @@ class Batch:
     def text(self) -> str:
         return "".join(line + "\n" for line in self.lines)
 
+    @property
+    def created_sheet(self) -> str:
+        """A CSV `id,qid` of the items this batch creates, qid empty: fill it in with the new
+        QIDs QuickStatements reports, then `jitarsa wikidata apply-matches` it."""
+        return "id,qid\r\n" + "".join(f"{i.record.id},\r\n" for i in self.created)
+
     def summary(self) -> list[str]:
         """Lines for stderr: counts, the order of created items, and the next step."""
         out = [f"QuickStatements V1: creates {_n(len(self.created), 'item')}, edits "
@@ -54,8 +60,9 @@ class Batch:
             else:
                 out.append("Next step: run this batch in QuickStatements, record the new QIDs "
                            "with 'jitarsa wikidata apply-matches FILE --method "
-                           "quickstatements-create' (a CSV of id,qid), then run this command "
-                           "again. Do not run it again before: it would create them twice.")
+                           "quickstatements-create' (a CSV of id,qid: --created-sheet writes "
+                           "one to fill in), then run this command again. Not before: it "
+                           "would create them twice.")
         return out
 
 
