@@ -190,8 +190,10 @@ def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     if bad == '"':
-        assert lines[0].startswith(f"Error: {path}, record 'volunteer-spirit-network', field ")
-        assert f"contains {name}, which a QuickStatements V1 string cannot hold" in lines[0]
+        assert lines[0] == (
+            f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': "
+            f"'Volunteer \"Spirit\" Network' contains {name}, which a "
+            "QuickStatements V1 string cannot hold; change the text")
     else:  # the record format already refuses control characters
         assert "contains a control or invisible character" in lines[0]
 

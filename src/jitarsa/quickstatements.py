@@ -51,8 +51,8 @@ class Batch:
             out.append(f"--no-create: left out {_n(len(self.left_out), 'item')} without a QID.")
         if self.waiting:
             blockers = sorted(set().union(*self.waiting.values()))
-            out.append(f"Waiting: {_n(len(self.waiting), 'item')} refer to items that have "
-                       f"no QID yet ({', '.join(blockers)}).")
+            out.append(f"Waiting: {_n(len(self.waiting), 'item')}, until these have a QID: "
+                       f"{', '.join(blockers)}.")
             if self.network_pending:
                 out.append("Next step: run this batch in QuickStatements, then run this command "
                            "again with --network-qid Q… (the network's new item), or record "
@@ -104,17 +104,17 @@ def _waits(s: Statement, items: Items) -> bool:
 def _create(item: Item, items: Items) -> list[str]:
     lines = ["CREATE"]
     for code, texts in (("L", item.labels), ("D", item.descriptions)):
-        for lang, text in texts.items():
-            lines.append(f"LAST\t{code}{lang}\t{quote(text, item, code + lang)}")
+        for lang, text in texts.items():  # a description is a template filled with names
+            lines.append(f"LAST\t{code}{lang}\t{quote(text, item, f'name.{lang}')}")
     for lang, names in item.aliases.items():
-        lines += [f"LAST\tA{lang}\t{quote(n, item, 'A' + lang)}" for n in names]
+        lines += [f"LAST\tA{lang}\t{quote(n, item, f'alternate_names.{lang}')}" for n in names]
     return lines + [_statement("LAST", s, items, item) for s in item.statements]
 
 
 def _statement(subject: str, s: Statement, items: Items, item: Item) -> str:
-    cells = [subject, s.prop, value(s.value, items, item, s.prop)]
+    cells = [subject, s.prop, value(s.value, items, item, s.field)]
     for prop, v in s.reference:
-        cells += ["S" + prop[1:], value(v, items, item, s.prop)]
+        cells += ["S" + prop[1:], value(v, items, item, "sources")]
     return "\t".join(cells)
 
 

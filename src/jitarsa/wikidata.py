@@ -75,11 +75,13 @@ Value = ItemValue | RecordValue | TimeValue | TextValue | UrlValue
 
 @dataclass(frozen=True)
 class Statement:
-    """One claim with its one reference (pairs of property and value)."""
+    """One claim with its one reference (pairs of property and value), and the record field
+    it comes from (for error messages)."""
 
     prop: str
     value: Value
     reference: tuple[tuple[str, Value], ...]
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class Items:
         statements = []
 
         def add(prop, value, field):
-            statements.append(Statement(P[prop], value, self.reference(r, field)))
+            statements.append(Statement(P[prop], value, self.reference(r, field), field))
 
         if qid is None:
             kind = self.dataset.kinds[r.kind]
