@@ -231,3 +231,17 @@ def test_the_goldens_are_the_dataset_in_the_checkout(tmp_path):
     shutil.copytree(Path(__file__).parent.parent / "data", copy)
     text, _ = export("--data", str(copy), "--network-qid", SANDBOX)
     assert text == (EXPECTED / "quickstatements-step2.tsv").read_text(encoding="utf-8")
+
+
+def test_a_malformed_mapping_file_is_one_clear_error(tmp_path):
+    from jitarsa.wikidata import Mapping
+
+    path = tmp_path / "wikidata.yaml"
+    path.write_text("country: thailand\nwikis: {th.wikipedia.org: Q565074}\n", encoding="utf-8")
+    with pytest.raises(WikidataError, match=r"wikidata.yaml: malformed mapping \(KeyError: "
+                                            r"'descriptions'\)"):
+        Mapping.load(path)
+    path.write_text("country: thailand\nwikis: {th.wikipedia.org: thwiki}\ndescriptions: {}\n"
+                    "abbreviation_max_length: 6\n", encoding="utf-8")
+    with pytest.raises(WikidataError, match="'thwiki' is not a Wikidata item id"):
+        Mapping.load(path)

@@ -116,9 +116,20 @@ class Mapping:
 
     @classmethod
     def load(cls, path=None) -> Mapping:
-        data = read_yaml(path or wikidata_file())
-        return cls(data["country"], dict(data["wikis"]), data["descriptions"],
-                   int(data["abbreviation_max_length"]))
+        path = path or wikidata_file()
+        data = read_yaml(path)
+        try:
+            mapping = cls(str(data["country"]), dict(data["wikis"]),
+                          {role: dict(texts) for role, texts in data["descriptions"].items()},
+                          int(data["abbreviation_max_length"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise WikidataError(f"malformed mapping ({type(err).__name__}: {err}); see the "
+                                "comments in the file", path) from None
+        for host, qid in mapping.wikis.items():
+            if not QID_PATTERN.match(str(qid)):
+                raise WikidataError(f"{qid!r} is not a Wikidata item id", path, None,
+                                    f"wikis.{host}")
+        return mapping
 
 
 class Items:
