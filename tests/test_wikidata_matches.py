@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
@@ -212,6 +212,8 @@ def test_any_written_sheet_parses_back(rows, newline, bom):
 
 
 @given(st.text(max_size=200))
+@example('"a\nb",c\n')  # a line break inside a quoted header cell
+@example("id,qid\n\x00,Q1\n")
 def test_arbitrary_text_parses_or_is_refused_cleanly(text):
     try:
         matches = parse_matches(text)

@@ -184,9 +184,10 @@ def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     value = "Volunteer \\\"Spirit\\\" Network" if bad == '"' else "Volunteer\\tSpirit"
     path.write_text(text.replace('en: "Volunteer Spirit Network"', f'en: "{value}"'),
                     encoding="utf-8")
-    result = run("quickstatements", "--data", str(data_dir))
+    out = data_dir.parent / "batch.tsv"
+    result = run("quickstatements", "--data", str(data_dir), "--out", str(out))
     assert result.exit_code == 2
-    assert result.stdout == ""
+    assert result.stdout == "" and not out.exists()
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     if bad == '"':

@@ -66,7 +66,7 @@ def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:
     for column in ("id", "qid"):
         if header.count(column) != 1:
             raise WikidataError(f"the header needs exactly one {column!r} column (it has: "
-                                f"{', '.join(header)})", path)
+                                f"{', '.join(map(repr, header))})", path)
     id_col, qid_col = header.index("id"), header.index("qid")
     found = []
     for number, row in enumerate(rows[1:], start=2):
