@@ -240,3 +240,23 @@ def test_yaml_of_the_written_record_is_plain_yaml(data_dir):
     data = yaml.safe_load((data_dir / "organisations" / "ashoka.yaml").read_text("utf-8"))
     assert data["wikidata"]["qid"] == "Q90000004"
     assert list(data)[-2:] == ["wikidata", "sources"]
+
+
+def test_one_item_one_record_in_the_data(data_dir):
+    block = ("wikidata:\n  qid: Q869\n  method: cited-source\n"
+             "  source: https://www.wikidata.org/wiki/Q869\n")
+    path = data_dir / "organisations" / "mirror-foundation.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + block, encoding="utf-8")
+    with pytest.raises(RecordError) as err:
+        load_dataset(data_dir)
+    assert str(err.value).endswith("record 'thailand', field 'wikidata': Q869 is already the "
+                                   f"item of 'mirror-foundation' ({path}): one item, one record")
+
+
+def test_an_unknown_match_method_is_refused(data_dir):
+    block = "wikidata: {qid: Q7, method: guessed, matched_by: x, date: 2026-11-25}\n"
+    path = data_dir / "organisations" / "mirror-foundation.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + block, encoding="utf-8")
+    with pytest.raises(RecordError, match="field 'wikidata.method': 'guessed' is not one of: "
+                                          "openrefine-reconciliation"):
+        load_dataset(data_dir)

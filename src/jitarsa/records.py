@@ -449,6 +449,7 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
                               r.file, r.id, "wikidata")
         if r.wikidata:
             qids[r.wikidata] = r
+
         def fail(message, name, r=r):
             raise RecordError(message, r.file, r.id, name)
         is_org = dataset.kinds[r.kind].organisation
