@@ -260,3 +260,11 @@ def test_an_unknown_match_method_is_refused(data_dir):
     with pytest.raises(RecordError, match="field 'wikidata.method': 'guessed' is not one of: "
                                           "openrefine-reconciliation"):
         load_dataset(data_dir)
+
+
+def test_the_cli_offers_exactly_the_match_methods_of_the_record_format():
+    from jitarsa.cli import apply_matches
+    from jitarsa.records import MATCH_METHODS
+
+    method = next(p for p in apply_matches.params if p.name == "method")
+    assert tuple(method.type.choices) == MATCH_METHODS

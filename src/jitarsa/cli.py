@@ -149,6 +149,7 @@ def reconcile_sheet(data_dir, out_file):
     One row per organisation: id, Thai and English name, alternate names, the class (P31)
     and country (P17) to match against. Example:
 
+    \b
         jitarsa wikidata reconcile-sheet --out reconcile.csv
     """
     from .wikidata import reconcile_sheet as sheet
@@ -165,7 +166,7 @@ def reconcile_sheet(data_dir, out_file):
               help="When the items were matched (recorded with each QID; never the clock).")
 @click.option("--method", default="openrefine-reconciliation", show_default=True,
               type=click.Choice(["openrefine-reconciliation", "quickstatements-create",
-                                 "cited-source"]),
+                                 "cited-source"]),  # records.MATCH_METHODS, kept light here
               help="How the QIDs were found: reconciled, created by a jitarsa batch, or cited.")
 @click.option("--source", default=None, metavar="URL",
               help="The source that gives the QIDs (required with --method cited-source).")
@@ -176,6 +177,7 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
     Every row is checked first (QID syntax, known id, one item per record); on any error
     nothing is written. Comments and order of the YAML are kept. Example:
 
+    \b
         jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
     """
     from .matches import apply_matches as run
@@ -202,9 +204,11 @@ def quickstatements(data_dir, out_file, network_qid, no_create, created_sheet):
     """The next QuickStatements V1 batch: tab-separated commands, a summary on stderr.
 
     Items with a QID only get membership (P463) and parent (P749) statements; items without
-    are created once every item they point to has a QID. Example:
+    are created once every item they point to has a QID. Example (Q4115189 is the Wikidata
+    sandbox item, for a trial run):
 
-        jitarsa wikidata quickstatements --network-qid Q123456 --out step2.tsv
+    \b
+        jitarsa wikidata quickstatements --network-qid Q4115189 --out step2.tsv
     """
     from .quickstatements import quickstatements_batch as export
     from .wikidata import Items
@@ -227,7 +231,8 @@ def rdf(data_dir, out_file, network_qid):
 
     New items are named by their jitarsa IRI until they have a QID. Example:
 
-        jitarsa wikidata rdf --network-qid Q123456 --out wikidata.ttl
+    \b
+        jitarsa wikidata rdf --network-qid Q4115189 --out wikidata.ttl
     """
     from .wikibase_rdf import wikibase_turtle
     from .wikidata import Items
