@@ -23,6 +23,11 @@ _EXPORTS = {
     "ValidationFailed": "errors",
     "ExitCode": "errors",
     "default_data_dir": "resources",
+    "Items": "wikidata",
+    "reconcile_sheet": "wikidata",
+    "apply_matches": "matches",
+    "quickstatements_batch": "quickstatements",
+    "wikibase_triples": "wikibase_rdf",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -100,3 +100,141 @@ def validate(data_dir, base, fmt):
     output = {"text": report.text, "ttl": report.turtle, "json": report.json}[fmt]()
     click.echo(output.rstrip("\n"))
     sys.exit(int(ExitCode.OK if report.conforms else ExitCode.VIOLATIONS))
+
+
+# --- Wikidata: reconcile, record matches, export (docs/wikidata.md) ---------------------------
+
+out_file_option = click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+    help="Write to this file instead of stdout.")
+network_qid_option = click.option(
+    "--network-qid", default=None, metavar="QID",
+    help="The network's Wikidata item, once created (if the data does not record it yet).")
+
+
+def _load(data_dir):
+    from .records import load_dataset
+    from .resources import default_data_dir
+
+    return load_dataset(data_dir or default_data_dir())
+
+
+def _emit(data: bytes, out_file) -> None:
+    """Write to stdout, or to OUT via a temporary file renamed over it."""
+    if out_file is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from .publish import write_file
+
+    write_file(out_file, data)
+
+
+@cli.group()
+def wikidata():
+    """Bring the network into Wikidata without duplicates: reconcile, then export.
+
+    The workflow (docs/wikidata.md): reconcile-sheet → match in OpenRefine → apply-matches →
+    quickstatements (the network first, then its members) → apply-matches for the new QIDs.
+    """
+
+
+@wikidata.command("reconcile-sheet")
+@data_option
+@out_file_option
+@reports_errors
+def reconcile_sheet(data_dir, out_file):
+    """A CSV of the organisations to reconcile against Wikidata in OpenRefine.
+
+    One row per organisation: id, Thai and English name, alternate names, the class (P31)
+    and country (P17) to match against. Example:
+
+    \b
+        jitarsa wikidata reconcile-sheet --out reconcile.csv
+    """
+    from .wikidata import reconcile_sheet as sheet
+
+    _emit(sheet(_load(data_dir)).encode("utf-8"), out_file)
+
+
+@wikidata.command("apply-matches")
+@click.argument("sheet", type=click.Path(dir_okay=False, path_type=str))
+@data_option
+@click.option("--by", "matched_by", required=True, metavar="NAME",
+              help="Who matched the items (recorded with each QID).")
+@click.option("--date", "date", required=True, metavar="YYYY-MM-DD",
+              help="When the items were matched (recorded with each QID; never the clock).")
+@click.option("--method", default="openrefine-reconciliation", show_default=True,
+              type=click.Choice(["openrefine-reconciliation", "quickstatements-create",
+                                 "cited-source"]),  # records.MATCH_METHODS, kept light here
+              help="How the QIDs were found: reconciled, created by a jitarsa batch, or cited.")
+@click.option("--source", default=None, metavar="URL",
+              help="The source that gives the QIDs (required with --method cited-source).")
+@reports_errors
+def apply_matches(sheet, data_dir, matched_by, date, method, source):
+    """Write the QIDs of a reconciled SHEET (CSV with id and qid columns) into the records.
+
+    Every row is checked first (QID syntax, known id, one item per record); on any error
+    nothing is written. Comments and order of the YAML are kept. Example:
+
+    \b
+        jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
+    """
+    from .matches import apply_matches as run
+
+    changes = run(_load(data_dir), sheet, method, matched_by, date, source)
+    for change in changes:
+        click.echo(f"{change.status:9}  {change.qid:12} {change.record_id}  ({change.file})")
+    added = sum(c.status == "added" for c in changes)
+    click.echo(f"{added} records changed, {len(changes) - added} already had their QID.",
+               err=True)
+
+
+@wikidata.command()
+@data_option
+@out_file_option
+@network_qid_option
+@click.option("--no-create", is_flag=True,
+              help="Leave out items without a QID: only add statements to existing items.")
+@click.option("--created-sheet", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Also write a CSV (id,qid) of the items this batch creates, qid empty, to "
+                   "fill in and give to apply-matches.")
+@reports_errors
+def quickstatements(data_dir, out_file, network_qid, no_create, created_sheet):
+    """The next QuickStatements V1 batch: tab-separated commands, a summary on stderr.
+
+    Items with a QID only get membership (P463) and parent (P749) statements; items without
+    are created once every item they point to has a QID. Example (Q4115189 is the Wikidata
+    sandbox item, for a trial run):
+
+    \b
+        jitarsa wikidata quickstatements --network-qid Q4115189 --out step2.tsv
+    """
+    from .quickstatements import quickstatements_batch as export
+    from .wikidata import Items
+
+    batch = export(Items(_load(data_dir), network_qid), create=not no_create)
+    _emit(batch.text.encode("utf-8"), out_file)
+    if created_sheet:
+        _emit(batch.created_sheet.encode("utf-8"), created_sheet)
+    for line in batch.summary():
+        click.echo(line, err=True)
+
+
+@wikidata.command()
+@data_option
+@out_file_option
+@network_qid_option
+@reports_errors
+def rdf(data_dir, out_file, network_qid):
+    """The same statements in the Wikibase RDF model (Turtle), for a Wikidata-style SPARQL.
+
+    New items are named by their jitarsa IRI until they have a QID. Example:
+
+    \b
+        jitarsa wikidata rdf --network-qid Q4115189 --out wikidata.ttl
+    """
+    from .wikibase_rdf import wikibase_turtle
+    from .wikidata import Items
+
+    _emit(wikibase_turtle(Items(_load(data_dir), network_qid)), out_file)

@@ -150,3 +150,22 @@ def _is_ours(folder: Path) -> bool:
         return False
     visible = [p for p in folder.iterdir() if not p.name.startswith(".")]
     return not visible or (folder / FILES["checksums"]).is_file()
+
+
+def write_file(path: Path | str, data: bytes) -> Path:
+    """Write one file atomically: a temporary file beside it, renamed over it."""
+    target = Path(path)
+    temp = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        temp = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        temp.chmod(target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(temp, target)
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", path) from None
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+    return target

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .dates import check_date
+from .dates import check_date, parse_date
 from .errors import RecordError
 from .resources import kinds_file
 from .text import forbidden_character, nfc
@@ -36,6 +36,22 @@ class Source:
     entry: str | None = None
     position: int | None = None
     about: tuple[str, ...] = ()
+    retrieved: str | None = None  # xsd:date the source was read; Wikidata's S813
+
+
+#: How a QID came into a record (`wikidata: {qid, method, …}`): never guessed.
+MATCH_METHODS = ("openrefine-reconciliation", "quickstatements-create", "cited-source")
+
+
+@dataclass(frozen=True)
+class WikidataMatch:
+    """Who linked a record to its Wikidata item, how and when (and from which source)."""
+
+    qid: str
+    method: str
+    matched_by: str | None = None
+    date: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class Record:
     area_served: tuple[str, ...] = ()
     url: str | None = None
     wikidata: str | None = None
+    wikidata_match: WikidataMatch | None = None
 
     @property
     def listed(self) -> Source | None:
@@ -225,6 +242,16 @@ class _Checker:
                 out[lang] = self.text(text, f"{name}.{lang}")
         return {lang: out[lang] for lang in LANGUAGES if lang in out}
 
+    def day(self, value, name) -> str:
+        """A full calendar date (xsd:date), such as 2026-11-25."""
+        try:
+            lexical, datatype = parse_date(value)
+        except ValueError as err:
+            self.fail(str(err), name)
+        if not datatype.endswith("#date"):
+            self.fail(f"{value!r} is not a full date: write it as YYYY-MM-DD", name)
+        return lexical
+
     def choice(self, value, name, choices) -> str:
         if value not in choices:
             self.fail(f"{value!r} is not one of: {', '.join(choices)}", name)
@@ -236,8 +263,8 @@ class _Checker:
         found = []
         for i, item in enumerate(value):
             where = f"{name}[{i}]"
-            check = _Checker(item, self.file, self.record, ("url", "entry", "position", "about"),
-                             ("url",))
+            check = _Checker(item, self.file, self.record,
+                             ("url", "entry", "position", "about", "retrieved"), ("url",))
             src = check.data
             position = src.get("position")
             if ("entry" in src) != ("position" in src):
@@ -255,6 +282,8 @@ class _Checker:
                 entry=check.text(src["entry"], f"{where}.entry") if "entry" in src else None,
                 position=position,
                 about=tuple(about),
+                retrieved=check.day(src["retrieved"], f"{where}.retrieved")
+                if src.get("retrieved") is not None else None,
             ))
         if sum(s.entry is not None for s in found) > 1:
             self.fail("only one source may give the record's list entry", name)
@@ -299,14 +328,44 @@ def check_record(data, file, kinds: dict[str, Kind], index: int = 0) -> Record:
         if d.get("founded") is not None else None,
         area_served=c.slugs(d.get("area_served", []) or [], "area_served"),
         url=c.url(d["url"], "url") if d.get("url") is not None else None,
-        wikidata=_qid(c, d["wikidata"]) if d.get("wikidata") is not None else None,
+        **_wikidata(c, d.get("wikidata"), sources),
     )
 
 
-def _qid(c: _Checker, value) -> str:
+def _qid(c: _Checker, value, name="wikidata") -> str:
     if not isinstance(value, str) or not QID_PATTERN.match(value):
-        c.fail(f"{value!r} is not a Wikidata item id such as Q869", "wikidata")
+        c.fail(f"{value!r} is not a Wikidata item id such as Q869", name)
     return value
+
+
+def _wikidata(c: _Checker, value, sources: tuple[Source, ...]) -> dict:
+    """`wikidata: Q…` (cited by a source `about: [wikidata]`) or a mapping with provenance."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        qid = _qid(c, value)
+        if not any("wikidata" in s.about for s in sources):
+            c.fail("a QID needs its provenance: cite it with a source 'about: [wikidata]' or "
+                   "write {qid, method, matched_by, date} (see docs/wikidata.md)", "wikidata")
+        return {"wikidata": qid}
+    m = _Checker(value, c.file, c.record, ("qid", "method", "matched_by", "date", "source"),
+                 ("qid", "method"))
+    method = m.choice(value["method"], "wikidata.method", MATCH_METHODS)
+    if method == "cited-source" and not value.get("source"):
+        m.fail("a QID from a cited source needs the source's url", "wikidata.source")
+    if method != "cited-source" and not (value.get("matched_by") and value.get("date")):
+        m.fail(f"say who matched the QID and when (matched_by, date) for {method}",
+               "wikidata")
+    match = WikidataMatch(
+        qid=_qid(c, value["qid"], "wikidata.qid"),
+        method=method,
+        matched_by=m.text(value["matched_by"], "wikidata.matched_by")
+        if value.get("matched_by") is not None else None,
+        date=m.day(value["date"], "wikidata.date") if value.get("date") is not None else None,
+        source=m.url(value["source"], "wikidata.source")
+        if value.get("source") is not None else None,
+    )
+    return {"wikidata": match.qid, "wikidata_match": match}
 
 
 def load_kinds(path: Path | None = None) -> dict[str, Kind]:
@@ -387,7 +446,15 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
         raise RecordError(f"no record has the id {dataset.info.network!r}", info_file,
                           "dataset", "network")
     positions: dict[int, Record] = {}
+    qids: dict[str, Record] = {}
     for r in dataset.records:
+        if r.wikidata in qids:
+            raise RecordError(f"{r.wikidata} is already the item of {qids[r.wikidata].id!r} "
+                              f"({qids[r.wikidata].file}): one item, one record",
+                              r.file, r.id, "wikidata")
+        if r.wikidata:
+            qids[r.wikidata] = r
+
         def fail(message, name, r=r):
             raise RecordError(message, r.file, r.id, name)
         is_org = dataset.kinds[r.kind].organisation

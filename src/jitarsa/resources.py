@@ -41,3 +41,7 @@ def context_file() -> Path:
 
 def kinds_file() -> Path:
     return ontology_dir() / "kinds.yaml"
+
+
+def wikidata_file() -> Path:
+    return ontology_dir() / "wikidata.yaml"

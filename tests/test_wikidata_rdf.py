@@ -1,0 +1,95 @@
+"""`jitarsa wikidata rdf`: the Wikibase RDF model, queried with Wikidata Query Service SPARQL."""
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from click.testing import CliRunner
+
+from jitarsa.cli import cli
+
+EXPECTED = Path(__file__).parent / "expected"
+SANDBOX = "Q4115189"
+WQS_PREFIXES = """
+PREFIX wd: <http://www.wikidata.org/entity/>
+PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+PREFIX p: <http://www.wikidata.org/prop/>
+PREFIX ps: <http://www.wikidata.org/prop/statement/>
+PREFIX pr: <http://www.wikidata.org/prop/reference/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX wikibase: <http://wikiba.se/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <http://schema.org/>
+"""
+
+
+def rdf(*args) -> bytes:
+    result = CliRunner().invoke(cli, ["wikidata", "rdf", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+def store(data: bytes) -> ox.Store:
+    s = ox.Store()
+    s.load(data, format=ox.RdfFormat.TURTLE)
+    return s
+
+
+def select(s: ox.Store, query: str) -> list[tuple[str, ...]]:
+    return sorted(tuple(term.value for term in row) for row in s.query(WQS_PREFIXES + query))
+
+
+def test_the_wikidata_query_finds_the_28_members():
+    data = rdf("--network-qid", SANDBOX)
+    assert data == (EXPECTED / "wikibase-rdf.ttl").read_bytes()
+    rows = select(store(data), "SELECT ?org WHERE { ?org wdt:P463 ?net }")
+    assert len(rows) == 28
+    rows = select(store(data), "SELECT ?org WHERE { ?org wdt:P463 wd:Q4115189 }")
+    assert len(rows) == 28
+
+
+def test_without_the_network_qid_new_items_are_named_by_jitarsa_iris():
+    s = store(rdf())
+    rows = select(s, "SELECT DISTINCT ?net WHERE { ?org wdt:P463 ?net }")
+    assert rows == [("https://w3id.org/jitarsa/org/volunteer-spirit-network",)]
+    labels = select(s, """SELECT ?label WHERE {
+        <https://w3id.org/jitarsa/org/volunteer-spirit-network> rdfs:label ?label ;
+            schema:name ?label }""")
+    assert labels == [("Volunteer Spirit Network",), ("เครือข่ายจิตอาสา",)]
+
+
+def test_every_statement_has_a_node_a_rank_and_a_dated_reference():
+    s = store(rdf("--network-qid", SANDBOX))
+    truthy = select(s, "SELECT (COUNT(*) AS ?n) WHERE { ?i ?wdt ?v "
+                       "FILTER(STRSTARTS(STR(?wdt), STR(wdt:))) }")
+    full = select(s, """SELECT (COUNT(*) AS ?n) WHERE {
+        ?i ?p ?st . ?st a wikibase:Statement ; wikibase:rank wikibase:NormalRank ;
+            prov:wasDerivedFrom ?ref . ?ref a wikibase:Reference }""")
+    assert truthy == full and int(truthy[0][0]) > 100
+    membership = select(s, """SELECT ?org ?url ?date WHERE {
+        ?org p:P463 ?st . ?st ps:P463 wd:Q4115189 ; prov:wasDerivedFrom ?ref .
+        ?ref pr:P143 wd:Q565074 ; pr:P4656 ?url ; pr:P813 ?date }""")
+    assert len(membership) == 28
+    assert {(url, date) for _, url, date in membership} == {
+        ("https://th.wikipedia.org/wiki?curid=26361", "2026-11-25T00:00:00Z")}
+    assert select(s, "SELECT ?t WHERE { ?n wdt:P571 ?t }") == []  # the network exists
+    inception = select(store(rdf()), "SELECT ?t WHERE { ?n wdt:P571 ?t }")
+    assert inception == [("2005-01-01T00:00:00Z",)]
+
+
+def test_no_blank_nodes_and_an_independent_parser_agrees():
+    data = rdf("--network-qid", SANDBOX)
+    graph = rdflib.Graph().parse(data=data.decode("utf-8"), format="turtle")
+    assert not any(isinstance(term, rdflib.BNode) for triple in graph for term in triple)
+    assert len(graph) == len(store(data))
+    assert "https://schema.org/" not in data.decode("utf-8")
+
+
+def test_existing_items_get_only_what_jitarsa_asserts(data_dir):
+    fixture = Path(__file__).parent / "fixtures" / "reconciled.csv"
+    CliRunner().invoke(cli, ["wikidata", "apply-matches", str(fixture), "--data", str(data_dir),
+                             "--by", "test", "--date", "2026-11-25"], catch_exceptions=False)
+    s = store(rdf("--data", str(data_dir), "--network-qid", SANDBOX))
+    props = select(s, "SELECT DISTINCT ?p WHERE { wd:Q90000002 ?p ?o }")
+    assert props == [("http://www.wikidata.org/prop/P463",),
+                     ("http://www.wikidata.org/prop/direct/P463",)]
