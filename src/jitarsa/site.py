@@ -16,13 +16,14 @@ from pathlib import Path
 
 from .dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
 from .formats import JSONLD, NTRIPLES, TURTLE
-from .namespaces import PREFIXES, SCHEMA, WD, entity_iri
+from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri
 from .records import Dataset, Record
 from .resources import context_file
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUERIES = TEMPLATES / "queries"
 ASSETS = ("site.css", "site.js")
+RDF_TYPE = RDF + "type"
 
 
 def path_of(base: str, iri: str) -> str | None:
@@ -122,15 +123,13 @@ class Site:
         out = []
         for t in self.own.get(self.iri(record), []):
             o = t.object
-            row = {"predicate": curie(t.predicate.value), "predicate_iri": t.predicate.value}
+            row = {"predicate": curie(t.predicate.value),
+                   "predicate_href": self.link(page, t.predicate.value)}
             if hasattr(o, "language") and hasattr(o, "datatype"):
                 row.update(text=o.value, lang=o.language,
                            datatype=None if o.language else curie(o.datatype.value))
             else:
-                target = self.by_iri.get(o.value)
-                row.update(text=curie(o.value), iri=o.value,
-                           href=self.href(page, target) if target else o.value,
-                           internal=target is not None)
+                row.update(text=curie(o.value), iri=o.value, href=self.link(page, o.value))
             out.append(row)
         return out
 
@@ -152,15 +151,39 @@ class Site:
         return json.loads(context_file().read_text(encoding="utf-8"))["@context"]
 
     def schema_jsonld(self, record: Record) -> str:
-        """The entity's schema.org description for search engines, safe inside <script>."""
-        from .jsonld import Context, frame
+        """The entity's schema.org description for search engines, safe inside <script>.
 
-        rdf_type = PREFIXES["rdf"] + "type"
-        own = [t for t in self.own[self.iri(record)]
-               if (t.object if t.predicate.value == rdf_type else t.predicate)
-               .value.startswith(SCHEMA)]
-        document = frame(own, self.iri(record), Context.from_file(context_file()), self.context)
-        return script_json(document)
+        Its own schema.org triples, with the names of the entities it links to embedded; the
+        context is inline (`@vocab` schema.org), so reading it needs no other request.
+        """
+        def node(iri: str, deep: bool) -> dict:
+            out: dict = {"@id": iri}
+            for t in self.own.get(iri, []):
+                p, o = t.predicate.value, t.object
+                if p == RDF_TYPE and o.value.startswith(SCHEMA):
+                    out.setdefault("@type", []).append(o.value[len(SCHEMA):])
+                elif not p.startswith(SCHEMA) or (not deep and p != SCHEMA + "name"):
+                    continue
+                elif hasattr(o, "datatype"):
+                    value = {"@value": o.value}
+                    value.update({"@language": o.language} if o.language
+                                 else {"@type": o.datatype.value})
+                    out.setdefault(p[len(SCHEMA):], []).append(value)
+                else:
+                    linked = node(o.value, False) if deep and o.value in self.by_iri else \
+                        {"@id": o.value}
+                    out.setdefault(p[len(SCHEMA):], []).append(linked)
+            return out
+
+        return script_json({"@context": {"@vocab": SCHEMA}, **node(self.iri(record), True)})
+
+    def link(self, page: Page, iri: str) -> str:
+        """Where a link to an IRI goes: its page on this site when it has one."""
+        if iri in self.by_iri:
+            return self.href(page, self.by_iri[iri])
+        if iri.startswith(JITARSA):
+            return page.to("ontology/index.html#" + iri[len(JITARSA):])
+        return iri
 
     # --- example queries ------------------------------------------------------------------
 
