@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .namespaces import JITARSA, OWL, RDF, RDFS, SH
+from .namespaces import JITARSA, OWL, RDF, RDFS, SH, XSD
 from .resources import ontology_file, shapes_file
 from .site import curie
 
@@ -61,6 +61,8 @@ class Graph:
         from pyoxigraph import BlankNode
 
         if hasattr(node, "datatype"):
+            if node.datatype.value in (XSD + "integer", XSD + "boolean"):
+                return node.value
             return f'"{node.value}"' + (f"@{node.language}" if node.language else "")
         if isinstance(node, BlankNode):
             if self.one(node, RDF + "first") is not None:
@@ -88,6 +90,10 @@ class Term:
     def anchor(self) -> str:
         return self.iri.rsplit("#", 1)[-1]
 
+    @property
+    def name(self) -> str:
+        return curie(self.iri)
+
 
 @dataclass
 class Shape:
@@ -101,6 +107,10 @@ class Shape:
     @property
     def anchor(self) -> str:
         return "shape-" + self.iri.rsplit("#", 1)[-1] if "#" in self.iri else ""
+
+    @property
+    def name(self) -> str:
+        return curie(self.iri)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
 from .formats import JSONLD, NTRIPLES, TURTLE
-from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri
+from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, SH, WD, XSD, entity_iri
 from .records import Dataset, Record
 from .resources import context_file
 
@@ -31,8 +31,13 @@ def path_of(base: str, iri: str) -> str | None:
     return iri[len(base):] if iri.startswith(base) and len(iri) > len(base) else None
 
 
+#: Prefixes for showing IRIs to people: the published ones and those of the SHACL shapes.
+SHOWN_PREFIXES = {**PREFIXES, "sh": SH, "jsh": "https://w3id.org/jitarsa/shapes#"}
+
+
 def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
+    """`http://schema.org/name` → `schema:name`, for tables people read."""
+    for prefix, ns in SHOWN_PREFIXES.items():
         if iri.startswith(ns) and iri != ns:
             return f"{prefix}:{iri[len(ns):]}"
     return iri
