@@ -315,7 +315,7 @@ def test_site_command_writes_only_the_site(tmp_path):
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["site", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote 38 pages and 118 other files to {out}.\n"
+    assert result.output == f"Wrote 38 pages and 119 other files to {out}.\n"
     assert (out / "org" / "mirror-foundation" / "index.html").is_file()
     assert (out / "jitarsa.ttl").is_file() and not (out / "site").exists()
 

@@ -248,6 +248,8 @@ class Site:
         for name, data in self.files.items():
             if "/" not in name and name != "SHA256SUMS":
                 files[name] = data
+        # The ontology's IRI (<base>ontology) negotiates like an entity's: page or Turtle.
+        files["ontology/index.ttl"] = self.files["ontology.ttl"]
         return files
 
 
