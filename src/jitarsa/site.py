@@ -16,7 +16,9 @@ from pathlib import Path
 
 from .dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
 from .formats import JSONLD, NTRIPLES, TURTLE
-from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, SH, WD, XSD, entity_iri
+from pyoxigraph import Literal
+
+from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, SH, WD, entity_iri
 from .records import Dataset, Record
 from .resources import context_file
 
@@ -130,7 +132,7 @@ class Site:
             o = t.object
             row = {"predicate": curie(t.predicate.value),
                    "predicate_href": self.link(page, t.predicate.value)}
-            if hasattr(o, "language") and hasattr(o, "datatype"):
+            if isinstance(o, Literal):
                 row.update(text=o.value, lang=o.language,
                            datatype=None if o.language else curie(o.datatype.value))
             else:
@@ -144,16 +146,18 @@ class Site:
         from .jsonld import Context, dumps, frame
         from .publish import ntriples, turtle
 
+        context = Context(self.context_document)
         own = self.own[self.iri(record)]
-        document = frame(own, self.iri(record), Context.from_file(context_file()),
-                         self.context)
+        # The context is inline: the IRI <base>org/x has no folder of its own to resolve a
+        # relative context against, and a reader then needs no other request.
+        document = frame(own, self.iri(record), context, self.context_document["@context"])
         return {"index.ttl": turtle(own), "index.nt": ntriples(own),
                 "index.jsonld": dumps(document).encode("utf-8")}
 
     @cached_property
-    def context(self) -> dict:
-        """The project's JSON-LD context, inlined so a page or file needs no other request."""
-        return json.loads(context_file().read_text(encoding="utf-8"))["@context"]
+    def context_document(self) -> dict:
+        """The project's JSON-LD context (ontology/context.jsonld)."""
+        return json.loads(context_file().read_text(encoding="utf-8"))
 
     def schema_jsonld(self, record: Record) -> str:
         """The entity's schema.org description for search engines, safe inside <script>.
@@ -169,7 +173,7 @@ class Site:
                     out.setdefault("@type", []).append(o.value[len(SCHEMA):])
                 elif not p.startswith(SCHEMA) or (not deep and p != SCHEMA + "name"):
                     continue
-                elif hasattr(o, "datatype"):
+                elif isinstance(o, Literal):
                     value = {"@value": o.value}
                     value.update({"@language": o.language} if o.language
                                  else {"@type": o.datatype.value})
@@ -214,7 +218,7 @@ class Site:
     def cell(self, term) -> dict:
         if term is None:
             return {"text": "", "lang": None, "record": None}
-        if hasattr(term, "datatype"):
+        if isinstance(term, Literal):
             return {"text": term.value, "lang": term.language, "record": None}
         return {"text": curie(term.value), "lang": None, "record": self.by_iri.get(term.value)}
 
@@ -248,7 +252,7 @@ class Site:
         for name, data in self.files.items():
             if "/" not in name and name != "SHA256SUMS":
                 files[name] = data
-        # The ontology's IRI (<base>ontology) negotiates like an entity's: page or Turtle.
+        # The ontology's IRI (…/jitarsa/ontology) negotiates like an entity's: page or Turtle.
         files["ontology/index.ttl"] = self.files["ontology.ttl"]
         return files
 
