@@ -76,8 +76,9 @@ def browser():
 class Watched:
     """A page that records console errors, page errors, failed and outside requests."""
 
-    def __init__(self, browser, origin: str | None):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, origin: str | None, javascript: bool = True):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           java_script_enabled=javascript)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.problems: list[str] = []
@@ -223,6 +224,30 @@ def test_language_switch_and_keyboard(watched, origin):
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     assert watched.problems == []
+
+
+def test_without_javascript_the_whole_table_and_both_languages_show(browser, origin):
+    w = Watched(browser, origin, javascript=False)
+    try:
+        page = w.page
+        page.goto(origin + "index.html")
+        assert len(visible_rows(page)) == 28
+        assert not page.locator(".filter").is_visible()
+        assert not page.locator(".switch").is_visible()
+        assert page.locator("#about .t[lang=th]").is_visible()
+        assert page.locator("#about .t[lang=en]").is_visible()
+        assert w.problems == []
+    finally:
+        w.close()
+
+
+def test_print_stylesheet_hides_navigation(watched, origin):
+    page = watched.page
+    page.goto(origin + "org/mirror-foundation/index.html")
+    assert page.locator("header.top nav").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.top nav").is_visible()
+    assert page.locator("h1").is_visible()
 
 
 def test_the_site_works_opened_from_disk(browser, site_dir):
