@@ -125,6 +125,8 @@ def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin
     assert page.locator("#member-table tbody tr").count() == 28
     assert len(visible_rows(page)) == 28
     assert page.locator("#filter").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"))
     page.fill("#filter", "มูลนิธิ")
     rows = visible_rows(page)
     expected = [m for m in built.dataset.members if "มูลนิธิ" in " ".join(
@@ -135,8 +137,6 @@ def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin
     assert page.locator("#filter-count").inner_text() == f"{len(expected)} / 28"
     page.fill("#filter", "")
     assert len(visible_rows(page)) == 28
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "home.png"))
     assert watched.problems == []
 
 
@@ -239,6 +239,16 @@ def test_without_javascript_the_whole_table_and_both_languages_show(browser, ori
         assert w.problems == []
     finally:
         w.close()
+
+
+def test_pages_fit_a_phone_screen(watched, origin):
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for target in ("index.html", "org/sodsri-saridwongse-foundation/index.html",
+                   "ontology/index.html", "queries/index.html"):
+        page.goto(origin + target)
+        assert page.evaluate("document.documentElement.scrollWidth") == 390, target
+    assert watched.problems == []
 
 
 def test_print_stylesheet_hides_navigation(watched, origin):
