@@ -126,7 +126,8 @@ def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin
     assert len(visible_rows(page)) == 28
     assert page.locator("#filter").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "home.png"))
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
     page.fill("#filter", "มูลนิธิ")
     rows = visible_rows(page)
     expected = [m for m in built.dataset.members if "มูลนิธิ" in " ".join(
