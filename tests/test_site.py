@@ -6,6 +6,7 @@ browser (scripts, rendering, requests) is in test_site_browser.py.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -16,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
@@ -251,6 +252,32 @@ def test_an_injected_name_is_escaped_in_html_and_in_json_ld(data_dir):
     assert "<script>alert(1)" not in home and "&lt;b&gt;x&lt;/b&gt;" in home
 
 
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(max_examples=25, deadline=None)
+@example("</script><b>x</b> &amp; ]]> \u003c")
+@given(NAMES)
+def test_any_name_is_shown_verbatim_as_text_and_in_json_ld(built, name):
+    from jitarsa.graph import triples
+    from jitarsa.publish import render
+    from jitarsa.text import forbidden_character, nfc
+
+    name = nfc(name.strip())
+    assume(name and forbidden_character(name) is None)
+    dataset = built.dataset
+    record = dataclasses.replace(dataset.get("mirror-foundation"),
+                                 name={"th": name, "en": "Mirror Foundation"})
+    dataset = dataclasses.replace(
+        dataset, records=tuple(record if r.id == record.id else r for r in dataset.records))
+    files = render(dataset, triples(dataset))
+    page = Page(files["site/org/mirror-foundation/index.html"].decode())
+    assert (name, "th") in page.texts
+    assert {"@value": name, "@language": "th"} in page.jsonld()[0]["name"]
+    home = Page(files["site/index.html"].decode())
+    assert (name, "th") in home.texts
+
+
 @given(st.text())
 def test_script_json_cannot_end_a_script_and_round_trips(text):
     out = script_json({"name": text})
@@ -314,11 +341,15 @@ def test_rendering_is_deterministic(built):
     assert build_files().files == built.files
 
 
-def test_site_command_writes_only_the_site(tmp_path):
+def test_site_command_writes_only_the_site(tmp_path, built, site):
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["site", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote 38 pages and 119 other files to {out}.\n"
+    pages = len(built.dataset.records) + 3  # and the home, ontology and queries pages
+    assert pages == 38
+    assert result.output == f"Wrote {pages} pages and {len(site) - pages} other files to {out}.\n"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        sorted(site)
     assert (out / "org" / "mirror-foundation" / "index.html").is_file()
     assert (out / "jitarsa.ttl").is_file() and not (out / "site").exists()
 
