@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
+
 from .namespaces import JITARSA, OWL, RDF, RDFS, SH, XSD
 from .resources import ontology_file, shapes_file
 from .site import curie
@@ -25,8 +27,6 @@ class Graph:
     """A Turtle file as subject → predicate → objects, with RDF lists and paths readable."""
 
     def __init__(self, path):
-        from pyoxigraph import RdfFormat, parse
-
         self.by: dict = {}
         for t in parse(path=str(path), format=RdfFormat.TURTLE):
             self.by.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
@@ -58,9 +58,7 @@ class Graph:
 
     def show(self, node) -> str:
         """A term, a list or a SHACL path in SPARQL-like syntax: `^schema:member`, `a | b`."""
-        from pyoxigraph import BlankNode
-
-        if hasattr(node, "datatype"):
+        if isinstance(node, Literal):
             if node.datatype.value in (XSD + "integer", XSD + "boolean"):
                 return node.value
             return f'"{node.value}"' + (f"@{node.language}" if node.language else "")
@@ -80,6 +78,8 @@ class Graph:
 
 @dataclass
 class Term:
+    """A class, property or individual the ontology defines, with its other statements."""
+
     iri: str
     kind: str
     label: dict[str, str]
@@ -97,7 +97,9 @@ class Term:
 
 @dataclass
 class Shape:
-    iri: str
+    """A node or property shape: its rule in words, its target or path, its constraints."""
+
+    iri: str  # "" for a blank-node shape
     path: str | None
     rule: dict[str, str]
     constraints: list[tuple[str, str]]
@@ -115,7 +117,9 @@ class Shape:
 
 @dataclass
 class Dictionary:
-    ontology: dict[str, str]
+    """Everything on the ontology page."""
+
+    comment: dict[str, str]
     label: dict[str, str]
     terms: list[Term]
     axioms: list[tuple[str, str, str]]
@@ -123,8 +127,6 @@ class Dictionary:
 
     @classmethod
     def load(cls) -> Dictionary:
-        from pyoxigraph import NamedNode
-
         onto, shapes = Graph(ontology_file()), Graph(shapes_file())
         ontology_node = onto.subjects(TYPE, OWL + "Ontology")[0]
         terms, axioms = [], []
@@ -152,7 +154,6 @@ class Dictionary:
         targets = [(curie(p), g.show(o)) for p in TARGETS for o in g.values(node, p)]
         rule = g.text(node, SH + "message") or g.text(node, COMMENT)
         path = g.one(node, SH + "path")
-        from pyoxigraph import NamedNode
 
         def order(shape):  # blank-node ids change from parse to parse; paths do not
             path = g.one(shape, SH + "path")
