@@ -100,7 +100,8 @@ def test_no_output_uses_the_https_schema_org_namespace(built):
 def test_checksums_match_the_files(dist):
     lines = (dist / "SHA256SUMS").read_text().splitlines()
     names = {line.split("  ", 1)[1] for line in lines}
-    assert names == {p.name for p in dist.iterdir()} - {"SHA256SUMS"}
+    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
+    assert names == files - {"SHA256SUMS"}
     for line in lines:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest

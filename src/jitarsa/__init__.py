@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "build": "publish",
     "build_files": "publish",
+    "build_site": "site",
     "BuildResult": "publish",
     "load_dataset": "records",
     "Dataset": "records",

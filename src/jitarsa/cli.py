@@ -52,14 +52,16 @@ def cli():
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
               default="dist", show_default=True, help="Output folder, replaced as a whole.")
 @base_option
+@click.option("--site/--no-site", default=True, show_default=True,
+              help="Also write the website into OUT/site.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @reports_errors
-def build(data_dir, out_dir, base, quiet):
+def build(data_dir, out_dir, base, site, quiet):
     """Build, validate and publish the knowledge graph into OUT.
 
     Writes the Turtle, N-Triples and JSON-LD dumps, the JSON-LD context, the VoID/DCAT dataset
-    description, the ontology and shapes, and SHA256SUMS. Nothing is written unless every step
-    succeeds. Example:
+    description, the ontology and shapes, SHA256SUMS and, unless --no-site, the website in
+    OUT/site. Nothing is written unless every step succeeds. Example:
 
         jitarsa build --data data --out dist
     """
@@ -67,7 +69,7 @@ def build(data_dir, out_dir, base, quiet):
     from .publish import build as run_build
 
     try:
-        result = run_build(data_dir, out_dir, base)
+        result = run_build(data_dir, out_dir, base, site=site)
     except ValidationFailed as err:
         click.echo(err.report.text(), err=True)
         raise
@@ -76,7 +78,11 @@ def build(data_dir, out_dir, base, quiet):
         click.echo(f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
                    f"{members} members of {result.dataset.network.name.get('en', '')}.")
         for name in sorted(result.files):
-            click.echo(f"  {result.out_dir.name}/{name}")
+            if not name.startswith("site/"):
+                click.echo(f"  {result.out_dir.name}/{name}")
+        pages = sum(name.endswith(".html") for name in result.files)
+        if pages:
+            click.echo(f"  {result.out_dir.name}/site/ ({pages} pages)")
 
 
 @cli.command()
@@ -238,3 +244,36 @@ def rdf(data_dir, out_file, network_qid):
     from .wikidata import Items
 
     _emit(wikibase_turtle(Items(_load(data_dir), network_qid)), out_file)
+
+
+# --- The website (docs/site.md) ---------------------------------------------------------------
+
+@cli.command("site")
+@data_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
+              default="dist/site", show_default=True,
+              help="Output folder of the website, replaced as a whole.")
+@base_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+@reports_errors
+def site_command(data_dir, out_dir, base, quiet):
+    """Build and validate the graph, then write only the website into OUT.
+
+    One page per organisation and place at its IRI path (org/<id>/index.html), with its own
+    Turtle, JSON-LD and N-Triples beside it; the home page, the ontology page and example
+    SPARQL queries. Open OUT/index.html from disk or serve OUT as is. Example:
+
+        jitarsa site --data data --out dist/site
+    """
+    from .errors import ValidationFailed
+    from .site import build_site
+
+    try:
+        result = build_site(data_dir, out_dir, base)
+    except ValidationFailed as err:
+        click.echo(err.report.text(), err=True)
+        raise
+    if not quiet:
+        pages = sum(name.endswith(".html") for name in result.files)
+        click.echo(f"Wrote {pages} pages and {len(result.files) - pages} other files "
+                   f"to {result.out_dir}.")

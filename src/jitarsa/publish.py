@@ -68,8 +68,11 @@ def jsonld(dataset: Dataset, triples) -> bytes:
     return dumps(document).encode("utf-8")
 
 
-def render(dataset: Dataset, triples) -> dict[str, bytes]:
-    """Every published file, by name, as bytes: nothing touches the disk here."""
+def render(dataset: Dataset, triples, site: bool = True) -> dict[str, bytes]:
+    """Every published file, by name, as bytes: nothing touches the disk here.
+
+    With `site`, the website (jitarsa.site) is under `site/`, the dumps copied into it.
+    """
     from .description import description_triples
 
     files = {
@@ -83,6 +86,11 @@ def render(dataset: Dataset, triples) -> dict[str, bytes]:
     dumps = [(fmt, FILES[key], files[FILES[key]])
              for fmt, key in ((TURTLE, "turtle"), (NTRIPLES, "ntriples"), (JSONLD, "jsonld"))]
     files[FILES["description"]] = turtle(description_triples(dataset, triples, dumps))
+    if site:
+        from .site import render_site
+
+        files.update({f"site/{name}": data
+                      for name, data in render_site(dataset, triples, files).items()})
     files[FILES["checksums"]] = checksums(files)
     return files
 
@@ -93,7 +101,8 @@ def checksums(files: dict[str, bytes]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def build_files(data_dir: Path | str | None = None, base: str | None = None) -> BuildResult:
+def build_files(data_dir: Path | str | None = None, base: str | None = None,
+                site: bool = True) -> BuildResult:
     """Load, build, validate and render; raise before anything is written if any step fails."""
     from .graph import triples as make_triples
     from .shacl import validate_triples
@@ -103,13 +112,13 @@ def build_files(data_dir: Path | str | None = None, base: str | None = None) -> 
     report = validate_triples(triples, dataset.info.base)
     if not report.conforms:
         raise ValidationFailed(report)
-    return BuildResult(dataset, len(triples), render(dataset, triples))
+    return BuildResult(dataset, len(triples), render(dataset, triples, site))
 
 
 def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
-          base: str | None = None) -> BuildResult:
+          base: str | None = None, site: bool = True) -> BuildResult:
     """The whole pipeline: `jitarsa build`."""
-    result = build_files(data_dir, base)
+    result = build_files(data_dir, base, site)
     result.out_dir = write_atomic(Path(out_dir), result.files)
     return result
 

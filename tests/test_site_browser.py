@@ -1,0 +1,299 @@
+"""The website in a real browser: Debian's headless Chromium, driven by Playwright.
+
+The site is served on 127.0.0.1 by a static server in a thread; every request to anywhere else
+is refused and counted as a failure. Screenshots go to test-artifacts/. Playwright never
+downloads a browser here: it is pointed at /usr/bin/chromium (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from jitarsa.publish import build_files, write_atomic
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+INJECTED = "<script>alert(1)</script><b>x</b>"
+TIMEOUT_MS = 15_000
+
+
+def write_site(files: dict[str, bytes], folder: Path) -> Path:
+    site = {name[5:]: data for name, data in files.items() if name.startswith("site/")}
+    return write_atomic(folder, site)
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_dir(built, tmp_path_factory) -> Path:
+    return write_site(built.files, tmp_path_factory.mktemp("served") / "site")
+
+
+def serve(folder: Path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def origin(site_dir):
+    server, url = serve(site_dir)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-thai-tlwg "
+                    "(.ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page that records console errors, page errors, failed and outside requests."""
+
+    def __init__(self, browser, origin: str | None, javascript: bool = True):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        page = self.page
+        page.on("console", lambda m: m.type in ("error", "warning") and
+                self.problems.append(f"console {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and
+                self.problems.append(f"HTTP {r.status}: {r.url}"))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+        def guard(route):
+            url = route.request.url
+            if (origin and url.startswith(origin)) or url.startswith(("file:", "data:")):
+                route.continue_()
+            else:
+                self.problems.append(f"outside request: {url}")
+                route.abort()
+
+        self.context.route("**/*", guard)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser, origin):
+    w = Watched(browser, origin)
+    yield w
+    w.close()
+
+
+def visible_rows(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#member-table tbody tr", "rows => rows.filter(r => !r.hidden && r.offsetParent)"
+        ".map(r => r.textContent.replace(/\\s+/g, ' ').trim())")
+
+
+def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin, built):
+    page = watched.page
+    page.goto(origin + "index.html")
+    assert page.locator("#member-table tbody tr").count() == 28
+    assert len(visible_rows(page)) == 28
+    assert page.locator("#filter").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
+    page.fill("#filter", "มูลนิธิ")
+    rows = visible_rows(page)
+    expected = [m for m in built.dataset.members if "มูลนิธิ" in " ".join(
+        [m.name.get("th", ""), *built.dataset.kinds[m.kind].label.values(),
+         *(built.dataset.get(m.parent).name.values() if m.parent else [])])]
+    assert 0 < len(rows) == len(expected) < 28
+    assert all("มูลนิธิ" in row for row in rows)
+    assert page.locator("#filter-count").inner_text() == f"{len(expected)} / 28"
+    page.fill("#filter", "")
+    assert len(visible_rows(page)) == 28
+    assert watched.problems == []
+
+
+def test_member_table_sorts_by_a_column(watched, origin, built):
+    page = watched.page
+    page.goto(origin + "index.html")
+    page.click("#member-table thead th:nth-child(3) button")
+    english = page.eval_on_selector_all(
+        "#member-table tbody tr td:nth-of-type(2)", "cells => cells.map(c => c.textContent.trim())")
+    # Thai collation (the page's language) ignores case, spaces and punctuation at first.
+    assert english == sorted(english, key=lambda s: [c for c in s.casefold() if c.isalnum()])
+    assert len(english) == 28 and english[0] == "ActionAid"
+    assert page.get_attribute("#member-table thead th:nth-child(3)", "aria-sort") == "ascending"
+    page.click("#member-table thead th:nth-child(1) button")
+    page.click("#member-table thead th:nth-child(1) button")
+    numbers = page.eval_on_selector_all("#member-table tbody tr td:first-child",
+                                        "cells => cells.map(c => Number(c.textContent))")
+    assert numbers == list(range(28, 0, -1))
+    assert watched.problems == []
+
+
+def test_every_page_loads_cleanly_shows_its_thai_name_and_valid_json_ld(watched, origin,
+                                                                        built, site_dir):
+    from pyld import jsonld
+    from pyoxigraph import RdfFormat, parse
+
+    def refuse(url, options=None):
+        raise AssertionError(f"JSON-LD tried to load {url}")
+
+    published = set(parse(built.files["jitarsa.nt"], format=RdfFormat.N_TRIPLES))
+    page = watched.page
+    for record in built.dataset.records:
+        folder = "place" if record.kind == "country" else "org"
+        page.goto(f"{origin}{folder}/{record.id}/index.html")
+        assert page.locator("h1 [lang=th]").inner_text() == record.name["th"], record.id
+        scripts = page.eval_on_selector_all('script[type="application/ld+json"]',
+                                            "s => s.map(e => e.textContent)")
+        assert len(scripts) == 1, record.id
+        nquads = jsonld.to_rdf(json.loads(scripts[0]), {"format": "application/n-quads",
+                                                        "documentLoader": refuse})
+        found = set(parse(nquads.encode(), format=RdfFormat.N_QUADS))
+        found = {(q.subject, q.predicate, q.object) for q in found}
+        assert found and found <= {(t.subject, t.predicate, t.object) for t in published}
+        if record.id == "thai-fund-foundation":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "member.png"), full_page=True)
+    for other in ("ontology/index.html", "queries/index.html"):
+        page.goto(origin + other)
+        assert page.locator("h1").is_visible()
+    assert watched.problems == []
+
+
+def test_every_internal_link_on_every_page_resolves(watched, origin, site_dir):
+    page = watched.page
+    checked = set()
+    for html in sorted(site_dir.rglob("*.html")):
+        page.goto(origin + html.relative_to(site_dir).as_posix())
+        for href in page.eval_on_selector_all("a[href], link[href], script[src]",
+                                              "els => els.map(e => e.href || e.src)"):
+            if not href.startswith(origin):
+                continue
+            parts = urlsplit(href)
+            target = site_dir / unquote(parts.path.removeprefix(urlsplit(origin).path))
+            assert target.is_file(), (html, href)
+            checked.add(href)
+    assert len(checked) > 150
+    assert watched.problems == []
+
+
+def test_language_switch_and_keyboard(watched, origin):
+    page = watched.page
+    page.goto(origin + "index.html")
+    thai_label = page.locator("#about .t[lang=th]")
+    english_label = page.locator("#about .t[lang=en]")
+    assert thai_label.is_visible() and english_label.is_visible()
+    page.click(".switch button[data-show=en]")
+    assert not thai_label.is_visible() and english_label.is_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()  # the choice is remembered
+    assert not page.locator("#about .t[lang=th]").is_visible()
+    page.click(".switch button[data-show=both]")
+    page.reload()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    assert watched.problems == []
+
+
+def test_without_javascript_the_whole_table_and_both_languages_show(browser, origin):
+    w = Watched(browser, origin, javascript=False)
+    try:
+        page = w.page
+        page.goto(origin + "index.html")
+        assert len(visible_rows(page)) == 28
+        assert not page.locator(".filter").is_visible()
+        assert not page.locator(".switch").is_visible()
+        assert page.locator("#about .t[lang=th]").is_visible()
+        assert page.locator("#about .t[lang=en]").is_visible()
+        assert w.problems == []
+    finally:
+        w.close()
+
+
+def test_pages_fit_a_phone_screen(watched, origin):
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    for target in ("index.html", "org/sodsri-saridwongse-foundation/index.html",
+                   "ontology/index.html", "queries/index.html"):
+        page.goto(origin + target)
+        assert page.evaluate("document.documentElement.scrollWidth") == 390, target
+    assert watched.problems == []
+
+
+def test_print_stylesheet_hides_navigation(watched, origin):
+    page = watched.page
+    page.goto(origin + "org/mirror-foundation/index.html")
+    assert page.locator("header.top nav").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.top nav").is_visible()
+    assert page.locator("h1").is_visible()
+
+
+def test_the_site_works_opened_from_disk(browser, site_dir):
+    w = Watched(browser, None)
+    try:
+        page = w.page
+        page.goto((site_dir / "index.html").as_uri())
+        assert page.evaluate("getComputedStyle(document.body).maxWidth") == "1152px"  # CSS
+        page.fill("#filter", "โครงการ")  # the script runs
+        assert 0 < len(visible_rows(page)) < 28
+        page.click("#member-table tbody tr:not([hidden]) th a >> nth=0")
+        assert page.url.endswith("/index.html") and "/org/" in page.url
+        assert page.locator("h1 [lang=th]").is_visible()
+        assert w.problems == []
+    finally:
+        w.close()
+
+
+def test_an_injected_name_appears_as_text(browser, data_dir, tmp_path):
+    path = data_dir / "organisations" / "mirror-foundation.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record["name"]["th"] = INJECTED
+    path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
+    folder = write_site(build_files(data_dir).files, tmp_path / "site")
+    server, url = serve(folder)
+    w = Watched(browser, url)
+    try:
+        for target in ("org/mirror-foundation/index.html", "index.html"):
+            w.page.goto(url + target)
+            assert w.page.locator("b", has_text="x").count() == 0
+            assert w.page.get_by_text(INJECTED, exact=True).count() >= 1
+        assert w.page.locator("h1 [lang=th]").count() == 1
+        assert w.dialogs == [] and w.problems == []
+    finally:
+        w.close()
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
