@@ -100,3 +100,73 @@ def validate(data_dir, base, fmt):
     output = {"text": report.text, "ttl": report.turtle, "json": report.json}[fmt]()
     click.echo(output.rstrip("\n"))
     sys.exit(int(ExitCode.OK if report.conforms else ExitCode.VIOLATIONS))
+
+
+# --- SPARQL: query, serve, load (docs/sparql.md) ----------------------------------------------
+
+source_options = [
+    click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=str),
+                 default=None, help="Build this data folder of YAML records in memory."),
+    click.option("--dump", type=click.Path(dir_okay=False, path_type=str), default=None,
+                 help="Read any RDF file (.ttl, .nt, .jsonld, .nq, .trig, .rdf)."),
+]
+
+
+def sources(func):
+    """--data/--dump: the graph to answer from (default: the packaged dump, no build needed)."""
+    for option in reversed(source_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("query_text", metavar="QUERY", required=False)
+@click.option("--list", "list_queries", is_flag=True,
+              help="List the catalogue's queries with their descriptions, and exit.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help='Bind ?NAME to one RDF term: "text"@th, "2005"^^xsd:gYear, <http://…>, 42; '
+                   "anything else is a plain string. Repeatable.")
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="table|csv|tsv|json|xml for SELECT/ASK (default: table on a terminal, tsv "
+                   "otherwise); ttl|nt|jsonld for CONSTRUCT/DESCRIBE (default: ttl).")
+@sources
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Ask a SPARQL 1.1 Protocol endpoint instead (Wikidata, Oxigraph, Fuseki, …).")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for --endpoint.")
+@reports_errors
+def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeout):
+    """Run a SPARQL query: text, a .rq file, or the name of a catalogue query.
+
+    Common prefixes (schema, org, rdfs, owl, xsd, prov, jitarsa, wd, …) are predeclared. ASK
+    exits 1 when the answer is false. Examples:
+
+        jitarsa query members
+
+        jitarsa query organisation --param id=mirror-foundation --format nt
+
+        jitarsa query 'SELECT ?name WHERE { ?o schema:name ?name FILTER(LANG(?name)="th") }'
+    """
+    from . import sparql
+    from .errors import QueryError
+
+    if list_queries:
+        entries = sparql.catalogue().values()
+        pad = max(len(e.name) for e in entries)
+        for entry in entries:
+            click.echo(f"{entry.name.ljust(pad)}  {entry.description}")
+        return
+    if query_text is None:
+        raise QueryError("give a QUERY (SPARQL text, a .rq file or a catalogue name); "
+                         "see jitarsa query --list")
+    if sum(x is not None for x in (data_dir, dump, endpoint)) > 1:
+        raise QueryError("choose one of --data, --dump and --endpoint")
+    bound = dict(sparql.parse_param(p) for p in params)
+    result = sparql.execute(query_text, bound, data=data_dir, dump=dump, endpoint=endpoint,
+                            timeout=timeout)
+    if fmt is None:
+        fmt = "ttl" if sparql.is_graph(result) else (
+            "table" if sys.stdout.isatty() else "tsv")
+    click.get_binary_stream("stdout").write(sparql.render(result, fmt))
+    if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
+        sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
