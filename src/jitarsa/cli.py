@@ -170,3 +170,75 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
     click.get_binary_stream("stdout").write(sparql.render(result, fmt))
     if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
         sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="Port to listen on (0: any free port, printed at start).")
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Seconds a query may run before it is stopped and answered with 503.")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Query worker processes, each holding the graph.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Static web site to serve, and HTML pages of entities "
+                   "(default: dist/site when it exists).")
+@sources
+@reports_errors
+def serve(host, port, timeout, workers, site, data_dir, dump):
+    """Serve a read-only SPARQL 1.1 endpoint at /sparql and the dataset's entities.
+
+    GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
+    JSON-LD); the service description at GET /sparql; VoID at /void; entity IRIs by path
+    (/org/mirror-foundation) as Turtle, JSON-LD, N-Triples or HTML. Updates are refused.
+    Example:
+
+        jitarsa serve --port 8000 --timeout 5
+    """
+    from pathlib import Path
+
+    from .resources import dist_dir
+    from .server import make_server
+
+    if site is None and (dist_dir() / "site").is_dir():
+        site = str(dist_dir() / "site")
+    server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site)
+    bound_host, bound_port = server.server_address[:2]
+    click.echo(f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
+               f"({workers} workers, timeout {timeout:g} s"
+               f"{', site ' + str(Path(site)) if site else ''}). Ctrl-C stops.")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.pool.close()
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's Graph Store endpoint: Oxigraph /store, Fuseki /DATASET/data, "
+                   "Virtuoso /sparql-graph-crud-auth.")
+@click.option("--graph", default=None, metavar="IRI",
+              help="Named graph to replace (default: the default graph).")
+@click.option("--user", default=None, metavar="NAME:PASSWORD",
+              help="Credentials for a store that asks for them (HTTP Basic or Digest).")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the store.")
+@sources
+@reports_errors
+def load(endpoint, graph, user, timeout, data_dir, dump):
+    """Put the dataset into a triplestore with the SPARQL 1.1 Graph Store HTTP Protocol.
+
+    The graph is replaced: what was in it before is gone, and loading twice leaves the same
+    data. Exit code 3 when the store cannot be reached or refuses. Example:
+
+        jitarsa load --endpoint http://localhost:7878/store --graph https://w3id.org/jitarsa/
+    """
+    from .gsp import load as run_load
+
+    loaded = run_load(endpoint, graph, data=data_dir, dump=dump, user=user, timeout=timeout)
+    click.echo(f"Loaded {loaded.triples} triples into {graph or 'the default graph'} "
+               f"(HTTP {loaded.status} from {loaded.url}).")

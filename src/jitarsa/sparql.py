@@ -227,6 +227,30 @@ def open_store(data=None, dump=None):
     return store
 
 
+def source_ntriples(data=None, dump=None) -> tuple[bytes, str, Path | None]:
+    """The graph of a source as N-Triples, its base IRI, and the VoID file beside it if any."""
+    from .namespaces import DEFAULT_BASE
+
+    if data is not None:
+        from .graph import triples
+        from .publish import ntriples
+        from .records import load_dataset
+
+        dataset = load_dataset(data)
+        return ntriples(triples(dataset)), dataset.info.base, None
+    path = Path(dump) if dump is not None else default_dump()
+    if dump is None:
+        try:
+            return path.read_bytes(), DEFAULT_BASE, path.with_name("void.ttl")
+        except OSError as err:
+            raise QueryError(f"cannot be read ({err.strerror or err})", path) from None
+    from pyoxigraph import DefaultGraph, RdfFormat
+
+    store = open_store(dump=path)
+    return (store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()), DEFAULT_BASE,
+            path.with_name("void.ttl"))
+
+
 def rdf_format(path: Path):
     """The RDF format of a file from its extension (.ttl .nt .jsonld .nq .trig .rdf …)."""
     from pyoxigraph import RdfFormat
