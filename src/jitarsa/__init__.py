@@ -23,6 +23,7 @@ _EXPORTS = {
     "ValidationFailed": "errors",
     "ExitCode": "errors",
     "default_data_dir": "resources",
+    "query": "sparql",
 }
 
 __all__ = sorted(_EXPORTS)

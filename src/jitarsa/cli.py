@@ -167,7 +167,8 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
     if fmt is None:
         fmt = "ttl" if sparql.is_graph(result) else (
             "table" if sys.stdout.isatty() else "tsv")
-    click.get_binary_stream("stdout").write(sparql.render(result, fmt))
+    sys.stdout.buffer.write(sparql.render(result, fmt))
+    sys.stdout.buffer.flush()
     if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
         sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
 
