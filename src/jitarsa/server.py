@@ -100,12 +100,13 @@ def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
     from .namespaces import PREFIXES
     from .sparql import render_graph
 
+    query = text
     if kind == "entity":
         from pyoxigraph import NamedNode
 
-        text = f"CONSTRUCT WHERE {{ {NamedNode(text)} ?p ?o }}"
+        query = f"CONSTRUCT WHERE {{ {NamedNode(text)} ?p ?o }}"
     try:
-        result = store.query(text, prefixes=PREFIXES if kind == "query" else None)
+        result = store.query(query, prefixes=PREFIXES if kind == "query" else None)
     except SyntaxError as err:
         return text_answer(400, f"Bad query: {err}")
     except (OSError, RuntimeError) as err:
@@ -122,8 +123,23 @@ def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
     media = negotiate(accept, GRAPH_TYPES)
     if media is None:
         return text_answer(406, "Acceptable RDF formats: " + ", ".join(GRAPH_TYPES))
+    if kind == "entity" and media == "application/ld+json":
+        return Answer(200, f"{media}; charset=utf-8", entity_jsonld(triples, text))
     fmt = {"text/turtle": "ttl", "application/n-triples": "nt", "application/ld+json": "jsonld"}
     return Answer(200, f"{media}; charset=utf-8", render_graph(triples, fmt[media]))
+
+
+def entity_jsonld(triples, iri: str) -> bytes:
+    """An entity as the dump writes it (jitarsa's context, inline so it reads offline)."""
+    import json
+
+    from .graph import sort_triples
+    from .jsonld import Context, dumps, frame
+    from .resources import context_file
+
+    document = json.loads(context_file().read_text(encoding="utf-8"))
+    framed = frame(sort_triples(triples), iri, Context(document), document["@context"])
+    return dumps(framed).encode("utf-8")
 
 
 class Worker:
@@ -360,6 +376,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections when 50 clients arrive at once
+
+
 def make_server(host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                 workers: int = 4, data=None, dump=None, site=None, base=None):
     """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
@@ -371,10 +392,9 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0
         pool, ntriples.count(b"\n"), base or data_base, void,
         Path(site) if site is not None else None)})
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = Server((host, port), handler)
     except OSError as err:
         pool.close()
         raise JitarsaError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
-    server.daemon_threads = True
     server.pool = pool
     return server
