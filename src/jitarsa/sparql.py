@@ -89,17 +89,19 @@ def read_query(query: str) -> str:
 
 # --- Parameters: one RDF term each --------------------------------------------------------
 
-_IRI = re.compile(r'<([^<>"{}|^`\\\x00-\x20]*)>')
-_PNAME = re.compile(r"([A-Za-z][\w.-]*)?:([\w%-](?:[\w.%:-]*[\w%:-])?)?")
-_LITERAL = re.compile(
+# Patterns as strings: `re` compiles and caches each on first use, so a query without
+# --param does not pay for them at start-up.
+_IRI = r'<([^<>"{}|^`\\\x00-\x20]*)>'
+_PNAME = r"([A-Za-z][\w.-]*)?:([\w%-](?:[\w.%:-]*[\w%:-])?)?"
+_LITERAL = (
     r'(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|\'(?P<sq>(?:[^\'\\\n\r]|\\.)*)\')'
-    r'(?:@(?P<lang>[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)|\^\^(?P<dt>\S+))?', re.S)
+    r'(?:@(?P<lang>[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)|\^\^(?P<dt>\S+))?')
 _NUMBERS = (
-    (re.compile(r"[+-]?[0-9]+"), "integer"),
-    (re.compile(r"[+-]?[0-9]*\.[0-9]+"), "decimal"),
-    (re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"), "double"),
+    (r"[+-]?[0-9]+", "integer"),
+    (r"[+-]?[0-9]*\.[0-9]+", "decimal"),
+    (r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+", "double"),
 )
-_ECHAR = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_ECHAR = r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))"
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -126,16 +128,16 @@ def _sparql_term(value: str):
     if value in ("true", "false"):
         return Literal(value, datatype=NamedNode(XSD + "boolean"))
     for pattern, datatype in _NUMBERS:
-        if pattern.fullmatch(value):
+        if re.fullmatch(pattern, value):
             return Literal(value, datatype=NamedNode(XSD + datatype))
     iri = _iri(value)
     if iri is not None:
         return iri
-    match = _LITERAL.fullmatch(value)
+    match = re.fullmatch(_LITERAL, value, re.S)
     if match is None:
         return None
     body = match["dq"] if match["dq"] is not None else match["sq"]
-    lexical = _ECHAR.sub(_unescape, body)
+    lexical = re.sub(_ECHAR, _unescape, body, flags=re.S)
     if match["lang"]:
         return Literal(lexical, language=match["lang"])
     if match["dt"]:
@@ -148,10 +150,10 @@ def _iri(value: str):
     """`<…>` or a prefixed name with a predeclared prefix, as a NamedNode; else None."""
     from pyoxigraph import NamedNode
 
-    match = _IRI.fullmatch(value)
+    match = re.fullmatch(_IRI, value)
     if match:
         return NamedNode(match[1])
-    match = _PNAME.fullmatch(value)
+    match = re.fullmatch(_PNAME, value)
     if match and (match[1] or "") in PREFIXES:
         return NamedNode(PREFIXES[match[1] or ""] + (match[2] or ""))
     return None
