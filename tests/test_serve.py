@@ -300,3 +300,15 @@ def test_static_site_files_and_no_way_out(server):
     for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/org/../../secret.txt"):
         status, _, body = request(server, "GET", path)
         assert status == 404 and b"outside" not in body, path
+
+
+def test_hostile_headers_get_answers_not_errors(server):
+    import rdflib
+
+    status, _, body = request(server, "GET", "/sparql", headers={"Host": "a b> <c"})
+    assert status == 200
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    assert rdflib.URIRef(f"http://127.0.0.1:{server[0]}/sparql") in set(graph.subjects())
+    status, _, _ = request(server, "POST", "/sparql", b"x",
+                           {"Content-Type": "application/sparql-query", "Content-Length": "-5"})
+    assert status == 413

@@ -206,7 +206,7 @@ class Pool:
             self._replace(worker)
             return text_answer(503, f"The query ran longer than {self.timeout:g} s and was "
                                     f"stopped (worker process {worker.pid} ended).")
-        except (EOFError, OSError):
+        except (EOFError, OSError, ValueError):  # the worker died; ValueError: unpicklable
             self._replace(worker)
             return text_answer(500, "The query worker failed; it has been replaced.")
 
@@ -298,11 +298,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
-                endpoint = f"http://{self.headers.get('Host', 'localhost')}/sparql"
                 return self.send(Answer(200, "text/turtle; charset=utf-8",
-                                        self.site.service_description(endpoint)))
+                                        self.site.service_description(self.endpoint())))
             return self.query(params)
-        if path in ("/void", "/.well-known/void"):
+        if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
             return self.send(Answer(200, "text/turtle; charset=utf-8",
@@ -322,10 +321,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if urllib.parse.urlsplit(self.path).path != "/sparql":
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
             self.close_connection = True
-            return self.send(text_answer(413, f"The request body is over {MAX_BODY} bytes."))
+            return self.send(text_answer(413, f"Send a Content-Length of at most {MAX_BODY} "
+                                              "bytes."))
         body = self.rfile.read(length).decode("utf-8", "replace")
         media = (self.headers.get_content_type() or "").lower()
         if media == "application/x-www-form-urlencoded":
@@ -337,6 +340,15 @@ class Handler(BaseHTTPRequestHandler):
                                               "refused."))
         self.send(text_answer(415, "POST application/sparql-query or a form "
                                    "(application/x-www-form-urlencoded)."))
+
+    def endpoint(self) -> str:
+        """This endpoint's URL as the client reached it (the Host header, if it is a host)."""
+        host = self.headers.get("Host", "")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?",
+                            host):
+            address, port = self.server.server_address[:2]
+            host = f"{address}:{port}"
+        return f"http://{host}/sparql"
 
     def query(self, params: dict):
         if "update" in params:
