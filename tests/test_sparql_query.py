@@ -143,6 +143,9 @@ def test_a_wrong_format_for_the_query_form_is_a_usage_error():
     result = run("organisation", "--param", "id=ofc-club", "--format", "csv")
     assert result.exit_code == 2
     assert "use --format ttl|nt|jsonld" in result.output
+    result = run("members", "--format", "yaml")
+    assert (result.exit_code, result.output) == (
+        2, "Error: unknown --format 'yaml'; choose one of table|csv|tsv|json|xml|ttl|nt|jsonld\n")
 
 
 def test_one_source_at_a_time(tmp_path):

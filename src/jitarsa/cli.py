@@ -145,7 +145,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
 
         jitarsa query organisation --param id=mirror-foundation --format nt
 
-        jitarsa query 'SELECT ?name WHERE { ?o schema:name ?name FILTER(LANG(?name)="th") }'
+        jitarsa query 'ASK { ?o schema:name "มูลนิธิกระจกเงา"@th }'
     """
     from . import sparql
     from .errors import QueryError

@@ -403,7 +403,10 @@ def query(query: str, params: dict | None = None, *, data=None, dump=None, endpo
     if isinstance(result, QuerySolutions):
         names = [v.value for v in result.variables]
         return [{n: python_value(row[n]) for n in names} for row in result]
-    return [tuple(python_value(x) for x in (t.subject, t.predicate, t.object)) for t in result]
+    from .graph import sort_triples
+
+    return [tuple(python_value(x) for x in (t.subject, t.predicate, t.object))
+            for t in sort_triples(result)]
 
 
 # --- Output -------------------------------------------------------------------------------
@@ -417,6 +420,9 @@ def render(result, fmt: str) -> bytes:
     """The result in FMT: a W3C results format, `table`, or an RDF format for graphs."""
     from pyoxigraph import QueryBoolean, QueryResultsFormat
 
+    if fmt not in RESULTS_FORMATS + GRAPH_FORMATS:
+        raise QueryError(f"unknown --format {fmt!r}; choose one of "
+                         f"{'|'.join(RESULTS_FORMATS + GRAPH_FORMATS)}")
     if is_graph(result):
         if fmt not in GRAPH_FORMATS:
             raise QueryError(f"--format {fmt} is for SELECT and ASK; a CONSTRUCT or DESCRIBE "
