@@ -346,3 +346,20 @@ def test_query_does_not_import_rdflib_or_pyshacl():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.splitlines() == ["members", "28", "[]"]
+
+
+def test_the_wheel_carries_the_dump_and_the_catalogue(tmp_path):
+    """An installed jitarsa answers queries with no checkout and no build."""
+    import zipfile
+
+    from conftest import ROOT
+
+    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d",
+                    str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        bundled = archive.read("jitarsa/_bundled/dist/jitarsa.nt")
+    assert bundled == (ROOT / "dist" / "jitarsa.nt").read_bytes()
+    assert "jitarsa/_bundled/dist/void.ttl" in names
+    assert {f"jitarsa/queries/{name}.rq" for name in sparql.catalogue()} <= names
