@@ -363,3 +363,17 @@ def test_the_wheel_carries_the_dump_and_the_catalogue(tmp_path):
     assert bundled == (ROOT / "dist" / "jitarsa.nt").read_bytes()
     assert "jitarsa/_bundled/dist/void.ttl" in names
     assert {f"jitarsa/queries/{name}.rq" for name in sparql.catalogue()} <= names
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.text(st.characters(blacklist_characters="="), max_size=12), value=TEXT)
+def test_any_param_argument_is_bound_or_refused_in_one_line(name, value):
+    from jitarsa.errors import QueryError
+
+    try:
+        bound_name, term = sparql.parse_param(f"{name}={value}")
+    except QueryError as err:
+        assert "\n" not in str(err) and str(err).startswith("--param ")
+        return
+    assert bound_name == name.lstrip("?$")
+    assert term == sparql.parse_term(value)

@@ -183,7 +183,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
               help="Query worker processes, each holding the graph.")
 @click.option("--site", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Static web site to serve, and HTML pages of entities "
-                   "(default: dist/site when it exists).")
+                   "(default: ./dist/site, else the checkout's dist/site, when it exists).")
 @sources
 @reports_errors
 def serve(host, port, timeout, workers, site, data_dir, dump):
@@ -201,8 +201,9 @@ def serve(host, port, timeout, workers, site, data_dir, dump):
     from .resources import dist_dir
     from .server import make_server
 
-    if site is None and (dist_dir() / "site").is_dir():
-        site = str(dist_dir() / "site")
+    if site is None:  # what `jitarsa build` wrote here, else the checkout's
+        site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()),
+                    None)
     server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
