@@ -312,3 +312,13 @@ def test_hostile_headers_get_answers_not_errors(server):
     status, _, _ = request(server, "POST", "/sparql", b"x",
                            {"Content-Type": "application/sparql-query", "Content-Length": "-5"})
     assert status == 413
+
+
+def test_ontology_and_cors_preflight(server):
+    status, headers, body = request(server, "GET", "/ontology")
+    assert (status, body) == (200, (ROOT / "ontology" / "jitarsa.ttl").read_bytes())
+    status, headers, _ = request(server, "OPTIONS", "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    assert status == 204
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in headers["Access-Control-Allow-Methods"]

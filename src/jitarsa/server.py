@@ -292,6 +292,10 @@ class Handler(BaseHTTPRequestHandler):
 
     do_DELETE = do_PATCH = do_PUT
 
+    def do_OPTIONS(self):
+        """CORS preflight: browsers ask before POSTing a query from another origin."""
+        self.send(Answer(204, "text/plain", b""), allow="GET, POST, OPTIONS", preflight=True)
+
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         path = url.path
@@ -301,6 +305,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(Answer(200, "text/turtle; charset=utf-8",
                                         self.site.service_description(self.endpoint())))
             return self.query(params)
+        if path == "/ontology":
+            from .resources import ontology_file
+
+            return self.send(Answer(200, "text/turtle; charset=utf-8",
+                                    ontology_file().read_bytes()))
         if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
@@ -376,12 +385,16 @@ class Handler(BaseHTTPRequestHandler):
         answer = self.site.pool.run("entity", self.site.base + path.lstrip("/"), media)
         self.send(answer, vary=True)
 
-    def send(self, answer: Answer, vary: bool = False, allow: str | None = None):
+    def send(self, answer: Answer, vary: bool = False, allow: str | None = None,
+             preflight: bool = False):
         status, content_type, body = answer
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Access-Control-Allow-Origin", "*")
+        if preflight:
+            self.send_header("Access-Control-Allow-Methods", allow)
+            self.send_header("Access-Control-Allow-Headers", "Accept, Content-Type")
         if vary:
             self.send_header("Vary", "Accept")
         if allow:
