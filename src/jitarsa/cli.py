@@ -169,7 +169,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
             "table" if sys.stdout.isatty() else "tsv")
     sys.stdout.buffer.write(sparql.render(result, fmt))
     sys.stdout.buffer.flush()
-    if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
+    if sparql.is_boolean(result):
         sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
 
 

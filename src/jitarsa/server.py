@@ -143,12 +143,18 @@ def entity_jsonld(triples, iri: str) -> bytes:
 
 
 class Worker:
+    """One worker process and the pipe to it."""
+
     def __init__(self, context, ntriples: bytes):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, ntriples), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(60) or self.conn.recv() != "ready":
+        try:
+            ready = self.conn.poll(60) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             self.stop()
             raise JitarsaError("a query worker did not start")
 

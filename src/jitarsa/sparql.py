@@ -413,7 +413,14 @@ def query(query: str, params: dict | None = None, *, data=None, dump=None, endpo
 
 
 def is_graph(result) -> bool:
+    """CONSTRUCT and DESCRIBE answer triples (a list); SELECT and ASK do not."""
     return isinstance(result, list)
+
+
+def is_boolean(result) -> bool:
+    from pyoxigraph import QueryBoolean
+
+    return isinstance(result, QueryBoolean)
 
 
 def render(result, fmt: str) -> bytes:
