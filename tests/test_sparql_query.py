@@ -149,7 +149,9 @@ def test_a_wrong_format_for_the_query_form_is_a_usage_error():
 
 
 def test_one_source_at_a_time(tmp_path):
-    result = run("members", "--dump", "x.nt", "--endpoint", "http://127.0.0.1:1/sparql")
+    dump = tmp_path / "x.nt"
+    dump.write_text("", "utf-8")
+    result = run("members", "--dump", str(dump), "--endpoint", "http://127.0.0.1:1/sparql")
     assert (result.exit_code, result.output) == (
         2, "Error: choose one of --data, --dump and --endpoint\n")
 

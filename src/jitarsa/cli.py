@@ -107,7 +107,8 @@ def validate(data_dir, base, fmt):
 source_options = [
     click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=str),
                  default=None, help="Build this data folder of YAML records in memory."),
-    click.option("--dump", type=click.Path(dir_okay=False, path_type=str), default=None,
+    click.option("--dump", type=click.Path(exists=True, dir_okay=False, path_type=str),
+                 default=None,
                  help="Read any RDF file (.ttl, .nt, .jsonld, .nq, .trig, .rdf)."),
 ]
 
@@ -207,7 +208,7 @@ def serve(host, port, timeout, workers, site, data_dir, dump):
     server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
-               f"({workers} workers, timeout {timeout:g} s"
+               f"({workers} worker{'s' if workers != 1 else ''}, timeout {timeout:g} s"
                f"{', site ' + str(Path(site)) if site else ''}). Ctrl-C stops.")
     sys.stdout.flush()
     try:
