@@ -322,3 +322,13 @@ def test_ontology_and_cors_preflight(server):
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
+
+
+def test_jitarsa_query_speaks_to_jitarsa_serve(server):
+    import jitarsa
+
+    endpoint = f"http://127.0.0.1:{server[0]}/sparql"
+    for name in ("members", "summary", "curation-gaps"):
+        assert jitarsa.query(name, endpoint=endpoint) == jitarsa.query(name), name
+    assert jitarsa.query("organisation", {"id": "c4pc"}, endpoint=endpoint) == \
+        jitarsa.query("organisation", {"id": "c4pc"})
