@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jitarsa
 from jitarsa.cli import cli
@@ -140,3 +142,18 @@ def test_bad_endpoint_and_graph_are_usage_errors():
     result = invoke("load", "--endpoint", "http://127.0.0.1:1/store", "--graph", "not an iri")
     assert (result.exit_code, result.output) == (
         2, "Error: --graph 'not an iri' is not an absolute IRI\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_no_param_value_changes_a_query_sent_to_another_engine(oxigraph, value):
+    """The VALUES clause travels as text to the endpoint: Oxigraph reads back the same term."""
+    from jitarsa import sparql
+
+    rows = sparql.execute("SELECT ?v (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?v",
+                          {"v": value}, endpoint=f"{oxigraph}/query")
+    rows = list(rows)
+    term = sparql.parse_term(value)
+    assert len(rows) == 1
+    assert rows[0]["v"] == term or (rows[0]["v"].datatype == term.datatype and
+                                    sparql.python_value(rows[0]["v"]) == sparql.python_value(term))
