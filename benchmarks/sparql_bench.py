@@ -36,7 +36,8 @@ def machine() -> str:
     except OSError:
         pass
     return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+            f"load average {os.getloadavg()[0]:.1f} at start")
 
 
 #: As a user runs it: with bytecode caches (the warm-up run writes jitarsa's, as pip does at
