@@ -217,8 +217,9 @@ def test_a_runaway_query_gets_503_and_its_worker_is_killed(server):
     thread = threading.Thread(target=explode)
     thread.start()
     time.sleep(0.2)
-    # Meanwhile another client is answered by the other worker.
-    status, _, body = get_query(server, COUNT)
+    # Meanwhile another client is answered by the other worker (a query not asked before, so
+    # not answered from the cache).
+    status, _, body = get_query(server, COUNT + " # while the explosive query runs")
     assert status == 200 and thread.is_alive()
     thread.join(30)
     status, _, body = answer["response"]
@@ -234,7 +235,7 @@ def test_a_runaway_query_gets_503_and_its_worker_is_killed(server):
         time.sleep(0.1)
     after = workers(server[1])
     assert len(after) == 2 and killed not in after
-    status, _, _ = get_query(server, COUNT)
+    status, _, _ = get_query(server, COUNT + " # after the replacement")
     assert status == 200
 
 
@@ -332,3 +333,23 @@ def test_jitarsa_query_speaks_to_jitarsa_serve(server):
         assert jitarsa.query(name, endpoint=endpoint) == jitarsa.query(name), name
     assert jitarsa.query("organisation", {"id": "c4pc"}, endpoint=endpoint) == \
         jitarsa.query("organisation", {"id": "c4pc"})
+
+
+def test_the_pool_keeps_successful_answers_only():
+    from jitarsa.resources import default_dump
+    from jitarsa.server import Pool
+
+    pool = Pool(default_dump().read_bytes(), size=1, timeout=5, cache=2)
+    try:
+        first = pool.run("query", COUNT, None)
+        assert first.status == 200 and pool.run("query", COUNT, None) is first
+        assert pool.run("query", "SELECT * WHERE { ?s ?p }", None).status == 400
+        pool.run("query", "ASK {}", None)
+        pool.run("query", "ASK { ?s ?p ?o }", None)
+        assert list(pool.answers) == [("query", "ASK {}", None),
+                                      ("query", "ASK { ?s ?p ?o }", None)]
+        # Bounded: the oldest answer gave way; asking again runs the query again.
+        again = pool.run("query", COUNT, None)
+        assert again == first and again is not first
+    finally:
+        pool.close()

@@ -182,12 +182,14 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
               help="Seconds a query may run before it is stopped and answered with 503.")
 @click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Query worker processes, each holding the graph.")
+@click.option("--cache", type=click.IntRange(0), default=256, show_default=True,
+              help="Answers kept for repeated requests (the graph never changes); 0: none.")
 @click.option("--site", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Static web site to serve, and HTML pages of entities "
                    "(default: ./dist/site, else the checkout's dist/site, when it exists).")
 @sources
 @reports_errors
-def serve(host, port, timeout, workers, site, data_dir, dump):
+def serve(host, port, timeout, workers, cache, site, data_dir, dump):
     """Serve a read-only SPARQL 1.1 endpoint at /sparql and the dataset's entities.
 
     GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
@@ -205,7 +207,8 @@ def serve(host, port, timeout, workers, site, data_dir, dump):
     if site is None:  # what `jitarsa build` wrote here, else the checkout's
         site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()),
                     None)
-    server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site)
+    server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site,
+                         cache=cache)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
                f"({workers} worker{'s' if workers != 1 else ''}, timeout {timeout:g} s"

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,7 @@ RESULTS_TYPES = ("application/sparql-results+json", "application/sparql-results+
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
 HTML = "text/html"
 MAX_BODY = 1 << 20
+MAX_CACHED = 1 << 20
 ENTITY_PATH = re.compile(r"/(?:org|place)/[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -169,10 +171,16 @@ class Worker:
 
 
 class Pool:
-    """Worker processes that each hold the store; a late query's worker is killed and replaced."""
+    """Worker processes that each hold the store; a late query's worker is killed and replaced.
 
-    def __init__(self, ntriples: bytes, size: int, timeout: float):
+    The graph never changes while it is served, so a successful answer is kept (the last
+    `cache` distinct requests, each up to MAX_CACHED bytes) and given again to the same request.
+    """
+
+    def __init__(self, ntriples: bytes, size: int, timeout: float, cache: int = 256):
         self.ntriples, self.timeout = ntriples, timeout
+        self.cache_size = cache
+        self.answers: OrderedDict[tuple, Answer] = OrderedDict()
         self.context = multiprocessing.get_context("spawn")
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.workers: set[Worker] = set()
@@ -196,6 +204,21 @@ class Pool:
         self.idle.put(worker)
 
     def run(self, kind: str, text: str, accept: str | None) -> Answer:
+        key = (kind, text, accept)
+        with self.lock:
+            answer = self.answers.get(key)
+            if answer is not None:
+                self.answers.move_to_end(key)
+                return answer
+        answer = self._ask(kind, text, accept)
+        if answer.status == 200 and self.cache_size and len(answer.body) <= MAX_CACHED:
+            with self.lock:
+                self.answers[key] = answer
+                if len(self.answers) > self.cache_size:
+                    self.answers.popitem(last=False)
+        return answer
+
+    def _ask(self, kind: str, text: str, accept: str | None) -> Answer:
         started = time.monotonic()
         try:
             worker = self.idle.get(timeout=self.timeout)
@@ -416,12 +439,12 @@ class Server(ThreadingHTTPServer):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
-                workers: int = 4, data=None, dump=None, site=None, base=None):
+                workers: int = 4, data=None, dump=None, site=None, base=None, cache: int = 256):
     """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
     from .sparql import source_ntriples
 
     ntriples, data_base, void = source_ntriples(data, dump)
-    pool = Pool(ntriples, workers, timeout)
+    pool = Pool(ntriples, workers, timeout, cache)
     handler = type("BoundHandler", (Handler,), {"site": Site(
         pool, ntriples.count(b"\n"), base or data_base, void,
         Path(site) if site is not None else None)})
