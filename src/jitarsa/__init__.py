@@ -29,6 +29,7 @@ _EXPORTS = {
     "apply_matches": "matches",
     "quickstatements_batch": "quickstatements",
     "wikibase_triples": "wikibase_rdf",
+    "query": "sparql",
 }
 
 __all__ = sorted(_EXPORTS)

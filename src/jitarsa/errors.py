@@ -56,3 +56,13 @@ class OutputError(JitarsaError):
     """The output folder could not be written or would overwrite something not ours."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class QueryError(JitarsaError):
+    """A SPARQL query, a query parameter or a data source given to `query` cannot be used."""
+
+
+class EndpointError(JitarsaError):
+    """A SPARQL or Graph Store endpoint could not be reached or answered with an error."""
+
+    exit_code = ExitCode.ENDPOINT

@@ -19,6 +19,7 @@ SPDX = "http://spdx.org/rdf/terms#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 JITARSA = "https://w3id.org/jitarsa/ontology#"
 WD = "http://www.wikidata.org/entity/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 
 DEFAULT_BASE = "https://w3id.org/jitarsa/"
 
@@ -37,6 +38,7 @@ PREFIXES = {
     "spdx": SPDX,
     "jitarsa": JITARSA,
     "wd": WD,
+    "sd": SD,
 }
 
 

@@ -45,3 +45,18 @@ def kinds_file() -> Path:
 
 def wikidata_file() -> Path:
     return ontology_dir() / "wikidata.yaml"
+
+
+def dist_dir() -> Path:
+    """The published dumps: the checkout's `dist/`, or the copy bundled in the wheel."""
+    return _root("dist")
+
+
+def default_dump() -> Path:
+    """The N-Triples dump of the default dataset: what `query` and `serve` read with no build."""
+    return dist_dir() / "jitarsa.nt"
+
+
+def queries_dir() -> Path:
+    """The catalogue of SPARQL queries shipped with the package (`jitarsa query --list`)."""
+    return _PACKAGE / "queries"

@@ -1,0 +1,137 @@
+"""Benchmark of the SPARQL features (issue 3), printed with the machine it ran on.
+
+1. Cold start: wall time of `jitarsa query member-count` as a ratio to `python -c "import
+   rdflib"`, both measured here in the same run (median of REPEAT runs each). Target ≤ 0.6.
+2. Endpoint throughput: queries per second of `jitarsa serve` answering the catalogue queries
+   to 8 concurrent clients (separate processes, keep-alive connections), with every query run
+   (`--cache 0`) and with the default answer cache. Target ≥ 500 q/s.
+
+Run: python benchmarks/sparql_bench.py [--repeat 9] [--seconds 5] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+CLIENTS = 8
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+            f"load average {os.getloadavg()[0]:.1f} at start")
+
+
+#: As a user runs it: with bytecode caches (the warm-up run writes jitarsa's, as pip does at
+#: install), even where the environment sets PYTHONDONTWRITEBYTECODE.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def wall(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=ENV)
+    return time.perf_counter() - start
+
+
+def cold_start(repeat: int) -> tuple[float, float]:
+    jitarsa = Path(sys.executable).with_name("jitarsa")
+    command = [str(jitarsa) if jitarsa.is_file() else shutil.which("jitarsa"), "query",
+               "member-count", "--format", "csv"]
+    rdflib = [sys.executable, "-c", "import rdflib"]
+    wall(command), wall(rdflib)  # warm the file cache and the bytecode caches
+    queries, imports = [], []
+    for _ in range(repeat):  # interleaved, so both see the same machine load
+        queries.append(wall(command))
+        imports.append(wall(rdflib))
+    return statistics.median(queries), statistics.median(imports)
+
+
+def client(port: int, paths: list[str], seconds: float, results) -> None:
+    """One client: ask the queries in turn on one keep-alive connection until time is up."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    done = failed = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        conn.request("GET", paths[done % len(paths)],
+                     headers={"Accept": "application/sparql-results+json, text/turtle"})
+        response = conn.getresponse()
+        response.read()
+        if response.status == 200:
+            done += 1
+        else:
+            failed += 1
+            done += 1
+    conn.close()
+    results.put((done, failed))
+
+
+def throughput(seconds: float, workers: int, cache: int) -> tuple[float, int, int]:
+    from jitarsa import sparql
+
+    texts = [entry.text for entry in sparql.catalogue().values()]
+    texts = [sparql.bind(t, {"id": "mirror-foundation"}) if "?id" in t else t for t in texts]
+    paths = ["/sparql?" + urllib.parse.urlencode({"query": t}) for t in texts]
+    jitarsa = Path(sys.executable).with_name("jitarsa")
+    proc = subprocess.Popen([str(jitarsa), "serve", "--port", "0", "--workers", str(workers),
+                             "--cache", str(cache)], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(urllib.parse.urlsplit(proc.stdout.readline().split()[2]).port)
+        results = multiprocessing.Queue()
+        clients = [multiprocessing.Process(target=client, args=(port, paths, seconds, results))
+                   for _ in range(CLIENTS)]
+        start = time.monotonic()
+        for c in clients:
+            c.start()
+        counts = [results.get(timeout=seconds + 60) for _ in clients]
+        elapsed = time.monotonic() - start
+        for c in clients:
+            c.join(10)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    done = sum(d for d, _ in counts)
+    failed = sum(f for _, f in counts)
+    return done / elapsed, done, failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=4, help="query workers of the server")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}")
+    query, rdflib = cold_start(args.repeat)
+    print(f"Cold `jitarsa query member-count`: {query * 1000:.0f} ms (median of {args.repeat})")
+    print(f"`python -c \"import rdflib\"`:       {rdflib * 1000:.0f} ms (median of {args.repeat})")
+    print(f"Ratio: {query / rdflib:.2f} (target ≤ 0.60)")
+    for cache, label in ((0, "every query run (--cache 0)"),
+                         (256, "repeated answers cached (default --cache 256)")):
+        rate, done, failed = throughput(args.seconds, args.workers, cache)
+        print(f"Endpoint, {label}: {rate:.0f} queries/s with {CLIENTS} concurrent clients "
+              f"over {args.seconds:g} s, {args.workers} workers, catalogue queries in turn "
+              f"({done} answered, {failed} not 200) (target ≥ 500)")
+
+
+if __name__ == "__main__":
+    main()
