@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .dates import parse_date
 from .errors import OutputError
-from .records import MATCH_METHODS, QID_PATTERN, Dataset, check_record, read_yaml
+from .records import MATCH_METHODS, QID_PATTERN, Dataset, check_record, read_text, read_yaml
 from .wikidata import WikidataError
 
 
@@ -45,13 +45,7 @@ class Change:
 def read_matches(path: Path | str) -> list[Match]:
     """The rows of a reconciled sheet that carry a QID, checked one by one."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise WikidataError(f"not UTF-8 text (byte {err.start})", path) from None
-    except OSError as err:
-        raise WikidataError(f"cannot be read ({err.strerror})", path) from None
-    return parse_matches(text, path)
+    return parse_matches(read_text(path, WikidataError, encoding="utf-8-sig"), path)
 
 
 def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:

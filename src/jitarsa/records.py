@@ -155,14 +155,19 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
+    """A text file's content, or `error` naming the file when it is unreadable or not UTF-8."""
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as err:
+        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+    except OSError as err:
+        raise error(f"cannot be read ({err.strerror})", path) from None
+
+
 def read_yaml(path: Path):
     """Parse one YAML file; errors carry the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise RecordError(f"not UTF-8 text (byte {err.start})", path) from None
-    except OSError as err:
-        raise RecordError(f"cannot be read ({err.strerror})", path) from None
+    text = read_text(path)
     try:
         value = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as err:
