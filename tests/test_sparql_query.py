@@ -129,6 +129,11 @@ def test_ask_sets_the_exit_code():
     assert (no.exit_code, no.output) == (1, "false\n")
 
 
+def test_an_ask_answer_piped_as_tsv_is_one_line():
+    result = run('ASK { ?o schema:name "Mirror Foundation"@en }', "--format", "tsv")
+    assert (result.exit_code, result.output) == (0, "true\n")
+
+
 def test_a_bad_query_names_line_and_column():
     result = run("SELECT * WHERE {\n  ?s ?p\n}")
     assert result.exit_code == 2

@@ -438,9 +438,11 @@ def render(result, fmt: str) -> bytes:
     if fmt not in RESULTS_FORMATS:
         raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; use --format "
                          f"{'|'.join(RESULTS_FORMATS)}")
+    if isinstance(result, QueryBoolean) and fmt in ("table", "csv", "tsv"):
+        # The W3C CSV/TSV formats define SELECT results only: an ASK answer is one line.
+        return ("true\n" if bool(result) else "false\n").encode("utf-8")
     if fmt == "table":
-        return (("true" if bool(result) else "false") + "\n" if isinstance(result, QueryBoolean)
-                else table(result)).encode("utf-8")
+        return table(result).encode("utf-8")
     return result.serialize(format=QueryResultsFormat.from_media_type(RESULTS_MEDIA_TYPES[fmt]))
 
 
