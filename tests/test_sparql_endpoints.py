@@ -105,7 +105,7 @@ def test_query_an_endpoint_with_the_catalogue_and_params(oxigraph):
     assert result.output == invoke("query", "organisation", "--param", "id=mirror-foundation",
                                    "--format", "nt").output
     ask = invoke("query", 'ASK { ?o schema:name "No Such"@en }', "--endpoint", f"{oxigraph}/query")
-    assert (ask.exit_code, ask.stdout_bytes) == (1, b"false")
+    assert (ask.exit_code, ask.stdout_bytes) == (1, b"false\n")
 
 
 def test_a_query_the_endpoint_refuses_is_a_bad_query(oxigraph):
