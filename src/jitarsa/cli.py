@@ -64,10 +64,13 @@ def build(data_dir, out_dir, base, quiet):
         jitarsa build --data data --out dist
     """
     from .errors import ValidationFailed
+    from .progress import Progress
     from .publish import build as run_build
 
+    # Stage-by-stage progress on stderr, only on a terminal and never with --quiet.
+    progress = Progress(enabled=False if quiet else None)
     try:
-        result = run_build(data_dir, out_dir, base)
+        result = run_build(data_dir, out_dir, base, progress=progress)
     except ValidationFailed as err:
         click.echo(err.report.text(), err=True)
         raise
@@ -75,7 +78,7 @@ def build(data_dir, out_dir, base, quiet):
         members = len(result.dataset.members)
         click.echo(f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
                    f"{members} members of {result.dataset.network.name.get('en', '')}.")
-        for name in sorted(result.files):
+        for name in result.paths:
             click.echo(f"  {result.out_dir.name}/{name}")
 
 
@@ -101,3 +104,30 @@ def validate(data_dir, base, fmt):
     output = {"text": report.text, "ttl": report.turtle, "json": report.json}[fmt]()
     click.echo(output.rstrip("\n"))
     sys.exit(int(ExitCode.OK if report.conforms else ExitCode.VIOLATIONS))
+
+
+@cli.command()
+@click.argument("count", type=click.IntRange(min=1))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), required=True,
+              help="Folder to write the synthetic data folder into.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed writes the same bytes.")
+@click.option("--errors", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Inject this many broken records.")
+@click.option("--error-kind", type=click.Choice(["shacl", "record"]), default="shacl",
+              show_default=True,
+              help="shacl: records that load but break the shapes; record: records the record "
+                   "checks refuse.")
+@reports_errors
+def synth(count, out_dir, seed, errors, error_kind):
+    """Write a synthetic registry of COUNT organisations, for measuring jitarsa at scale.
+
+    The data is marked synthetic (title, descriptions, example.org URLs, Wikidata ids from
+    Q9000000000 on). Example:
+
+        jitarsa synth 100000 --out /tmp/registry --seed 1
+    """
+    from .synth import synthesize
+
+    folder = synthesize(count, out_dir, seed=seed, errors=errors, error_kind=error_kind)
+    click.echo(f"Wrote {count} synthetic organisations to {folder}.", err=True)

@@ -178,12 +178,22 @@ def _number(v):
     return None
 
 
+class _Compiled:
+    """One shape, read once: its path, severity, checks and property shapes."""
+
+    __slots__ = ("shape", "path", "severity", "checks", "on_empty", "properties", "active")
+
+
 class Engine:
-    """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result."""
+    """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result.
+
+    Each shape is compiled once into a list of checks, `check(focus, values)` → failures as
+    (component, value or _NO_VALUE, nested results); a focus node with no values is checked
+    only by the checks that can fail on none (minCount, equals, qualifiedMinCount)."""
 
     def __init__(self, shapes: Shapes, data: Data):
         self.shapes, self.data = shapes, data
-        self._regex: dict = {}
+        self._compiled: dict = {}
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
@@ -199,139 +209,196 @@ class Engine:
     def results(self):
         """(focus, path or None, value or None, component, shape, severity) for every result."""
         for shape in self.shapes.top:
-            if self._deactivated(shape):
-                continue
-            yield from self._shape_results(shape, self.focus_nodes(shape))
+            compiled = self.compile(shape)
+            if compiled.active:
+                yield from self._shape_results(compiled, self.focus_nodes(shape))
 
-    def _deactivated(self, shape) -> bool:
-        flag = self.shapes.one(shape, "deactivated")
-        return flag is not None and flag.value == "true"
-
-    def _shape_results(self, shape, focus_nodes):
+    def _shape_results(self, c: _Compiled, focus_nodes):
+        values_of = self.data.values
         for focus in focus_nodes:
-            yield from self._own_results(shape, focus)
-        for prop in self.shapes.get(shape, "property"):
-            if not self._deactivated(prop):
+            values = values_of(focus, c.path) if c.path else [focus]
+            if values or c.on_empty:
+                for check in c.checks:
+                    for component, value, details in check(focus, values):
+                        yield (focus, c.path, None if value is _NO_VALUE else value, component,
+                               c.shape, c.severity)
+                        yield from details
+        for prop in c.properties:
+            if prop.active:
                 yield from self._shape_results(prop, focus_nodes)
 
-    def _own_results(self, shape, focus) -> list:
-        """The results of `shape`'s own constraints on `focus`, each followed by the results
-        pySHACL nests under it with sh:detail (for sh:node) and lists in its report too."""
-        sh = self.shapes
-        severity = sh.one(shape, "severity") or _VIOLATION
-        path = sh.path(shape) if sh.get(shape, "path") else None
-        values = self.data.values(focus, path) if path else [focus]
-        out = []
-        for component, value, details in self._constraints(shape, focus, values):
-            out.append((focus, path, None if value is _NO_VALUE else value, component, shape,
-                        severity))
-            out += details
-        return out
-
-    def node_results(self, shape, node) -> list:
-        """Every result of validating `node` against `shape` and its property shapes."""
-        if self._deactivated(shape):
+    def node_results(self, c: _Compiled, node) -> list:
+        """Every result of validating `node` against a shape and its property shapes, each
+        followed by the results pySHACL nests under it with sh:detail and lists too."""
+        if not c.active:
             return []
-        out = self._own_results(shape, node)
-        for prop in self.shapes.get(shape, "property"):
+        values = self.data.values(node, c.path) if c.path else [node]
+        out = []
+        for check in c.checks:
+            for component, value, details in check(node, values):
+                out.append((node, c.path, None if value is _NO_VALUE else value, component,
+                            c.shape, c.severity))
+                out += details
+        for prop in c.properties:
             out += self.node_results(prop, node)
         return out
 
-    def conforms(self, shape, node) -> bool:
-        """Whether `node` conforms to `shape` (for sh:or and qualified value shapes)."""
-        return not self.node_results(shape, node)
+    def conforms(self, c: _Compiled, node) -> bool:
+        return not self.node_results(c, node)
 
-    def _constraints(self, shape, focus, values):
-        """(component name, value or _NO_VALUE, nested results) for each failure of `shape`'s own
-        constraints."""
-        sh, d = self.shapes, self.data
-        g = sh.graph.get(shape, {})
-        if _sh("minCount") in g and len(values) < int(sh.one(shape, "minCount").value):
-            yield "MinCountConstraintComponent", _NO_VALUE, ()
-        if _sh("maxCount") in g and len(values) > int(sh.one(shape, "maxCount").value):
-            yield "MaxCountConstraintComponent", _NO_VALUE, ()
-        for cls in sh.get(shape, "class"):
-            for v in values:
-                if cls not in d.types.get(v, ()):
-                    yield "ClassConstraintComponent", v, ()
-        for datatype in sh.get(shape, "datatype"):
-            for v in values:
-                if not _datatype_ok(v, datatype.value):
-                    yield "DatatypeConstraintComponent", v, ()
-        for kind in sh.get(shape, "nodeKind"):
-            for v in values:
-                if not self._kind_ok(v, kind.value[len(SH):]):
-                    yield "NodeKindConstraintComponent", v, ()
-        for minimum in sh.get(shape, "minInclusive"):
-            bound = _number(minimum)
-            if bound is None:
-                raise Unsupported("sh:minInclusive other than an integer")
-            for v in values:
-                n = _number(v)
-                if n is None or n < bound:
-                    yield "MinInclusiveConstraintComponent", v, ()
-        for pattern in sh.get(shape, "pattern"):
-            regex = self._compiled(shape, pattern)
-            for v in values:
-                if isinstance(v, BlankNode) or not regex.search(_lexical(v)):
-                    yield "PatternConstraintComponent", v, ()
-        for head in sh.get(shape, "languageIn"):
-            allowed = {item.value.lower() for item in sh.items(head)}
-            for v in values:
-                lang = v.language if isinstance(v, Literal) else None
-                if not lang or not ("*" in allowed or lang.lower() in allowed or
-                                    lang.split("-")[0].lower() in allowed):
-                    yield "LanguageInConstraintComponent", v, ()
-        unique = sh.one(shape, "uniqueLang")
-        if unique is not None and unique.value == "true":
-            langs = Counter(v.language.lower() for v in values
-                            if isinstance(v, Literal) and v.language)
-            for _ in (lang for lang, n in langs.items() if n > 1):
-                yield "UniqueLangConstraintComponent", _NO_VALUE, ()
-        for head in sh.get(shape, "in"):
-            allowed = set(sh.items(head))
-            for v in values:
-                if v not in allowed:
-                    yield "InConstraintComponent", v, ()
-        for p in sh.get(shape, "equals"):
-            mine, theirs = set(values), set(d.out.get(p, {}).get(focus, ()))
-            for v in list(mine - theirs) + list(theirs - mine):
-                yield "EqualsConstraintComponent", v, ()
-        for head in sh.get(shape, "or"):
-            members = sh.items(head)
-            for v in values:
-                if not any(self.conforms(m, v) for m in members):
-                    yield "OrConstraintComponent", v, ()
-        for other in sh.get(shape, "node"):
-            for v in values:
-                details = self.node_results(other, v)
-                if details:
-                    yield "NodeConstraintComponent", v, details
-        for other in sh.get(shape, "qualifiedValueShape"):
-            count = sum(1 for v in values if self.conforms(other, v))
-            low, high = sh.one(shape, "qualifiedMinCount"), sh.one(shape, "qualifiedMaxCount")
-            if high is not None and count > int(high.value):
-                yield "QualifiedMaxCountConstraintComponent", _NO_VALUE, ()
-            if low is not None and count < int(low.value):
-                yield "QualifiedMinCountConstraintComponent", _NO_VALUE, ()
+    def compile(self, shape) -> _Compiled:
+        if shape in self._compiled:
+            return self._compiled[shape]
+        sh = self.shapes
+        c = _Compiled()
+        self._compiled[shape] = c
+        flag = sh.one(shape, "deactivated")
+        c.shape, c.active = shape, not (flag is not None and flag.value == "true")
+        c.severity = sh.one(shape, "severity") or _VIOLATION
+        c.path = sh.path(shape) if sh.get(shape, "path") else None
+        c.checks, c.on_empty = [], False
+        for name, make in _CHECKS.items():
+            for parameter in sh.get(shape, name):
+                check, on_empty = make(self, shape, parameter)
+                c.checks.append(check)
+                c.on_empty = c.on_empty or on_empty
+        c.properties = [self.compile(p) for p in sh.get(shape, "property")]
+        return c
 
-    def _compiled(self, shape, pattern):
-        key = (shape, pattern)
-        if key not in self._regex:
-            flags = self.shapes.one(shape, "flags")
-            bits = 0
-            for letter in (flags.value if flags is not None else ""):
-                bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
-            self._regex[key] = re.compile(pattern.value, bits)
-        return self._regex[key]
 
-    @staticmethod
-    def _kind_ok(v, kind: str) -> bool:
-        is_iri, is_blank = isinstance(v, NamedNode), isinstance(v, BlankNode)
-        is_literal = not (is_iri or is_blank)
-        return {"IRI": is_iri, "BlankNode": is_blank, "Literal": is_literal,
-                "BlankNodeOrIRI": is_iri or is_blank, "BlankNodeOrLiteral": is_blank or is_literal,
-                "IRIOrLiteral": is_iri or is_literal}[kind]
+def _each(component, ok):
+    """A check that fails every value for which `ok(value)` is false."""
+    def check(focus, values):
+        return [(component, v, ()) for v in values if not ok(v)]
+    return check, False
+
+
+def _min_count(engine, shape, parameter):
+    bound = int(parameter.value)
+    return (lambda f, values: [("MinCountConstraintComponent", _NO_VALUE, ())]
+            if len(values) < bound else ()), bound > 0
+
+
+def _max_count(engine, shape, parameter):
+    bound = int(parameter.value)
+    return (lambda f, values: [("MaxCountConstraintComponent", _NO_VALUE, ())]
+            if len(values) > bound else ()), False
+
+
+def _class(engine, shape, cls):
+    types = engine.data.types
+    return _each("ClassConstraintComponent", lambda v: cls in types.get(v, ()))
+
+
+def _datatype(engine, shape, datatype):
+    return _each("DatatypeConstraintComponent", lambda v: _datatype_ok(v, datatype.value))
+
+
+def _node_kind(engine, shape, kind):
+    return _each("NodeKindConstraintComponent", lambda v: _kind_ok(v, kind.value[len(SH):]))
+
+
+def _min_inclusive(engine, shape, minimum):
+    bound = _number(minimum)
+    if bound is None:
+        raise Unsupported("sh:minInclusive other than an integer")
+    return _each("MinInclusiveConstraintComponent",
+                 lambda v: (n := _number(v)) is not None and n >= bound)
+
+
+def _pattern(engine, shape, pattern):
+    flags = engine.shapes.one(shape, "flags")
+    bits = 0
+    for letter in (flags.value if flags is not None else ""):
+        bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
+    search = re.compile(pattern.value, bits).search
+    return _each("PatternConstraintComponent",
+                 lambda v: not isinstance(v, BlankNode) and search(v.value) is not None)
+
+
+def _language_in(engine, shape, head):
+    allowed = {item.value.lower() for item in engine.shapes.items(head)}
+
+    def ok(v):
+        lang = v.language if isinstance(v, Literal) else None
+        return bool(lang) and ("*" in allowed or lang.lower() in allowed or
+                               lang.split("-")[0].lower() in allowed)
+    return _each("LanguageInConstraintComponent", ok)
+
+
+def _unique_lang(engine, shape, flag):
+    def check(focus, values):
+        if flag.value != "true":
+            return ()
+        langs = Counter(v.language.lower() for v in values
+                        if isinstance(v, Literal) and v.language)
+        return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in langs.values() if n > 1]
+    return check, False
+
+
+def _in(engine, shape, head):
+    allowed = set(engine.shapes.items(head))
+    return _each("InConstraintComponent", lambda v: v in allowed)
+
+
+def _equals(engine, shape, p):
+    other = engine.data.out.get(p, {})
+
+    def check(focus, values):
+        mine, theirs = set(values), set(other.get(focus, ()))
+        return [("EqualsConstraintComponent", v, ())
+                for v in list(mine - theirs) + list(theirs - mine)]
+    return check, True
+
+
+def _or(engine, shape, head):
+    members = [engine.compile(m) for m in engine.shapes.items(head)]
+    return _each("OrConstraintComponent", lambda v: any(engine.conforms(m, v) for m in members))
+
+
+def _node(engine, shape, other):
+    target = engine.compile(other)
+
+    def check(focus, values):
+        out = []
+        for v in values:
+            details = engine.node_results(target, v)
+            if details:
+                out.append(("NodeConstraintComponent", v, details))
+        return out
+    return check, False
+
+
+def _qualified(engine, shape, other):
+    target = engine.compile(other)
+    low = engine.shapes.one(shape, "qualifiedMinCount")
+    high = engine.shapes.one(shape, "qualifiedMaxCount")
+
+    def check(focus, values):
+        count = sum(1 for v in values if engine.conforms(target, v))
+        out = []
+        if high is not None and count > int(high.value):
+            out.append(("QualifiedMaxCountConstraintComponent", _NO_VALUE, ()))
+        if low is not None and count < int(low.value):
+            out.append(("QualifiedMinCountConstraintComponent", _NO_VALUE, ()))
+        return out
+    return check, low is not None and int(low.value) > 0
+
+
+#: Constraint parameter → maker of its check, in pySHACL's order of evaluation.
+_CHECKS = {"minCount": _min_count, "maxCount": _max_count, "class": _class,
+           "datatype": _datatype, "nodeKind": _node_kind, "minInclusive": _min_inclusive,
+           "pattern": _pattern, "languageIn": _language_in, "uniqueLang": _unique_lang,
+           "in": _in, "equals": _equals, "or": _or, "node": _node,
+           "qualifiedValueShape": _qualified}
+
+
+def _kind_ok(v, kind: str) -> bool:
+    is_iri, is_blank = isinstance(v, NamedNode), isinstance(v, BlankNode)
+    is_literal = not (is_iri or is_blank)
+    return {"IRI": is_iri, "BlankNode": is_blank, "Literal": is_literal,
+            "BlankNodeOrIRI": is_iri or is_blank, "BlankNodeOrLiteral": is_blank or is_literal,
+            "IRIOrLiteral": is_iri or is_literal}[kind]
 
 
 def violations(triples, base: str, shapes_path):
