@@ -8,6 +8,7 @@ nothing in the file can read differently under the two YAML versions (see `_risk
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -40,10 +41,22 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 #: with a leading zero, 0o/0b, underscores, sexagesimal colons or an exponent; tags, anchors,
 #: aliases and merge keys. A file holding one is read by PyYAML.
 _DIALECT_RISK = re.compile(r"[-+]?(?:0[\d_oObB]|\d[\d_]*_|\d[\d_]*:\d|[\d.]+[eE][\d+-])|[!&*]|<<")
-#: Every plain scalar PyYAML does not read as text: the union of its implicit resolvers.
-_NOT_TEXT_IN_PYYAML = re.compile("|".join(
-    f"(?:{regexp.pattern})" for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
-    for _, regexp in resolvers), re.X)
+#: What PyYAML reads a plain scalar as, by its first character: the union of the regexps of its
+#: implicit resolvers for that character (bool, int, float, null, timestamp, merge, value).
+_NOT_TEXT_IN_PYYAML = {
+    first: re.compile("|".join(f"(?:{regexp.pattern})" for _, regexp in resolvers), re.X)
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_in_yaml_rs(value: str) -> bool:
+    """Whether yaml_rs reads `value`, unquoted, as text (cached: years and numbers repeat)."""
+    import yaml_rs
+
+    try:
+        return isinstance(yaml_rs.loads(value), str)
+    except Exception:  # noqa: BLE001 - unreadable alone: treat it as text, a risk
+        return True
 
 
 _NUMBER_LIKE = re.compile(r"\d[\d_.]*[_:oObBeE\d]")  # a fast first sieve for _DIALECT_RISK
@@ -65,19 +78,14 @@ def _same_in_pyyaml(value) -> bool:
     """Whether PyYAML reads every text in `value` as text too. Text that PyYAML would take for
     a number, date or true/false when unquoted is safe only if yaml_rs would too: then it was
     quoted in the file, and both readers keep it as text."""
-    import yaml_rs
-
     stack = [value]
     while stack:
         v = stack.pop()
         kind = type(v)
         if kind is str:
-            if _NOT_TEXT_IN_PYYAML.match(v):
-                try:
-                    if isinstance(yaml_rs.loads(v), str):
-                        return False
-                except Exception:  # noqa: BLE001 - unreadable alone: treat as a risk
-                    return False
+            regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
+            if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+                return False
         elif kind is dict:
             stack.extend(v)
             stack.extend(v.values())
