@@ -116,7 +116,7 @@ class Shapes:
         if alternative is not None:
             members = self.items(alternative)
             if all(isinstance(m, NamedNode) for m in members):
-                return ("alternative", members)
+                return ("alternative", tuple(members))
         raise Unsupported(f"path of {shape}")
 
 
@@ -128,27 +128,33 @@ class Data:
         for s, p, o in triples:
             out[p][s].append(o)
         self.out = out
-        self._inverse: dict = {}
+        self._indexes: dict = {}
         self.types = {s: set(classes) for s, classes in out.get(_TYPE, {}).items()}
         if NamedNode(RDFS + "subClassOf") in out:
             raise Unsupported("rdfs:subClassOf in the data graph")
 
-    def inverse(self, p) -> dict:
-        if p not in self._inverse:
-            index = defaultdict(list)
-            for s, objects in self.out.get(p, {}).items():
-                for o in objects:
-                    index[o].append(s)
-            self._inverse[p] = index
-        return self._inverse[p]
+    def index(self, path) -> dict:
+        """node → its values along `path`, for every node that has any (built once a path)."""
+        if path not in self._indexes:
+            kind, p = path
+            if kind == "iri":
+                found = self.out.get(p, {})
+            elif kind == "inverse":
+                found = defaultdict(list)
+                for s, objects in self.out.get(p, {}).items():
+                    for o in objects:
+                        found[o].append(s)
+            else:
+                merged: dict = defaultdict(dict)
+                for q in p:
+                    for s, objects in self.out.get(q, {}).items():
+                        merged[s].update(dict.fromkeys(objects))
+                found = {s: list(values) for s, values in merged.items()}
+            self._indexes[path] = dict(found)
+        return self._indexes[path]
 
     def values(self, node, path) -> list:
-        kind, p = path
-        if kind == "iri":
-            return self.out.get(p, {}).get(node, [])
-        if kind == "inverse":
-            return self.inverse(p).get(node, [])
-        return list(dict.fromkeys(v for q in p for v in self.out.get(q, {}).get(node, [])))
+        return self.index(path).get(node, [])
 
 
 def _lexical(term) -> str:
@@ -203,7 +209,7 @@ class Engine:
         for p in sh.get(shape, "targetSubjectsOf"):
             found |= set(d.out.get(p, {}))
         for p in sh.get(shape, "targetObjectsOf"):
-            found |= set(d.inverse(p))
+            found |= set(d.index(("inverse", p)))
         return found
 
     def results(self):
@@ -213,11 +219,17 @@ class Engine:
             if compiled.active:
                 yield from self._shape_results(compiled, self.focus_nodes(shape))
 
-    def _shape_results(self, c: _Compiled, focus_nodes):
-        values_of = self.data.values
-        for focus in focus_nodes:
-            values = values_of(focus, c.path) if c.path else [focus]
-            if values or c.on_empty:
+    def _shape_results(self, c: _Compiled, focus_nodes: set):
+        if c.path is None:
+            pairs = ((focus, [focus]) for focus in focus_nodes)
+        elif c.on_empty:
+            index = self.data.index(c.path)
+            pairs = ((focus, index.get(focus, ())) for focus in focus_nodes)
+        else:  # only the focus nodes with values can fail: a set intersection finds them
+            index = self.data.index(c.path)
+            pairs = ((focus, index[focus]) for focus in focus_nodes & index.keys())
+        for focus, values in pairs:
+            if c.checks:
                 for check in c.checks:
                     for component, value, details in check(focus, values):
                         yield (focus, c.path, None if value is _NO_VALUE else value, component,

@@ -65,8 +65,9 @@ def ntriples(triples) -> bytes:
     """N-Triples sorted line by line: canonical, so dumps diff cleanly and load in bulk."""
     from pyoxigraph import serialize
 
-    lines = serialize(triples, format=NTRIPLES.pyoxigraph()).decode("utf-8").splitlines()
-    return ("\n".join(sorted(set(lines))) + "\n").encode("utf-8")
+    # Sorted as bytes: UTF-8 byte order is code-point order, and bytes compare with memcmp.
+    lines = serialize(triples, format=NTRIPLES.pyoxigraph()).splitlines()
+    return b"\n".join(sorted(set(lines))) + b"\n"
 
 
 def jsonld(dataset: Dataset, triples) -> bytes:
