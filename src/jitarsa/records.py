@@ -325,18 +325,65 @@ def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -
     records: dict[str, Record] = {}
     files = record_files(data_dir)
     with (progress or SILENT).stage("load", len(files), "files") as stage:
-        for path in files:
-            items = read_yaml(path)
-            for i, item in enumerate(items if isinstance(items, list) else [items]):
-                record = check_record(item, path, kinds, i)
+        for path, found, error in _read_all(files, kinds):
+            for record in found:
                 if record.id in records:
                     raise RecordError(f"duplicate id: already used in "
                                       f"{records[record.id].file}", path, record.id, "id")
                 records[record.id] = record
+            if error is not None:
+                raise error
             stage.advance()
     dataset = Dataset(info, tuple(records[k] for k in sorted(records)), kinds)
     _cross_check(dataset, info_file)
     return dataset
+
+
+#: From this many record files on, two processes read and check them (one file each at a time
+#: in order, so errors and duplicates are reported exactly as one process reports them).
+PARALLEL_FROM = 16
+
+
+def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
+    """(file, its checked records, the RecordError that stopped it or None) for each file, up
+    to and including the first failing one."""
+    out = []
+    for path in files:
+        found: list[Record] = []
+        try:
+            items = read_yaml(path)
+            for i, item in enumerate(items if isinstance(items, list) else [items]):
+                found.append(check_record(item, path, kinds, i))
+        except RecordError as err:
+            out.append((path, found, err))
+            break
+        out.append((path, found, None))
+    return out
+
+
+def _read_all(files: list[Path], kinds: dict[str, Kind]):
+    """`_read_files` over every file: in a second process for the second half of a large
+    folder (forked, where the platform can), yielding results in file order."""
+    import multiprocessing
+    import os
+
+    if len(files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        for path in files:
+            yield from _read_files([path], kinds)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    half = len(files) // 2
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        second = pool.submit(_read_files, files[half:], kinds)
+        for path in files[:half]:
+            result = _read_files([path], kinds)
+            yield from result
+            if result[-1][2] is not None:
+                second.cancel()
+                return
+        yield from second.result()
 
 
 def _cross_check(dataset: Dataset, info_file: Path) -> None:
