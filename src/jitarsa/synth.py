@@ -148,8 +148,9 @@ def _errors(count: int, kind: str) -> str:
 
 
 def synthesize(count: int, out_dir: Path | str, seed: int = 1, errors: int = 0,
-               error_kind: str = "shacl") -> Path:
-    """Write a synthetic data folder of `count` organisations (plus the network and a place)."""
+               error_kind: str = "shacl", per_file: int = RECORDS_PER_FILE) -> Path:
+    """Write a synthetic data folder of `count` organisations (plus the network and a place),
+    `per_file` records to a file."""
     out = Path(out_dir)
     for folder in ("organisations", "places"):
         (out / folder).mkdir(parents=True, exist_ok=True)
@@ -167,9 +168,9 @@ def synthesize(count: int, out_dir: Path | str, seed: int = 1, errors: int = 0,
     (out / "places" / "thailand.yaml").write_text(
         "id: thailand\nkind: country\nname:\n  th: \"ประเทศไทย\"\n  en: \"Thailand\"\n"
         f"name_en_basis: translation\nsources:\n  - url: {SOURCE}\n", encoding="utf-8")
-    for start in range(0, count, RECORDS_PER_FILE):
-        text = "".join(maker.record(i) for i in range(start, min(count, start + RECORDS_PER_FILE)))
-        (out / "organisations" / f"part-{start // RECORDS_PER_FILE:05d}.yaml").write_text(
+    for start in range(0, count, per_file):
+        text = "".join(maker.record(i) for i in range(start, min(count, start + per_file)))
+        (out / "organisations" / f"part-{start // per_file:05d}.yaml").write_text(
             text, encoding="utf-8")
     if errors:
         (out / "organisations" / "zz-errors.yaml").write_text(

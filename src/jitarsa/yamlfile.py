@@ -40,7 +40,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 #: Plain-scalar forms YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) may read differently: numbers
 #: with a leading zero, 0o/0b, underscores, sexagesimal colons or an exponent; tags, anchors,
 #: aliases and merge keys. A file holding one is read by PyYAML.
-_DIALECT_RISK = re.compile(r"[-+]?(?:0[\d_oObB]|\d[\d_]*_|\d[\d_]*:\d|[\d.]+[eE][\d+-])|[!&*]|<<")
+_DIALECT_RISK = re.compile(r"[-+]?(?:0[\d_oObB]|\d[\d_]*_|\d[\d_]*:\d|[\d.]+[eE])|[!&*]|<<")
 #: What PyYAML reads a plain scalar as, by its first character: the union of the regexps of its
 #: implicit resolvers for that character (bool, int, float, null, timestamp, merge, value).
 _NOT_TEXT_IN_PYYAML = {
@@ -54,7 +54,7 @@ def _text_in_yaml_rs(value: str) -> bool:
     import yaml_rs
 
     try:
-        return isinstance(yaml_rs.loads(value), str)
+        return isinstance(yaml_rs.loads(value, parse_datetime=False), str)
     except Exception:  # noqa: BLE001 - unreadable alone: treat it as text, a risk
         return True
 
@@ -91,6 +91,8 @@ def _same_in_pyyaml(value) -> bool:
             stack.extend(v.values())
         elif kind is list:
             stack.extend(v)
+        elif kind is float:  # rare in records, and the two YAMLs disagree on many float forms
+            return False
     return True
 
 
@@ -104,7 +106,7 @@ def _fast_load(text: str):
     if _risky(text):
         return ...
     try:
-        value = yaml_rs.loads(text)
+        value = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - any refusal: PyYAML reads it again and names the problem
         return ...
     return value if _same_in_pyyaml(value) else ...
