@@ -187,15 +187,16 @@ def _number(v):
 class _Compiled:
     """One shape, read once: its path, severity, checks and property shapes."""
 
-    __slots__ = ("shape", "path", "severity", "checks", "on_empty", "properties", "active")
+    __slots__ = ("shape", "path", "severity", "checks", "properties", "active")
 
 
 class Engine:
     """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result.
 
-    Each shape is compiled once into a list of checks, `check(focus, values)` → failures as
-    (component, value or _NO_VALUE, nested results); a focus node with no values is checked
-    only by the checks that can fail on none (minCount, equals, qualifiedMinCount)."""
+    Each shape is compiled once into a list of (check, relevant): `check(focus, values)` →
+    failures as (component, value or _NO_VALUE, nested results), and `relevant(focus nodes,
+    nodes with values)` → the focus nodes the check can fail on, found with set operations:
+    for most checks only the focus nodes that have values along the path."""
 
     def __init__(self, shapes: Shapes, data: Data):
         self.shapes, self.data = shapes, data
@@ -221,20 +222,15 @@ class Engine:
 
     def _shape_results(self, c: _Compiled, focus_nodes: set):
         if c.path is None:
-            pairs = ((focus, [focus]) for focus in focus_nodes)
-        elif c.on_empty:
+            index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
+        else:
             index = self.data.index(c.path)
-            pairs = ((focus, index.get(focus, ())) for focus in focus_nodes)
-        else:  # only the focus nodes with values can fail: a set intersection finds them
-            index = self.data.index(c.path)
-            pairs = ((focus, index[focus]) for focus in focus_nodes & index.keys())
-        for focus, values in pairs:
-            if c.checks:
-                for check in c.checks:
-                    for component, value, details in check(focus, values):
-                        yield (focus, c.path, None if value is _NO_VALUE else value, component,
-                               c.shape, c.severity)
-                        yield from details
+        for check, relevant in c.checks:
+            for focus in relevant(focus_nodes, index.keys()):
+                for component, value, details in check(focus, index.get(focus, ())):
+                    yield (focus, c.path, None if value is _NO_VALUE else value, component,
+                           c.shape, c.severity)
+                    yield from details
         for prop in c.properties:
             if prop.active:
                 yield from self._shape_results(prop, focus_nodes)
@@ -246,7 +242,7 @@ class Engine:
             return []
         values = self.data.values(node, c.path) if c.path else [node]
         out = []
-        for check in c.checks:
+        for check, _ in c.checks:
             for component, value, details in check(node, values):
                 out.append((node, c.path, None if value is _NO_VALUE else value, component,
                             c.shape, c.severity))
@@ -268,33 +264,36 @@ class Engine:
         c.shape, c.active = shape, not (flag is not None and flag.value == "true")
         c.severity = sh.one(shape, "severity") or _VIOLATION
         c.path = sh.path(shape) if sh.get(shape, "path") else None
-        c.checks, c.on_empty = [], False
-        for name, make in _CHECKS.items():
-            for parameter in sh.get(shape, name):
-                check, on_empty = make(self, shape, parameter)
-                c.checks.append(check)
-                c.on_empty = c.on_empty or on_empty
+        c.checks = [make(self, shape, parameter) for name, make in _CHECKS.items()
+                    for parameter in sh.get(shape, name)]
         c.properties = [self.compile(p) for p in sh.get(shape, "property")]
         return c
+
+
+def _with_values(focus_nodes, with_values):
+    return focus_nodes & with_values
 
 
 def _each(component, ok):
     """A check that fails every value for which `ok(value)` is false."""
     def check(focus, values):
         return [(component, v, ()) for v in values if not ok(v)]
-    return check, False
+    return check, _with_values
 
 
 def _min_count(engine, shape, parameter):
     bound = int(parameter.value)
+    def relevant(focus_nodes, with_values):
+        return (focus_nodes - with_values if bound > 0 else set()) | \
+            (focus_nodes & with_values if bound > 1 else set())
     return (lambda f, values: [("MinCountConstraintComponent", _NO_VALUE, ())]
-            if len(values) < bound else ()), bound > 0
+            if len(values) < bound else ()), relevant
 
 
 def _max_count(engine, shape, parameter):
     bound = int(parameter.value)
     return (lambda f, values: [("MaxCountConstraintComponent", _NO_VALUE, ())]
-            if len(values) > bound else ()), False
+            if len(values) > bound else ()), _with_values
 
 
 def _class(engine, shape, cls):
@@ -345,7 +344,7 @@ def _unique_lang(engine, shape, flag):
         langs = Counter(v.language.lower() for v in values
                         if isinstance(v, Literal) and v.language)
         return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in langs.values() if n > 1]
-    return check, False
+    return check, _with_values
 
 
 def _in(engine, shape, head):
@@ -360,7 +359,7 @@ def _equals(engine, shape, p):
         mine, theirs = set(values), set(other.get(focus, ()))
         return [("EqualsConstraintComponent", v, ())
                 for v in list(mine - theirs) + list(theirs - mine)]
-    return check, True
+    return check, lambda focus_nodes, with_values: focus_nodes & (with_values | other.keys())
 
 
 def _or(engine, shape, head):
@@ -378,7 +377,7 @@ def _node(engine, shape, other):
             if details:
                 out.append(("NodeConstraintComponent", v, details))
         return out
-    return check, False
+    return check, _with_values
 
 
 def _qualified(engine, shape, other):
@@ -394,7 +393,9 @@ def _qualified(engine, shape, other):
         if low is not None and count < int(low.value):
             out.append(("QualifiedMinCountConstraintComponent", _NO_VALUE, ()))
         return out
-    return check, low is not None and int(low.value) > 0
+    if low is not None and int(low.value) > 0:
+        return check, lambda focus_nodes, with_values: focus_nodes
+    return check, _with_values
 
 
 #: Constraint parameter → maker of its check, in pySHACL's order of evaluation.

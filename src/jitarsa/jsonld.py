@@ -150,7 +150,24 @@ def dumps(document: dict) -> str:
     return "".join(parts)
 
 
-def _encode(value, newline: str, parts: list[str]) -> None:
+def dump_bytes(document: dict) -> bytes:
+    """`dumps(document)` as UTF-8, encoded node by node so that the text of a large document is
+    never held whole beside its bytes."""
+    chunks: list[bytes] = []
+    parts: list[str] = []
+
+    def flush():
+        chunks.append("".join(parts).encode("utf-8"))
+        parts.clear()
+
+    _encode(document, "\n", parts, flush)
+    parts.append("\n")
+    flush()
+    return b"".join(chunks)
+
+
+def _encode(value, newline: str, parts: list[str], flush=None) -> None:
+    """Append the JSON of `value` to `parts`; `flush()` after each item of a top-level list."""
     kind = type(value)
     if kind is str:
         parts.append(encode_basestring(value))
@@ -164,13 +181,15 @@ def _encode(value, newline: str, parts: list[str]) -> None:
         if kind is dict:
             for key, item in value.items():
                 parts.append(separator + encode_basestring(key) + ": ")
-                _encode(item, inner, parts)
+                _encode(item, inner, parts, flush if newline == "\n" else None)
                 separator = "," + inner
         else:
             for item in value:
                 parts.append(separator)
                 _encode(item, inner, parts)
                 separator = "," + inner
+                if flush is not None and newline == "\n  ":
+                    flush()
         parts.append(newline + ("}" if kind is dict else "]"))
     else:  # numbers, true/false, null: exactly as json writes them
         parts.append(json.dumps(value))

@@ -71,11 +71,11 @@ def ntriples(triples) -> bytes:
 
 
 def jsonld(dataset: Dataset, triples) -> bytes:
-    from .jsonld import Context, dumps, frame
+    from .jsonld import Context, dump_bytes, frame
 
     root = entity_iri(dataset.info.base, "collaboration", dataset.info.network)
     document = frame(triples, root, Context.from_file(context_file()), FILES["context"])
-    return dumps(document).encode("utf-8")
+    return dump_bytes(document)
 
 
 def artefacts(dataset: Dataset, triples) -> Iterator[tuple[str, bytes]]:
