@@ -120,41 +120,58 @@ class Shapes:
         raise Unsupported(f"path of {shape}")
 
 
+def key(term):
+    """The dictionary key of a node: its IRI as text (`_:id` for a blank node). Text hashes and
+    compares in C; pyoxigraph terms would be compared through Rust on every lookup."""
+    if isinstance(term, NamedNode):
+        return term.value
+    if isinstance(term, BlankNode):
+        return "_:" + term.value
+    return term  # a literal: never a subject, so it finds no values
+
+
 class Data:
-    """The data graph indexed for SHACL: predicate → subject → objects, and the inverse."""
+    """The data graph indexed for SHACL: predicate IRI → node key → objects (terms)."""
 
     def __init__(self, triples):
         out: dict = defaultdict(lambda: defaultdict(list))
+        nodes: dict = {}
+        keys: dict = {}  # one str object per node, so lookups match by identity
         for s, p, o in triples:
-            out[p][s].append(o)
-        self.out = out
+            k = s.value if isinstance(s, NamedNode) else "_:" + s.value
+            k = keys.setdefault(k, k)
+            if k not in nodes:
+                nodes[k] = s
+            out[p.value][k].append(o)
+        self.out, self.nodes = out, nodes
         self._indexes: dict = {}
-        self.types = {s: set(classes) for s, classes in out.get(_TYPE, {}).items()}
-        if NamedNode(RDFS + "subClassOf") in out:
+        self.types = {s: {c.value for c in classes}
+                      for s, classes in out.get(_TYPE.value, {}).items()}
+        if RDFS + "subClassOf" in out:
             raise Unsupported("rdfs:subClassOf in the data graph")
 
     def index(self, path) -> dict:
-        """node → its values along `path`, for every node that has any (built once a path)."""
+        """node key → its values along `path`, for every node that has any (built once a path)."""
         if path not in self._indexes:
             kind, p = path
             if kind == "iri":
-                found = self.out.get(p, {})
+                found = self.out.get(p.value, {})
             elif kind == "inverse":
                 found = defaultdict(list)
-                for s, objects in self.out.get(p, {}).items():
+                for s, objects in self.out.get(p.value, {}).items():
                     for o in objects:
-                        found[o].append(s)
+                        found[key(o)].append(self.nodes[s])
             else:
                 merged: dict = defaultdict(dict)
                 for q in p:
-                    for s, objects in self.out.get(q, {}).items():
+                    for s, objects in self.out.get(q.value, {}).items():
                         merged[s].update(dict.fromkeys(objects))
                 found = {s: list(values) for s, values in merged.items()}
             self._indexes[path] = dict(found)
         return self._indexes[path]
 
     def values(self, node, path) -> list:
-        return self.index(path).get(node, [])
+        return self.index(path).get(key(node), [])
 
 
 def _lexical(term) -> str:
@@ -204,13 +221,20 @@ class Engine:
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
-        found = set(sh.get(shape, "targetNode"))
+        found = {key(n) for n in sh.get(shape, "targetNode")}
         for cls in sh.get(shape, "targetClass"):
-            found |= {s for s, classes in d.types.items() if cls in classes}
+            found |= {s for s, classes in d.types.items() if cls.value in classes}
         for p in sh.get(shape, "targetSubjectsOf"):
-            found |= set(d.out.get(p, {}))
+            found |= set(d.out.get(p.value, {}))
         for p in sh.get(shape, "targetObjectsOf"):
             found |= set(d.index(("inverse", p)))
+        return found
+
+    def term(self, node_key):
+        """The node (a pyoxigraph term) of a key."""
+        found = self.data.nodes.get(node_key)
+        if found is None:
+            found = BlankNode(node_key[2:]) if node_key.startswith("_:") else NamedNode(node_key)
         return found
 
     def results(self):
@@ -222,14 +246,14 @@ class Engine:
 
     def _shape_results(self, c: _Compiled, focus_nodes: set):
         if c.path is None:
-            index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
+            index = {focus: [self.term(focus)] for focus in focus_nodes} if c.checks else {}
         else:
             index = self.data.index(c.path)
         for check, relevant in c.checks:
             for focus in relevant(focus_nodes, index.keys()):
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield (focus, c.path, None if value is _NO_VALUE else value, component,
-                           c.shape, c.severity)
+                    yield (self.term(focus), c.path, None if value is _NO_VALUE else value,
+                           component, c.shape, c.severity)
                     yield from details
         for prop in c.properties:
             if prop.active:
@@ -243,7 +267,7 @@ class Engine:
         values = self.data.values(node, c.path) if c.path else [node]
         out = []
         for check, _ in c.checks:
-            for component, value, details in check(node, values):
+            for component, value, details in check(key(node), values):
                 out.append((node, c.path, None if value is _NO_VALUE else value, component,
                             c.shape, c.severity))
                 out += details
@@ -297,8 +321,8 @@ def _max_count(engine, shape, parameter):
 
 
 def _class(engine, shape, cls):
-    types = engine.data.types
-    return _each("ClassConstraintComponent", lambda v: cls in types.get(v, ()))
+    types, name = engine.data.types, cls.value
+    return _each("ClassConstraintComponent", lambda v: name in types.get(key(v), ()))
 
 
 def _datatype(engine, shape, datatype):
@@ -353,7 +377,7 @@ def _in(engine, shape, head):
 
 
 def _equals(engine, shape, p):
-    other = engine.data.out.get(p, {})
+    other = engine.data.out.get(p.value, {})
 
     def check(focus, values):
         mine, theirs = set(values), set(other.get(focus, ()))
@@ -420,12 +444,13 @@ def violations(triples, base: str, shapes_path):
 
     shapes = Shapes(shapes_path)
     data = Data(triples)
-    names = data.out.get(NamedNode(SCHEMA + "name"), {})
+    names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
         messages = {m.language: m.value for m in shapes.get(shape, "message")} or \
             _generic_message(shapes, shapes_path, focus, path, component, shape)
         focus_text = focus.value
-        named = {n.language: n.value for n in names.get(focus, ()) if isinstance(n, Literal)}
+        named = {n.language: n.value for n in names.get(key(focus), ())
+                 if isinstance(n, Literal)}
         yield Violation(
             focus=focus_text,
             record=focus_text.rsplit("/", 1)[-1] if focus_text.startswith(base) else None,
