@@ -32,6 +32,7 @@ class Context:
                          if isinstance(v, str) and v.endswith(("/", "#"))}
         self.terms: dict[str, tuple[str, dict]] = {}
         self.vocab: dict[str, str] = {}
+        self._compacted: dict[str, str] = {}
         for term, definition in ctx.items():
             if term.startswith("@") or term in ("id", "type") or term in self.prefixes:
                 continue
@@ -51,6 +52,12 @@ class Context:
 
     def compact(self, iri: str) -> str:
         """A class or datatype IRI as its term, else as a compact IRI, else in full."""
+        found = self._compacted.get(iri)
+        if found is None:
+            found = self._compacted[iri] = self._compact(iri)
+        return found
+
+    def _compact(self, iri: str) -> str:
         if iri in self.vocab:
             return self.vocab[iri]
         for prefix, ns in self.prefixes.items():
@@ -65,6 +72,8 @@ def frame(triples, root: str, context: Context, context_ref: str) -> dict:
     for t in triples:
         by_subject[t.subject.value].append(t)
     embedded: set[str] = set()
+    embedding = _embedding_terms(context)
+    type_iri = TYPE.value
 
     def node(subject: str) -> dict:
         embedded.add(subject)
@@ -72,15 +81,16 @@ def frame(triples, root: str, context: Context, context_ref: str) -> dict:
         values: dict[str, list] = defaultdict(list)
         definitions: dict[str, dict] = {}
         for t in by_subject[subject]:
-            if t.predicate == TYPE:
+            predicate = t.predicate.value
+            if predicate == type_iri:
                 out.setdefault("type", []).append(context.compact(t.object.value))
                 continue
-            term, definition = context.terms.get(t.predicate.value, (t.predicate.value, {}))
+            term, definition = context.terms.get(predicate, (predicate, {}))
             definitions[term] = definition
             values[term].append(t.object)
         for term in sorted(values):
             out[term] = _value(values[term], definitions[term], context, node, embedded,
-                               term in _embedding_terms(context), by_subject)
+                               term in embedding, by_subject)
         return out
 
     document = {"@context": context_ref, **node(root)}
