@@ -62,8 +62,13 @@ def _text_in_yaml_rs(value: str) -> bool:
 _NUMBER_LIKE = re.compile(r"\d[\d_.]*[_:oObBeE\d]")  # a fast first sieve for _DIALECT_RISK
 
 
+_UNDERSCORE_DIGIT = re.compile(r"_\d|\d_")  # yaml_rs reads `_0` and `1_0` as numbers
+
+
 def _risky(text: str) -> bool:
     if "!" in text or "&" in text or "*" in text or "<<" in text:
+        return True
+    if "_" in text and _UNDERSCORE_DIGIT.search(text):
         return True
     for candidate in _NUMBER_LIKE.finditer(text):
         for match in _DIALECT_RISK.finditer(text, max(0, candidate.start() - 1),
