@@ -65,9 +65,13 @@ def ntriples(triples) -> bytes:
     """N-Triples sorted line by line: canonical, so dumps diff cleanly and load in bulk."""
     from pyoxigraph import serialize
 
-    # Sorted as bytes: UTF-8 byte order is code-point order, and bytes compare with memcmp.
+    # Sorted as bytes (UTF-8 byte order is code-point order, and bytes compare with memcmp), in
+    # place, and without repeats, holding no second copy of the lines.
     lines = serialize(triples, format=NTRIPLES.pyoxigraph()).splitlines()
-    return b"\n".join(sorted(set(lines))) + b"\n"
+    lines.sort()
+    unique = [line for line, previous in zip(lines, [None, *lines]) if line != previous]
+    del lines
+    return b"\n".join(unique) + b"\n"
 
 
 def jsonld(dataset: Dataset, triples) -> bytes:
@@ -192,6 +196,7 @@ def write_atomic(out_dir: Path, files) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             digests[name] = hashlib.sha256(data).hexdigest()
+            del data  # not held while the next file is rendered
         if FILES["checksums"] not in digests:
             (staging / FILES["checksums"]).write_bytes(_checksum_lines(digests))
         staging.chmod(0o755)
