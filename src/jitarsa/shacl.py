@@ -107,6 +107,8 @@ def validate_triples(triples, base: str, engine: str = "auto") -> Report:
     "auto" is pySHACL below FAST_FROM triples and the fast engine from there; the fast engine
     falls back to pySHACL if the shapes use SHACL it does not evaluate. Its report has no RDF
     report graph (`Report.graph` is None): ask for engine="pyshacl" when that is needed."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "fast" or (engine == "auto" and len(triples) >= FAST_FROM):
         from .fastshacl import Unsupported, violations
 
