@@ -52,7 +52,8 @@ def cli():
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
               default="dist", show_default=True, help="Output folder, replaced as a whole.")
 @base_option
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print nothing on success, and no progress (shown on a terminal only).")
 @reports_errors
 def build(data_dir, out_dir, base, quiet):
     """Build, validate and publish the knowledge graph into OUT.
