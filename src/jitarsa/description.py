@@ -30,8 +30,9 @@ def dataset_iri(base: str) -> str:
 
 
 def description_triples(dataset: Dataset, graph: list[Triple],
-                        dumps: list[tuple[Format, str, bytes]]) -> list[Triple]:
-    """VoID + DCAT triples for the dataset, its class partitions and its dump files."""
+                        dumps: list[tuple[Format, str, int, str]]) -> list[Triple]:
+    """VoID + DCAT triples for the dataset, its class partitions and its dump files, each given
+    as (format, file name, size in bytes, SHA-256 in hex)."""
     base = dataset.info.base
     d = _n(dataset_iri(base))
     out = [Triple(d, TYPE, _n(VOID + "Dataset")), Triple(d, TYPE, _n(DCAT + "Dataset"))]
@@ -60,7 +61,7 @@ def description_triples(dataset: Dataset, graph: list[Triple],
         add(Triple(d, _n(VOID + "classPartition"), part))
         add(Triple(part, _n(VOID + "class"), _n(cls)))
         add(Triple(part, _n(VOID + "entities"), _int(count)))
-    for fmt, filename, data in dumps:
+    for fmt, filename, size, sha256 in dumps:
         dist = _n(base + filename)
         add(Triple(d, _n(VOID + "dataDump"), dist))
         add(Triple(d, _n(VOID + "feature"), _n(fmt.iri)))
@@ -71,13 +72,13 @@ def description_triples(dataset: Dataset, graph: list[Triple],
         add(Triple(dist, _n(DCAT + "mediaType"), _n(fmt.iana)))
         add(Triple(dist, _n(DCTERMS + "format"), _n(fmt.iri)))
         add(Triple(dist, _n(DCTERMS + "license"), _n(dataset.info.license)))
-        add(Triple(dist, _n(DCAT + "byteSize"), _int(len(data), "nonNegativeInteger")))
+        add(Triple(dist, _n(DCAT + "byteSize"), _int(size, "nonNegativeInteger")))
         checksum = _n(f"{base}{filename}#sha256")
         add(Triple(dist, _n(SPDX + "checksum"), checksum))
         add(Triple(checksum, TYPE, _n(SPDX + "Checksum")))
         add(Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")))
         add(Triple(checksum, _n(SPDX + "checksumValue"),
-                   Literal(hashlib.sha256(data).hexdigest(), datatype=_n(XSD + "hexBinary"))))
+                   Literal(sha256, datatype=_n(XSD + "hexBinary"))))
     return sort_triples(set(out))
 
 

@@ -26,6 +26,10 @@ class JitarsaError(Exception):
         self.record = record
         self.field = field
 
+    def __reduce__(self):
+        """Pickle with the file, record and field (errors cross from worker processes)."""
+        return (type(self), (self.message, self.file, self.record, self.field))
+
     def __str__(self) -> str:
         where = []
         if self.file:

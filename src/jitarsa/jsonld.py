@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from json.encoder import encode_basestring  # the C version where available
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
@@ -31,6 +32,7 @@ class Context:
                          if isinstance(v, str) and v.endswith(("/", "#"))}
         self.terms: dict[str, tuple[str, dict]] = {}
         self.vocab: dict[str, str] = {}
+        self._compacted: dict[str, str] = {}
         for term, definition in ctx.items():
             if term.startswith("@") or term in ("id", "type") or term in self.prefixes:
                 continue
@@ -50,6 +52,12 @@ class Context:
 
     def compact(self, iri: str) -> str:
         """A class or datatype IRI as its term, else as a compact IRI, else in full."""
+        found = self._compacted.get(iri)
+        if found is None:
+            found = self._compacted[iri] = self._compact(iri)
+        return found
+
+    def _compact(self, iri: str) -> str:
         if iri in self.vocab:
             return self.vocab[iri]
         for prefix, ns in self.prefixes.items():
@@ -64,6 +72,8 @@ def frame(triples, root: str, context: Context, context_ref: str) -> dict:
     for t in triples:
         by_subject[t.subject.value].append(t)
     embedded: set[str] = set()
+    embedding = _embedding_terms(context)
+    type_iri = TYPE.value
 
     def node(subject: str) -> dict:
         embedded.add(subject)
@@ -71,15 +81,16 @@ def frame(triples, root: str, context: Context, context_ref: str) -> dict:
         values: dict[str, list] = defaultdict(list)
         definitions: dict[str, dict] = {}
         for t in by_subject[subject]:
-            if t.predicate == TYPE:
+            predicate = t.predicate.value
+            if predicate == type_iri:
                 out.setdefault("type", []).append(context.compact(t.object.value))
                 continue
-            term, definition = context.terms.get(t.predicate.value, (t.predicate.value, {}))
+            term, definition = context.terms.get(predicate, (predicate, {}))
             definitions[term] = definition
             values[term].append(t.object)
         for term in sorted(values):
             out[term] = _value(values[term], definitions[term], context, node, embedded,
-                               term in _embedding_terms(context), by_subject)
+                               term in embedding, by_subject)
         return out
 
     document = {"@context": context_ref, **node(root)}
@@ -138,5 +149,57 @@ def _literal(o: Literal, definition: dict, context: Context):
 
 
 def dumps(document: dict) -> str:
-    """Stable, readable JSON: two-space indent, Thai written as characters, final newline."""
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """Stable, readable JSON: two-space indent, Thai written as characters, final newline.
+
+    Exactly `json.dumps(document, ensure_ascii=False, indent=2)`, which with an indent runs the
+    standard library's pure-Python encoder; this writer does the same for the few types a
+    JSON-LD document holds, with the C string encoder, about twice as fast on large dumps."""
+    parts: list[str] = []
+    _encode(document, "\n", parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def dump_bytes(document: dict) -> bytes:
+    """`dumps(document)` as UTF-8, encoded node by node so that the text of a large document is
+    never held whole beside its bytes."""
+    chunks: list[bytes] = []
+    parts: list[str] = []
+
+    def flush():
+        chunks.append("".join(parts).encode("utf-8"))
+        parts.clear()
+
+    _encode(document, "\n", parts, flush)
+    parts.append("\n")
+    flush()
+    return b"".join(chunks)
+
+
+def _encode(value, newline: str, parts: list[str], flush=None) -> None:
+    """Append the JSON of `value` to `parts`; `flush()` after each item of a top-level list."""
+    kind = type(value)
+    if kind is str:
+        parts.append(encode_basestring(value))
+    elif kind is dict or kind is list:
+        if not value:
+            parts.append("{}" if kind is dict else "[]")
+            return
+        inner = newline + "  "
+        parts.append("{" if kind is dict else "[")
+        separator = inner
+        if kind is dict:
+            for key, item in value.items():
+                parts.append(separator + encode_basestring(key) + ": ")
+                _encode(item, inner, parts, flush if newline == "\n" else None)
+                separator = "," + inner
+        else:
+            for item in value:
+                parts.append(separator)
+                _encode(item, inner, parts)
+                separator = "," + inner
+                if flush is not None and newline == "\n  ":
+                    flush()
+        parts.append(newline + ("}" if kind is dict else "]"))
+    else:  # numbers, true/false, null: exactly as json writes them
+        parts.append(json.dumps(value))

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .dates import parse_date
 from .errors import OutputError
-from .records import MATCH_METHODS, QID_PATTERN, Dataset, check_record, read_text, read_yaml
+from .records import MATCH_METHODS, QID_PATTERN, Dataset, check_record
+from .yamlfile import read_text, read_yaml
 from .wikidata import WikidataError
 
 

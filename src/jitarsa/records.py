@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from .dates import check_date, parse_date
 from .errors import RecordError
 from .resources import kinds_file
 from .text import forbidden_character, nfc
+from .yamlfile import read_yaml
 
 LANGUAGES = ("th", "en")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -128,56 +127,6 @@ class Dataset:
         """The network's members in the order of the source list."""
         found = [r for r in self.records if self.info.network in r.member_of]
         return sorted(found, key=lambda r: (r.listed.position if r.listed else 0, r.id))
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe YAML (libyaml's fast parser where present) that refuses a key given twice in one
-    mapping, as YAML requires keys to be unique."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", mark)
-        seen.add(key)
-    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# Dates stay text: dates.parse_date reads them, Buddhist-Era years included, with one message.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
-    """A text file's content, or `error` naming the file when it is unreadable or not UTF-8."""
-    try:
-        return path.read_text(encoding=encoding)
-    except UnicodeDecodeError as err:
-        raise error(f"not UTF-8 text (byte {err.start})", path) from None
-    except OSError as err:
-        raise error(f"cannot be read ({err.strerror})", path) from None
-
-
-def read_yaml(path: Path):
-    """Parse one YAML file; errors carry the file and line."""
-    text = read_text(path)
-    try:
-        value = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise RecordError(f"malformed YAML at {where}{problem}", path) from None
-    if value is None:
-        raise RecordError("the file is empty: it should hold a record (a YAML mapping)", path)
-    return value
 
 
 class _Checker:
@@ -416,8 +365,11 @@ def record_files(data_dir: Path) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
-def load_dataset(data_dir: Path | str, base: str | None = None) -> Dataset:
-    """Read, check and cross-check every record of a data folder."""
+def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -> Dataset:
+    """Read, check and cross-check every record of a data folder (`progress`: a
+    jitarsa.progress.Progress to report the files read to)."""
+    from .progress import SILENT
+
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RecordError("is not a data folder (it should hold dataset.yaml and network.yaml)",
@@ -430,17 +382,67 @@ def load_dataset(data_dir: Path | str, base: str | None = None) -> Dataset:
         info = DatasetInfo(**{**info.__dict__, "base": check_base(base)})
     kinds = load_kinds()
     records: dict[str, Record] = {}
-    for path in record_files(data_dir):
-        items = read_yaml(path)
-        for i, item in enumerate(items if isinstance(items, list) else [items]):
-            record = check_record(item, path, kinds, i)
-            if record.id in records:
-                raise RecordError(f"duplicate id: already used in {records[record.id].file}",
-                                  path, record.id, "id")
-            records[record.id] = record
+    files = record_files(data_dir)
+    with (progress or SILENT).stage("load", len(files), "files") as stage:
+        for path, found, error in _read_all(files, kinds):
+            for record in found:
+                if record.id in records:
+                    raise RecordError(f"duplicate id: already used in "
+                                      f"{records[record.id].file}", path, record.id, "id")
+                records[record.id] = record
+            if error is not None:
+                raise error
+            stage.advance()
     dataset = Dataset(info, tuple(records[k] for k in sorted(records)), kinds)
     _cross_check(dataset, info_file)
     return dataset
+
+
+#: From this many record files on, two processes read and check them (one file each at a time
+#: in order, so errors and duplicates are reported exactly as one process reports them).
+PARALLEL_FROM = 16
+
+
+def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
+    """(file, its checked records, the RecordError that stopped it or None) for each file, up
+    to and including the first failing one."""
+    out = []
+    for path in files:
+        found: list[Record] = []
+        try:
+            items = read_yaml(path)
+            for i, item in enumerate(items if isinstance(items, list) else [items]):
+                found.append(check_record(item, path, kinds, i))
+        except RecordError as err:
+            out.append((path, found, err))
+            break
+        out.append((path, found, None))
+    return out
+
+
+def _read_all(files: list[Path], kinds: dict[str, Kind]):
+    """`_read_files` over every file: in a second process for the second half of a large
+    folder (forked, where the platform can), yielding results in file order."""
+    import multiprocessing
+    import os
+
+    if len(files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        for path in files:
+            yield from _read_files([path], kinds)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    half = len(files) // 2
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        second = pool.submit(_read_files, files[half:], kinds)
+        for path in files[:half]:
+            result = _read_files([path], kinds)
+            yield from result
+            if result[-1][2] is not None:
+                second.cancel()
+                return
+        yield from second.result()
 
 
 def _cross_check(dataset: Dataset, info_file: Path) -> None:

@@ -1,0 +1,236 @@
+"""jitarsa at registry scale: `jitarsa build` against the naive pipeline and the Oxigraph floor.
+
+For each N (1k, 10k, 100k; 1M with --large) it writes a synthetic registry with `jitarsa synth`,
+then runs, each in its own child process so that wall time, CPU time and peak memory are that
+process's alone (os.wait4 rusage):
+
+  (a) jitarsa build   `python -m jitarsa build -q` (load, build, validate, write);
+  (b) naive           the obvious pipeline, written plainly below: PyYAML records → an rdflib
+                      Graph → pySHACL over the whole graph → rdflib's Turtle/N-Triples/JSON-LD;
+  (c) floor           pyoxigraph loading (a)'s N-Triples into a store and dumping it as Turtle,
+                      N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
+
+It prints the table with the ratios (a)/(b) and (a)/(c), and writes docs/scale-table.md and
+docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
+
+    python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
+    python benchmarks/scale.py --large    # and 1M (the naive pipeline is skipped there)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (1_000, 10_000, 100_000)
+LARGE = 1_000_000
+
+
+def run(args: list[str]) -> dict:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    err = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(args)}\n{err}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024}
+
+
+def naive(data_dir: str, out_dir: str) -> None:
+    """(b): records → rdflib Graph → pySHACL → rdflib serialisers, with nothing clever."""
+    import pyshacl
+    import rdflib
+    import yaml
+    from pyoxigraph import Literal
+
+    from jitarsa.graph import IRIs, record_triples
+    from jitarsa.records import (Dataset, check_info, check_record, load_kinds,
+                                 record_files)
+    from jitarsa.resources import context_file, shapes_file
+
+    data = Path(data_dir)
+    info = check_info(yaml.load((data / "dataset.yaml").read_text("utf-8"), yaml.CSafeLoader),
+                      data / "dataset.yaml")
+    kinds = load_kinds()
+    records = []
+    for path in record_files(data):
+        items = yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)
+        records += [check_record(item, path, kinds, i)
+                    for i, item in enumerate(items if isinstance(items, list) else [items])]
+    dataset = Dataset(info, tuple(sorted(records, key=lambda r: r.id)), kinds)
+    graph = rdflib.Graph()
+    iri = IRIs(dataset)
+
+    def term(t):
+        if isinstance(t, Literal):
+            return rdflib.Literal(t.value, lang=t.language,
+                                  datatype=None if t.language else rdflib.URIRef(t.datatype.value))
+        return rdflib.URIRef(t.value)
+
+    for record in dataset.records:
+        for t in record_triples(record, dataset, iri):
+            graph.add((term(t.subject), term(t.predicate), term(t.object)))
+    conforms, _, _ = pyshacl.validate(graph, shacl_graph=str(shapes_file()), inference="none",
+                                      advanced=True)
+    if not conforms:
+        raise SystemExit("naive: the graph does not conform")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    graph.serialize(out / "jitarsa.ttl", format="turtle")
+    graph.serialize(out / "jitarsa.nt", format="nt")
+    context = json.loads(context_file().read_text("utf-8"))["@context"]
+    graph.serialize(out / "jitarsa.jsonld", format="json-ld", context=context)
+
+
+def floor(ntriples: str, out_dir: str) -> None:
+    """(c): pyoxigraph bulk-loads the N-Triples and dumps the three formats."""
+    from pyoxigraph import DefaultGraph, RdfFormat, Store
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = Store()
+    store.bulk_load(path=ntriples, format=RdfFormat.N_TRIPLES)
+    for name, fmt in (("floor.ttl", RdfFormat.TURTLE), ("floor.nt", RdfFormat.N_TRIPLES),
+                      ("floor.jsonld", RdfFormat.JSON_LD)):
+        store.dump(out / name, format=fmt, from_graph=DefaultGraph())
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor() or "unknown CPU")
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
+    py = sys.executable
+    rows = []
+    for n in sizes:
+        data, out = work / f"data-{n}", work / f"out-{n}"
+        if not (data / "dataset.yaml").exists():
+            run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
+        row = {"n": n, "load_before": load()}
+        row["a"] = run([py, "-m", "jitarsa", "build", "-q", "--data", str(data),
+                        "--out", str(out)])
+        nt = out / "jitarsa.nt"
+        row["triples"] = sum(1 for _ in nt.open("rb"))
+        row["c"] = run([py, __file__, "--floor", str(nt), str(work / f"floor-{n}")])
+        if n <= naive_up_to:
+            row["b"] = run([py, __file__, "--naive", str(data), str(work / f"naive-{n}")])
+        elif earlier.get(n, {}).get("b"):  # the naive pipeline is slow: reuse an earlier run's
+            row["b"] = {**earlier[n]["b"], "earlier": True}
+        row["load_after"] = load()
+        rows.append(row)
+        print(line(row), flush=True)
+    return rows
+
+
+def line(row: dict) -> str:
+    a, c, b = row["a"], row["c"], row.get("b")
+    text = (f"N={row['n']:>9,}  triples={row['triples']:>11,}  build {a['wall']:7.1f} s "
+            f"{a['mb']:6.0f} MB | floor {c['wall']:6.1f} s {c['mb']:6.0f} MB")
+    if b:
+        text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {b['wall'] / a['wall']:.1f}x"
+    return text + f"  build/floor {a['wall'] / c['wall']:.1f}x  (load {row['load_before']})"
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| organisations | triples | (a) jitarsa build: wall / CPU / peak | (b) naive: wall / "
+            "CPU / peak | (c) floor: wall / CPU / peak | (b)/(a) | (a)/(c) | load avg 1/5/15 min |\n"
+            "|---:|---:|---|---|---|---:|---:|---|\n")
+
+    def cell(m):
+        if not m:
+            return "not run"
+        return (f"{m['wall']:.1f} s / {m['cpu']:.1f} s / {m['mb']:,.0f} MB"
+                + (" (earlier run)" if m.get("earlier") else ""))
+
+    body = ""
+    for r in rows:
+        b = r.get("b")
+        ratio = f"{b['wall'] / r['a']['wall']:.1f}×" if b else "–"
+        body += (f"| {r['n']:,} | {r['triples']:,} | {cell(r['a'])} | {cell(b)} | {cell(r['c'])} "
+                 f"| {ratio} "
+                 f"| {r['a']['wall'] / r['c']['wall']:.1f}× | {r['load_before']} |\n")
+    return head + body
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for key, label, style in (("a", "jitarsa build", "o-"), ("b", "naive (rdflib + pySHACL)", "s--"),
+                              ("c", "floor (pyoxigraph I/O)", "^:")):
+        points = [(r["n"], r[key]) for r in rows if r.get(key)]
+        if points:
+            left.plot([n for n, _ in points], [m["wall"] for _, m in points], style, label=label)
+            right.plot([n for n, _ in points], [m["mb"] for _, m in points], style, label=label)
+    for ax, title, unit in ((left, "Wall time", "seconds"), (right, "Peak memory", "MB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("organisations")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"jitarsa at scale — {machine()}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="also 1M organisations")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        help="comma-separated sizes instead of 1000,10000,100000")
+    parser.add_argument("--naive-up-to", type=int, default=100_000,
+                        help="run the naive pipeline only up to this size (default 100000)")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs",
+                        help="where scale-table.md and scale.png go")
+    parser.add_argument("--reuse-naive", action="store_true",
+                        help="above --naive-up-to, show the naive figures of the previous run "
+                             "(docs/scale-results.json), marked as such")
+    parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.naive:
+        return naive(*args.naive)
+    if args.floor:
+        return floor(*args.floor)
+    sizes = args.sizes or list(SIZES) + ([LARGE] if args.large else [])
+    print(f"Machine: {machine()}", flush=True)
+    results = args.docs / "scale-results.json"
+    earlier = {r["n"]: r for r in json.loads(results.read_text())} \
+        if args.reuse_naive and results.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="jitarsa-scale-") as scratch:
+        rows = measure(sizes, args.naive_up_to, args.work or Path(scratch), earlier)
+    args.docs.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    text = f"Machine: {machine()}.\n\n" + table(rows)
+    (args.docs / "scale-table.md").write_text(text, encoding="utf-8")
+    plot(rows, args.docs / "scale.png")
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()

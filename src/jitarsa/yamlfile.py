@@ -1,0 +1,150 @@
+"""Reading one YAML file of records: fast where that is provably safe, PyYAML otherwise.
+
+PyYAML (YAML 1.1, libyaml's parser) is the reference reader and the one whose errors a curator
+sees. yaml_rs (YAML 1.2, Rust) reads about ten times faster; it is used for a file only when
+nothing in the file can read differently under the two YAML versions (see `_risky` and
+`_same_in_pyyaml`), which tests/test_yamlfile.py checks against PyYAML on generated documents.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import RecordError
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml's fast parser where present) that refuses a key given twice in one
+    mapping, as YAML requires keys to be unique."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", mark)
+        seen.add(key)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text: dates.parse_date reads them, Buddhist-Era years included, with one message.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+#: Plain-scalar forms YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) may read differently: numbers
+#: with a leading zero, 0o/0b, underscores, sexagesimal colons or an exponent; tags, anchors,
+#: aliases and merge keys. A file holding one is read by PyYAML.
+_DIALECT_RISK = re.compile(r"[-+]?(?:0[\d_oObB]|\d[\d_]*_|\d[\d_]*:\d|[\d.]+[eE])|[!&*]|<<")
+#: What PyYAML reads a plain scalar as, by its first character: the union of the regexps of its
+#: implicit resolvers for that character (bool, int, float, null, timestamp, merge, value).
+_NOT_TEXT_IN_PYYAML = {
+    first: re.compile("|".join(f"(?:{regexp.pattern})" for _, regexp in resolvers), re.X)
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items() if resolvers}
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_in_yaml_rs(value: str) -> bool:
+    """Whether yaml_rs reads `value`, unquoted, as text (cached: years and numbers repeat)."""
+    import yaml_rs
+
+    try:
+        return isinstance(yaml_rs.loads(value, parse_datetime=False), str)
+    except Exception:  # noqa: BLE001 - unreadable alone: treat it as text, a risk
+        return True
+
+
+_NUMBER_LIKE = re.compile(r"\d[\d_.]*[_:oObBeE\d]")  # a fast first sieve for _DIALECT_RISK
+
+
+_UNDERSCORE_DIGIT = re.compile(r"_\d|\d_")  # yaml_rs reads `_0` and `1_0` as numbers
+
+
+def _risky(text: str) -> bool:
+    if "!" in text or "&" in text or "*" in text or "<<" in text:
+        return True
+    if "_" in text and _UNDERSCORE_DIGIT.search(text):
+        return True
+    for candidate in _NUMBER_LIKE.finditer(text):
+        for match in _DIALECT_RISK.finditer(text, max(0, candidate.start() - 1),
+                                           candidate.end() + 2):
+            before = text[match.start() - 1:match.start()] if match.start() else ""
+            if not (before.isalnum() or before in "_.:-"):
+                return True
+    return False
+
+
+def _same_in_pyyaml(value) -> bool:
+    """Whether PyYAML reads every text in `value` as text too. Text that PyYAML would take for
+    a number, date or true/false when unquoted is safe only if yaml_rs would too: then it was
+    quoted in the file, and both readers keep it as text."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is str:
+            regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
+            if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+                return False
+        elif kind is dict:
+            stack.extend(v)
+            stack.extend(v.values())
+        elif kind is list:
+            stack.extend(v)
+        elif kind is float:  # rare in records, and the two YAMLs disagree on many float forms
+            return False
+    return True
+
+
+def _fast_load(text: str):
+    """yaml_rs (Rust, ~10x faster than PyYAML) when it provably reads `text` as PyYAML does;
+    `...` (Ellipsis) to ask for PyYAML: the reference reader, and the one whose errors we report."""
+    try:
+        import yaml_rs
+    except ImportError:
+        return ...
+    if _risky(text):
+        return ...
+    try:
+        value = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # noqa: BLE001 - any refusal: PyYAML reads it again and names the problem
+        return ...
+    return value if _same_in_pyyaml(value) else ...
+
+
+def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
+    """A text file's content, or `error` naming the file when it is unreadable or not UTF-8."""
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as err:
+        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+    except OSError as err:
+        raise error(f"cannot be read ({err.strerror})", path) from None
+
+
+def read_yaml(path: Path):
+    """Parse one YAML file; errors carry the file and line."""
+    text = read_text(path)
+    value = _fast_load(text)
+    if value is not ... and value is not None:
+        return value
+    try:
+        value = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise RecordError(f"malformed YAML at {where}{problem}", path) from None
+    if value is None:
+        raise RecordError("the file is empty: it should hold a record (a YAML mapping)", path)
+    return value
