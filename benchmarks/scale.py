@@ -4,7 +4,8 @@ For each N (1k, 10k, 100k; 1M with --large) it writes a synthetic registry with 
 then runs, each in its own child process so that wall time, CPU time and peak memory are that
 process's alone (os.wait4 rusage):
 
-  (a) jitarsa build   `python -m jitarsa build -q` (load, build, validate, write);
+  (a) jitarsa build   `python -m jitarsa build -q --no-site` (load, build, validate, write;
+                      the website, one page per organisation, is not part of the measure);
   (b) naive           the obvious pipeline, written plainly below: PyYAML records → an rdflib
                       Graph → pySHACL over the whole graph → rdflib's Turtle/N-Triples/JSON-LD;
   (c) floor           pyoxigraph loading (a)'s N-Triples into a store and dumping it as Turtle,
@@ -126,7 +127,7 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
         if not (data / "dataset.yaml").exists():
             run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
         row = {"n": n, "load_before": load()}
-        row["a"] = run([py, "-m", "jitarsa", "build", "-q", "--data", str(data),
+        row["a"] = run([py, "-m", "jitarsa", "build", "-q", "--no-site", "--data", str(data),
                         "--out", str(out)])
         nt = out / "jitarsa.nt"
         row["triples"] = sum(1 for _ in nt.open("rb"))
