@@ -174,10 +174,6 @@ class Data:
         return self.index(path).get(key(node), [])
 
 
-def _lexical(term) -> str:
-    return term.value
-
-
 def _datatype_ok(v, datatype: str) -> bool:
     if not isinstance(v, Literal):
         return False
