@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.compare import to_isomorphic
+
+from jitarsa.namespaces import PREFIXES, SCHEMA, XSD
 
 DIST_FILES = ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld")
 
@@ -129,3 +133,43 @@ def test_void_dcat_description(dist, built):
         assert int(g.value(dump, DCAT.byteSize)) == (dist / name).stat().st_size
     media = {str(g.value(d, DCAT.mediaType)).rsplit("/media-types/", 1)[1] for d in dumps}
     assert media == {"text/turtle", "application/n-triples", "application/ld+json"}
+
+
+# The writers of jitarsa.dumps against Oxigraph's serialisers, on any text and IRI.
+LOCAL_NAMES = st.text(st.characters(blacklist_characters='<>"{}|^`\\ ',
+                                    blacklist_categories=("Cs", "Cc", "Zs")), max_size=6)
+TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+DATATYPES = st.sampled_from(["integer", "decimal", "double", "boolean", "string", "date",
+                             "gYear", "nonNegativeInteger"])
+NUMBERLIKE = st.sampled_from(["0", "-7", "+01", "1.5", ".5", "-.0", "1e3", "1.E-3", "true",
+                              "false", "2567", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(PREFIXES.values())), LOCAL_NAMES), min_size=1,
+                max_size=4),
+       st.lists(st.tuples(TEXTS | NUMBERLIKE, DATATYPES, st.sampled_from([None, "th", "en"])),
+                max_size=4))
+def test_turtle_and_ntriples_writers_write_what_oxigraph_writes(iris, literals):
+    from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+
+    from jitarsa.dumps import as_graph, ntriples, turtle, used_prefixes
+    from jitarsa.graph import sort_triples
+
+    subject, predicate = NamedNode("https://example.org/a"), NamedNode(SCHEMA + "p")
+    objects = []
+    for ns, local in iris:
+        try:
+            objects.append(NamedNode(ns + local))
+        except ValueError:  # not an IRI at all
+            continue
+    objects += [Literal(text, language=lang) if lang else
+                Literal(text, datatype=NamedNode(XSD + datatype))
+                for text, datatype, lang in literals]
+    found = sort_triples({Triple(subject, predicate, o) for o in objects} |
+                         {Triple(o, predicate, subject) for o in objects
+                          if isinstance(o, NamedNode)})
+    prefixes = used_prefixes(as_graph(found))
+    assert turtle(found) == serialize(found, format=RdfFormat.TURTLE, prefixes=prefixes)
+    lines = serialize(found, format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    assert ntriples(found) == b"".join(sorted(lines))

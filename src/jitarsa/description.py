@@ -29,10 +29,14 @@ def dataset_iri(base: str) -> str:
     return base + "dataset"
 
 
-def description_triples(dataset: Dataset, graph: list[Triple],
+def description_triples(dataset: Dataset, graph,
                         dumps: list[tuple[Format, str, int, str]]) -> list[Triple]:
-    """VoID + DCAT triples for the dataset, its class partitions and its dump files, each given
-    as (format, file name, size in bytes, SHA-256 in hex)."""
+    """VoID + DCAT triples for the dataset (a jitarsa.graph.Graph or Triples), its class
+    partitions and its dump files, each given as (format, file name, size in bytes, SHA-256
+    in hex)."""
+    from .dumps import as_graph
+
+    graph = as_graph(graph)
     base = dataset.info.base
     d = _n(dataset_iri(base))
     out = [Triple(d, TYPE, _n(VOID + "Dataset")), Triple(d, TYPE, _n(DCAT + "Dataset"))]
@@ -47,15 +51,16 @@ def description_triples(dataset: Dataset, graph: list[Triple],
     add(Triple(d, _n(DCAT + "version"), Literal(dataset.info.version)))
     add(Triple(d, _n(OWL + "versionInfo"), Literal(dataset.info.version)))
     add(Triple(d, _n(VOID + "triples"), _int(len(graph))))
-    entities = {t.subject.value for t in graph if t.subject.value.startswith(base)}
-    add(Triple(d, _n(VOID + "entities"), _int(len(entities))))
+    entities = sum(1 for s in graph.subjects if s.startswith(base))
+    add(Triple(d, _n(VOID + "entities"), _int(entities)))
     add(Triple(d, _n(VOID + "uriSpace"), Literal(base)))
     network = _n(base + "org/" + dataset.info.network)
     add(Triple(d, _n(VOID + "rootResource"), network))
     add(Triple(d, _n(VOID + "exampleResource"), network))
     for vocabulary in (SCHEMA, ORG, PROV):
         add(Triple(d, _n(VOID + "vocabulary"), _n(vocabulary)))
-    classes = Counter(t.object.value for t in graph if t.predicate == TYPE)
+    classes = Counter(o for pairs in graph.statements.values() for p, o in pairs
+                      if p == TYPE.value)
     for cls, count in sorted(classes.items()):
         part = _n(f"{dataset_iri(base)}/class/{_slug(cls)}")
         add(Triple(d, _n(VOID + "classPartition"), part))

@@ -16,8 +16,9 @@ import re
 from collections import Counter, defaultdict
 from datetime import date
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
+from .graph import Blank, compact
 from .namespaces import RDF, RDFS, SCHEMA, SH, XSD
 
 _TYPE = NamedNode(RDF + "type")
@@ -120,38 +121,25 @@ class Shapes:
         raise Unsupported(f"path of {shape}")
 
 
-def key(term):
-    """The dictionary key of a node: its IRI as text (`_:id` for a blank node). Text hashes and
-    compares in C; pyoxigraph terms would be compared through Rust on every lookup."""
-    if isinstance(term, NamedNode):
-        return term.value
-    if isinstance(term, BlankNode):
-        return "_:" + term.value
-    return term  # a literal: never a subject, so it finds no values
-
-
 class Data:
-    """The data graph indexed for SHACL: predicate IRI → node key → objects (terms)."""
+    """The data graph indexed for SHACL: predicate IRI → node → objects.
 
-    def __init__(self, triples):
+    Nodes and values are in jitarsa.graph's plain form (an IRI is its text, a literal a tuple),
+    which hashes and compares in C: pyoxigraph terms would go through Rust on every lookup."""
+
+    def __init__(self, graph):
         out: dict = defaultdict(lambda: defaultdict(list))
-        nodes: dict = {}
-        keys: dict = {}  # one str object per node, so lookups match by identity
-        for s, p, o in triples:
-            k = s.value if isinstance(s, NamedNode) else "_:" + s.value
-            k = keys.setdefault(k, k)
-            if k not in nodes:
-                nodes[k] = s
-            out[p.value][k].append(o)
-        self.out, self.nodes = out, nodes
+        for s, pairs in graph.statements.items():
+            for p, o in pairs:
+                out[p][s].append(o)
+        self.out = out
         self._indexes: dict = {}
-        self.types = {s: {c.value for c in classes}
-                      for s, classes in out.get(_TYPE.value, {}).items()}
+        self.types = {s: set(classes) for s, classes in out.get(_TYPE.value, {}).items()}
         if RDFS + "subClassOf" in out:
             raise Unsupported("rdfs:subClassOf in the data graph")
 
     def index(self, path) -> dict:
-        """node key → its values along `path`, for every node that has any (built once a path)."""
+        """node → its values along `path`, for every node that has any (built once a path)."""
         if path not in self._indexes:
             kind, p = path
             if kind == "iri":
@@ -160,7 +148,7 @@ class Data:
                 found = defaultdict(list)
                 for s, objects in self.out.get(p.value, {}).items():
                     for o in objects:
-                        found[key(o)].append(self.nodes[s])
+                        found[o].append(s)
             else:
                 merged: dict = defaultdict(dict)
                 for q in p:
@@ -171,30 +159,38 @@ class Data:
         return self._indexes[path]
 
     def values(self, node, path) -> list:
-        return self.index(path).get(key(node), [])
+        return self.index(path).get(node, [])
 
 
 def _datatype_ok(v, datatype: str) -> bool:
-    if not isinstance(v, Literal):
+    if type(v) is not tuple:
         return False
+    text, lang, own = v
     if datatype == RDF + "langString":
-        return v.language is not None
-    if v.language is not None or v.datatype.value != datatype:
+        return lang is not None
+    if lang is not None or own != datatype:
         return False
     if datatype in _INTEGERS:
-        return bool(_INTEGER_TEXT.match(v.value.strip()))
+        return bool(_INTEGER_TEXT.match(text.strip()))
     if datatype == XSD + "date":
         try:
-            date.fromisoformat(v.value)
+            date.fromisoformat(text)
         except ValueError:
             return False
     return True
 
 
 def _number(v):
-    if isinstance(v, Literal) and v.datatype.value in _INTEGERS and _INTEGER_TEXT.match(v.value):
-        return int(v.value)
+    if type(v) is tuple and v[2] in _INTEGERS and _INTEGER_TEXT.match(v[0]):
+        return int(v[0])
     return None
+
+
+def _text(v) -> str:
+    """The lexical form of a literal, an IRI's text, a blank node's label (as pySHACL gives)."""
+    if type(v) is tuple:
+        return v[0]
+    return v[2:] if isinstance(v, Blank) else v
 
 
 class _Compiled:
@@ -217,20 +213,13 @@ class Engine:
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
-        found = {key(n) for n in sh.get(shape, "targetNode")}
+        found = {compact(n) for n in sh.get(shape, "targetNode")}
         for cls in sh.get(shape, "targetClass"):
             found |= {s for s, classes in d.types.items() if cls.value in classes}
         for p in sh.get(shape, "targetSubjectsOf"):
             found |= set(d.out.get(p.value, {}))
         for p in sh.get(shape, "targetObjectsOf"):
             found |= set(d.index(("inverse", p)))
-        return found
-
-    def term(self, node_key):
-        """The node (a pyoxigraph term) of a key."""
-        found = self.data.nodes.get(node_key)
-        if found is None:
-            found = BlankNode(node_key[2:]) if node_key.startswith("_:") else NamedNode(node_key)
         return found
 
     def results(self):
@@ -242,13 +231,13 @@ class Engine:
 
     def _shape_results(self, c: _Compiled, focus_nodes: set):
         if c.path is None:
-            index = {focus: [self.term(focus)] for focus in focus_nodes} if c.checks else {}
+            index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
         else:
             index = self.data.index(c.path)
         for check, relevant in c.checks:
             for focus in relevant(focus_nodes, index.keys()):
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield (self.term(focus), c.path, None if value is _NO_VALUE else value,
+                    yield (focus, c.path, None if value is _NO_VALUE else value,
                            component, c.shape, c.severity)
                     yield from details
         for prop in c.properties:
@@ -263,7 +252,7 @@ class Engine:
         values = self.data.values(node, c.path) if c.path else [node]
         out = []
         for check, _ in c.checks:
-            for component, value, details in check(key(node), values):
+            for component, value, details in check(node, values):
                 out.append((node, c.path, None if value is _NO_VALUE else value, component,
                             c.shape, c.severity))
                 out += details
@@ -318,7 +307,7 @@ def _max_count(engine, shape, parameter):
 
 def _class(engine, shape, cls):
     types, name = engine.data.types, cls.value
-    return _each("ClassConstraintComponent", lambda v: name in types.get(key(v), ()))
+    return _each("ClassConstraintComponent", lambda v: name in types.get(v, ()))
 
 
 def _datatype(engine, shape, datatype):
@@ -330,7 +319,7 @@ def _node_kind(engine, shape, kind):
 
 
 def _min_inclusive(engine, shape, minimum):
-    bound = _number(minimum)
+    bound = _number(compact(minimum))
     if bound is None:
         raise Unsupported("sh:minInclusive other than an integer")
     return _each("MinInclusiveConstraintComponent",
@@ -344,14 +333,14 @@ def _pattern(engine, shape, pattern):
         bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
     search = re.compile(pattern.value, bits).search
     return _each("PatternConstraintComponent",
-                 lambda v: not isinstance(v, BlankNode) and search(v.value) is not None)
+                 lambda v: not isinstance(v, Blank) and search(_text(v)) is not None)
 
 
 def _language_in(engine, shape, head):
     allowed = {item.value.lower() for item in engine.shapes.items(head)}
 
     def ok(v):
-        lang = v.language if isinstance(v, Literal) else None
+        lang = v[1] if type(v) is tuple else None
         return bool(lang) and ("*" in allowed or lang.lower() in allowed or
                                lang.split("-")[0].lower() in allowed)
     return _each("LanguageInConstraintComponent", ok)
@@ -361,14 +350,13 @@ def _unique_lang(engine, shape, flag):
     def check(focus, values):
         if flag.value != "true":
             return ()
-        langs = Counter(v.language.lower() for v in values
-                        if isinstance(v, Literal) and v.language)
+        langs = Counter(v[1].lower() for v in values if type(v) is tuple and v[1])
         return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in langs.values() if n > 1]
     return check, _with_values
 
 
 def _in(engine, shape, head):
-    allowed = set(engine.shapes.items(head))
+    allowed = {compact(item) for item in engine.shapes.items(head)}
     return _each("InConstraintComponent", lambda v: v in allowed)
 
 
@@ -427,32 +415,34 @@ _CHECKS = {"minCount": _min_count, "maxCount": _max_count, "class": _class,
 
 
 def _kind_ok(v, kind: str) -> bool:
-    is_iri, is_blank = isinstance(v, NamedNode), isinstance(v, BlankNode)
-    is_literal = not (is_iri or is_blank)
+    is_literal = type(v) is tuple
+    is_blank = isinstance(v, Blank)
+    is_iri = not (is_literal or is_blank)
     return {"IRI": is_iri, "BlankNode": is_blank, "Literal": is_literal,
             "BlankNodeOrIRI": is_iri or is_blank, "BlankNodeOrLiteral": is_blank or is_literal,
             "IRIOrLiteral": is_iri or is_literal}[kind]
 
 
 def violations(triples, base: str, shapes_path):
-    """The SHACL results of `triples` as `shacl.Violation`s (raises Unsupported to fall back)."""
+    """The SHACL results of `triples` (a jitarsa.graph.Graph or pyoxigraph Triples) as
+    `shacl.Violation`s (raises Unsupported to fall back)."""
+    from .dumps import as_graph
     from .shacl import Violation, short
 
     shapes = Shapes(shapes_path)
-    data = Data(triples)
+    data = Data(as_graph(triples))
     names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
         messages = {m.language: m.value for m in shapes.get(shape, "message")} or \
             _generic_message(shapes, shapes_path, focus, path, component, shape)
-        focus_text = focus.value
-        named = {n.language: n.value for n in names.get(key(focus), ())
-                 if isinstance(n, Literal)}
+        focus_text = _text(focus)
+        named = {n[1]: n[0] for n in names.get(focus, ()) if type(n) is tuple}
         yield Violation(
             focus=focus_text,
             record=focus_text.rsplit("/", 1)[-1] if focus_text.startswith(base) else None,
             name=named.get("th") or named.get("en"),
             path=None if path is None else _path_text(path, short),
-            value=None if value is None else value.value,
+            value=None if value is None else _text(value),
             component="sh:" + component,
             severity=short(severity.value),
             message_en=messages.get("en") or messages.get(None) or "",
@@ -470,8 +460,8 @@ def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict
             path is None or path[0] != "iri":
         raise Unsupported(f"no sh:message for {component} on {shape}")
     bound = int(shapes.one(shape, component[:3].lower() + "Count").value)
-    focus_text = rdflib.URIRef(focus.value).n3(rdflib.Graph().namespace_manager) \
-        if isinstance(focus, NamedNode) else str(focus)
+    focus_text = rdflib.URIRef(focus).n3(rdflib.Graph().namespace_manager) \
+        if not isinstance(focus, Blank) else focus[2:]
     path_text = rdflib.URIRef(path[1].value).n3(_shapes_namespaces(shapes_path))
     word = "Less" if component.startswith("Min") else "More"
     return {None: f"{word} than {bound} values on {focus_text}->{path_text}"}

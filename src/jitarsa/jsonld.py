@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C version where available
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode
-
-from .graph import TYPE
+from .graph import TYPE, XSD_STRING
 from .namespaces import SCHEMA, XSD
 
 #: Relations along which a node is embedded in the first node that reaches it.
 EMBED = (SCHEMA + "member", SCHEMA + "subOrganization", SCHEMA + "parentOrganization",
          SCHEMA + "areaServed")
+_TYPE = TYPE.value
+_INTEGER = XSD + "integer"
 
 
 class Context:
@@ -66,37 +67,44 @@ class Context:
         return iri
 
 
-def frame(triples, root: str, context: Context, context_ref: str) -> dict:
-    """The JSON-LD document: `root` with everything reachable embedded once, the rest included."""
-    by_subject: dict[str, list] = defaultdict(list)
-    for t in triples:
-        by_subject[t.subject.value].append(t)
+def frame(triples, root: str, context: Context, context_ref: str, stream: bool = False) -> dict:
+    """The JSON-LD document: `root` with everything reachable embedded once, the rest included.
+
+    `triples` is a jitarsa.graph.Graph, or pyoxigraph Triples. With `stream`, `@included` is an
+    iterator that makes each node as it is read (`dump_chunks` reads it once): a registry's
+    nodes are then never all held at once."""
+    from .dumps import as_graph
+
+    graph = as_graph(triples)
+    by_subject = graph.statements
     embedded: set[str] = set()
     embedding = _embedding_terms(context)
-    type_iri = TYPE.value
+    terms = context.terms
 
     def node(subject: str) -> dict:
         embedded.add(subject)
         out: dict = {"id": subject}
-        values: dict[str, list] = defaultdict(list)
+        values: dict[str, list] = {}
         definitions: dict[str, dict] = {}
-        for t in by_subject[subject]:
-            predicate = t.predicate.value
-            if predicate == type_iri:
-                out.setdefault("type", []).append(context.compact(t.object.value))
+        for predicate, o in by_subject[subject]:
+            if predicate == _TYPE:
+                out.setdefault("type", []).append(context.compact(o))
                 continue
-            term, definition = context.terms.get(predicate, (predicate, {}))
-            definitions[term] = definition
-            values[term].append(t.object)
+            term, definition = terms.get(predicate) or (predicate, {})
+            found = values.get(term)
+            if found is None:
+                found = values[term] = []
+                definitions[term] = definition
+            found.append(o)
         for term in sorted(values):
             out[term] = _value(values[term], definitions[term], context, node, embedded,
                                term in embedding, by_subject)
         return out
 
     document = {"@context": context_ref, **node(root)}
-    rest = [s for s in by_subject if s not in embedded]
-    if rest:
-        document["@included"] = [node(s) for s in rest if s not in embedded]
+    if any(s not in embedded for s in graph.subjects):
+        included = (node(s) for s in graph.subjects if s not in embedded)
+        document["@included"] = included if stream else list(included)
     return document
 
 
@@ -108,20 +116,21 @@ def _value(objects, definition, context, node, embedded, embeds, by_subject):
     container = definition.get("@container")
     if container == "@language":
         langs: dict[str, list] = defaultdict(list)
-        for o in objects:
-            langs[o.language].append(o.value)
+        for text, lang, _ in objects:
+            langs[lang].append(text)
         return {lang: v if len(v) > 1 else v[0] for lang, v in langs.items()}
     out = []
+    kind = definition.get("@type")
     for o in objects:
-        if isinstance(o, NamedNode):
-            if embeds and o.value in by_subject and o.value not in embedded:
-                out.append(node(o.value))
-            elif definition.get("@type") == "@vocab":
-                out.append(context.compact(o.value))
-            elif definition.get("@type") == "@id":
-                out.append(o.value)
+        if type(o) is str:
+            if embeds and o in by_subject and o not in embedded:
+                out.append(node(o))
+            elif kind == "@vocab":
+                out.append(context.compact(o))
+            elif kind == "@id":
+                out.append(o)
             else:
-                out.append({"id": o.value})
+                out.append({"id": o})
         else:
             out.append(_literal(o, definition, context))
     out.sort(key=_list_order)
@@ -135,17 +144,17 @@ def _list_order(value) -> tuple:
     return (1, 0)
 
 
-def _literal(o: Literal, definition: dict, context: Context):
-    if o.language:
-        if definition.get("@language") == o.language:
-            return o.value
-        return {"@value": o.value, "@language": o.language}
-    datatype = o.datatype.value
-    if datatype == XSD + "integer" and "@type" not in definition:
-        return int(o.value)
-    if datatype == XSD + "string" and "@type" not in definition:
-        return o.value
-    return {"@value": o.value, "@type": context.compact(datatype)}
+def _literal(o: tuple, definition: dict, context: Context):
+    text, lang, datatype = o
+    if lang:
+        if definition.get("@language") == lang:
+            return text
+        return {"@value": text, "@language": lang}
+    if datatype == _INTEGER and "@type" not in definition:
+        return int(text)
+    if datatype == XSD_STRING and "@type" not in definition:
+        return text
+    return {"@value": text, "@type": context.compact(datatype)}
 
 
 def dumps(document: dict) -> str:
@@ -161,23 +170,38 @@ def dumps(document: dict) -> str:
 
 
 def dump_bytes(document: dict) -> bytes:
-    """`dumps(document)` as UTF-8, encoded node by node so that the text of a large document is
-    never held whole beside its bytes."""
-    chunks: list[bytes] = []
+    return b"".join(dump_chunks(document))
+
+
+def dump_chunks(document: dict) -> Iterator[bytes]:
+    """`dumps(document)` as UTF-8, a chunk per item of each top-level list, so that the text of
+    a large document is never held whole beside its bytes. A top-level list may be an iterator
+    (`frame(…, stream=True)`), which must not be empty."""
+    if not document:
+        yield b"{}\n"
+        return
     parts: list[str] = []
+    separator = "{\n  "
+    for key, value in document.items():
+        parts.append(separator + encode_basestring(key) + ": ")
+        separator = ",\n  "
+        if (type(value) is list and value) or isinstance(value, Iterator):
+            item_separator = "[\n    "
+            for item in value:
+                parts.append(item_separator)
+                item_separator = ",\n    "
+                _encode(item, "\n    ", parts)
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
+            parts.append("\n  ]")
+        else:
+            _encode(value, "\n  ", parts)
+    parts.append("\n}\n")
+    yield "".join(parts).encode("utf-8")
 
-    def flush():
-        chunks.append("".join(parts).encode("utf-8"))
-        parts.clear()
 
-    _encode(document, "\n", parts, flush)
-    parts.append("\n")
-    flush()
-    return b"".join(chunks)
-
-
-def _encode(value, newline: str, parts: list[str], flush=None) -> None:
-    """Append the JSON of `value` to `parts`; `flush()` after each item of a top-level list."""
+def _encode(value, newline: str, parts: list[str]) -> None:
+    """Append the JSON of `value` to `parts`."""
     kind = type(value)
     if kind is str:
         parts.append(encode_basestring(value))
@@ -191,15 +215,13 @@ def _encode(value, newline: str, parts: list[str], flush=None) -> None:
         if kind is dict:
             for key, item in value.items():
                 parts.append(separator + encode_basestring(key) + ": ")
-                _encode(item, inner, parts, flush if newline == "\n" else None)
+                _encode(item, inner, parts)
                 separator = "," + inner
         else:
             for item in value:
                 parts.append(separator)
                 _encode(item, inner, parts)
                 separator = "," + inner
-                if flush is not None and newline == "\n  ":
-                    flush()
         parts.append(newline + ("}" if kind is dict else "]"))
     else:  # numbers, true/false, null: exactly as json writes them
         parts.append(json.dumps(value))

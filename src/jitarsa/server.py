@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
@@ -281,7 +280,7 @@ class Site:
 
         from .graph import sort_triples
         from .namespaces import SD as sd
-        from .publish import turtle
+        from .dumps import turtle
 
         formats = "http://www.w3.org/ns/formats/"
         rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -68,14 +68,12 @@ class Report:
 
 
 def to_rdflib(triples):
-    """An rdflib Graph of pyoxigraph triples, through canonical N-Triples."""
+    """An rdflib Graph of a jitarsa graph or pyoxigraph triples, through N-Triples."""
     import rdflib
-    from pyoxigraph import RdfFormat, serialize
 
-    graph = rdflib.Graph()
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8"),
-                format="nt")
-    return graph
+    from .dumps import ntriples
+
+    return rdflib.Graph().parse(data=ntriples(triples).decode("utf-8"), format="nt")
 
 
 def shapes_graph():

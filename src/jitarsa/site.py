@@ -144,7 +144,7 @@ class Site:
 
     def entity_files(self, record: Record) -> dict[str, bytes]:
         from .jsonld import Context, dumps, frame
-        from .publish import ntriples, turtle
+        from .dumps import ntriples, turtle
 
         context = Context(self.context_document)
         own = self.own[self.iri(record)]

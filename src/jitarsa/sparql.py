@@ -235,7 +235,7 @@ def source_ntriples(data=None, dump=None) -> tuple[bytes, str, Path | None]:
 
     if data is not None:
         from .graph import triples
-        from .publish import ntriples
+        from .dumps import ntriples
         from .records import load_dataset
 
         dataset = load_dataset(data)
@@ -447,7 +447,7 @@ def render(result, fmt: str) -> bytes:
 
 
 def render_graph(triples, fmt: str) -> bytes:
-    from .publish import ntriples, turtle
+    from .dumps import ntriples, turtle
 
     if fmt == "ttl":
         from .graph import sort_triples

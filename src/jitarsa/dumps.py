@@ -1,0 +1,223 @@
+"""The dumps, written from the graph in pieces: N-Triples, Turtle and JSON-LD.
+
+Each writer yields the file as byte chunks of a few thousand subjects, so a registry's dump is
+never held whole, and both the small and the registry-sized build write the same bytes.
+N-Triples lines are made here (escaped exactly as Oxigraph escapes them; tests/test_dumps.py
+checks that on any text); Turtle is Oxigraph's serialiser run over those lines, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from .formats import NTRIPLES, TURTLE
+from .graph import LANG_STRING, XSD_STRING, Graph, compact
+from .namespaces import PREFIXES, RDF, XSD
+
+#: Subjects per chunk: big enough that Oxigraph's per-call cost vanishes, small enough to hold.
+CHUNK = 4096
+
+_SPECIAL = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | {
+    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def quoted(text: str) -> str:
+    """A string as an N-Triples literal's quoted part, escaped as Oxigraph escapes it."""
+    return '"' + (text.translate(_ESCAPES) if _SPECIAL.search(text) else text) + '"'
+
+
+def nt_term(value) -> str:
+    """A term in plain form (jitarsa.graph) as N-Triples."""
+    if type(value) is tuple:
+        text, lang, datatype = value
+        if lang is not None:
+            return quoted(text) + "@" + lang
+        if datatype == XSD_STRING:
+            return quoted(text)
+        return quoted(text) + "^^<" + datatype + ">"
+    if value[:2] == "_:":
+        return value
+    return "<" + value + ">"
+
+
+def _lines(graph: Graph, subjects: Iterable[str]) -> list[str]:
+    """The N-Triples lines of these subjects, in the graph's order."""
+    statements = graph.statements
+    predicates: dict[str, str] = {}
+    out: list[str] = []
+    add = out.append
+    for s in subjects:
+        head = nt_term(s) + " "
+        for p, o in statements[s]:
+            pred = predicates.get(p)
+            if pred is None:
+                pred = predicates[p] = "<" + p + "> "
+            add(head + pred + (("<" + o + ">") if type(o) is str else nt_term(o)) + " .\n")
+    return out
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def as_graph(triples) -> Graph:
+    """A Graph of anything `graph.triples()` or a list of pyoxigraph Triples."""
+    if isinstance(triples, Graph):
+        return triples
+    from .graph import sort_triples
+
+    statements: dict[str, list[tuple]] = {}
+    for t in sort_triples(set(triples)):
+        statements.setdefault(t.subject.value, []).append((t.predicate.value, compact(t.object)))
+    return Graph(statements)
+
+
+def ntriples_chunks(triples) -> Iterator[bytes]:
+    """N-Triples sorted line by line: canonical, so dumps diff cleanly and load in bulk.
+
+    Line order is byte order (that of code points, as UTF-8 keeps it): subjects sort as
+    `<iri>`, whose closing `>` makes `…/a>` follow `…/a-b>`, and lines sort within a subject."""
+    graph = as_graph(triples)
+    for subjects in _chunks(sorted(graph.subjects, key=lambda s: s + ">")):
+        lines = _lines(graph, subjects)
+        lines.sort()
+        yield "".join(lines).encode("utf-8")
+
+
+def ntriples(triples) -> bytes:
+    return b"".join(ntriples_chunks(triples))
+
+
+def used_prefixes(graph: Graph) -> dict[str, str]:
+    """The prefixes whose namespace holds a predicate, an IRI object or a datatype."""
+    from bisect import bisect_left
+
+    pairs = [pair for pairs in graph.statements.values() for pair in pairs]
+    iris = sorted({p for p, _ in pairs} |
+                  {o if type(o) is str else o[2] or LANG_STRING for _, o in pairs})
+    del pairs
+    used = {}
+    for prefix, ns in PREFIXES.items():
+        i = bisect_left(iris, ns)
+        if i < len(iris) and iris[i].startswith(ns):
+            used[prefix] = ns
+    return used
+
+
+def turtle_chunks(triples) -> Iterator[bytes]:
+    """Readable Turtle: the prefixes the triples use, subjects grouped in canonical order.
+
+    Written as Oxigraph's serialiser writes it (tests/test_dumps.py compares the two on any
+    text and IRI), but here, from plain text: Oxigraph would need a Python object per triple."""
+    graph = as_graph(triples)
+    writer = _TurtleTerms(used_prefixes(graph))
+    predicates: dict[str, str] = {}
+    iri, literal = writer.iri, writer.literal
+    yield writer.header
+    for subjects in _chunks(graph.subjects):
+        out: list[str] = []
+        add = out.append
+        for s in subjects:
+            previous = None
+            for p, o in graph.statements[s]:
+                if p == previous:
+                    add(" , ")
+                else:
+                    pred = predicates.get(p)
+                    if pred is None:
+                        pred = predicates[p] = "a" if p == _TYPE else iri(p)
+                    add((nt_term(s) if s[:2] == "_:" else iri(s)) + " " + pred + " "
+                        if previous is None else " ;\n\t" + pred + " ")
+                    previous = p
+                add(iri(o) if type(o) is str else literal(o))
+            add(" .\n")
+        yield "".join(out).encode("utf-8")
+
+
+_TYPE = RDF + "type"
+_INLINE = {XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+           XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+           XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+           XSD + "boolean": re.compile(r"true|false")}
+# Turtle's PN_CHARS_BASE, PN_CHARS_U and PN_CHARS (https://www.w3.org/TR/turtle/#grammar).
+_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+         "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+         "\U00010000-\U000EFFFF")
+_CHARS = _BASE + "_\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_FIRST = re.compile(f"[{_BASE}_:0-9]")
+_LATER = re.compile(f"[{_CHARS}:]")
+_PLAIN_LOCAL = re.compile(f"[{_BASE}_:0-9](?:[{_CHARS}.:]*[{_CHARS}:])?")
+_ESCAPABLE = set("_~.-!$&'()*+,;=/?#@%")
+
+
+def _local_name(local: str) -> str | None:
+    """A prefixed name's local part, with `\\` escapes where Turtle needs them; None if it
+    cannot be one (then the IRI is written in full)."""
+    if not local or _PLAIN_LOCAL.fullmatch(local):
+        return local  # an empty local name is a valid prefixed name: `schema:`
+    out = []
+    for i, c in enumerate(local):
+        if (_FIRST if i == 0 else _LATER).match(c) or (c == "." and 0 < i < len(local) - 1):
+            out.append(c)
+        elif c in _ESCAPABLE:
+            out.append("\\" + c)
+        else:
+            return None
+    return "".join(out)
+
+
+class _TurtleTerms:
+    """IRIs and literals as Oxigraph's Turtle serialiser writes them, with these prefixes."""
+
+    def __init__(self, prefixes: dict[str, str]):
+        from pyoxigraph import Literal, NamedNode, Triple, serialize
+
+        sample = Triple(NamedNode("urn:x"), NamedNode("urn:x"), Literal(""))
+        self.header = serialize([sample], format=TURTLE.pyoxigraph(), prefixes=prefixes)
+        self.header = self.header[:_header_end(self.header)]
+        # Oxigraph tries the prefixes in the order it declares them (the longest first).
+        self.order = [(line.split()[1][:-1], line.split()[2][1:-1])
+                      for line in self.header.decode("utf-8").splitlines()]
+        self.starts = tuple(ns for _, ns in self.order)
+        self._cache: dict[str, str] = {}
+
+    def iri(self, value: str) -> str:
+        if not value.startswith(self.starts):
+            return "<" + value + ">"
+        found = self._cache.get(value)
+        if found is None:
+            found = "<" + value + ">"
+            for name, ns in self.order:
+                if value.startswith(ns):
+                    local = _local_name(value[len(ns):])
+                    if local is not None:
+                        found = name + ":" + local
+                        break
+            if len(self._cache) < 100_000:
+                self._cache[value] = found
+        return found
+
+    def literal(self, value: tuple) -> str:
+        text, lang, datatype = value
+        if lang is not None:
+            return quoted(text) + "@" + lang
+        if datatype == XSD_STRING:
+            return quoted(text)
+        inline = _INLINE.get(datatype)
+        if inline is not None and inline.fullmatch(text):
+            return text
+        return quoted(text) + "^^" + self.iri(datatype)
+
+
+def _header_end(data: bytes) -> int:
+    end = 0
+    while data.startswith(b"@prefix ", end):
+        end = data.index(b"\n", end) + 1
+    return end
+
+
+def turtle(triples) -> bytes:
+    return b"".join(turtle_chunks(triples))
