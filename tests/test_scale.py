@@ -195,3 +195,46 @@ def test_fast_yaml_reads_what_pyyaml_reads(tmp_path_factory, fields, as_list):
         return
     got = records.read_yaml(path)
     assert repr(got) == repr(expected)  # repr: True is not 1, 1.0 is not 1, nan is nan
+
+
+def test_forked_work_runs_in_another_process_and_returns_its_result_or_error():
+    import os
+
+    from jitarsa.background import forked
+
+    assert forked(os.getpid)() != os.getpid()
+    with pytest.raises(ValueError, match="invalid literal"):
+        forked(int, "not a number")()
+
+
+def test_jitarsa_processes_1_keeps_everything_in_one_process(monkeypatch):
+    from jitarsa.background import can_fork
+
+    monkeypatch.setenv("JITARSA_PROCESSES", "1")
+    assert not can_fork()
+
+
+def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp_path,
+                                                                              monkeypatch):
+    from jitarsa import publish
+    from jitarsa.errors import ValidationFailed
+
+    folder = synthesize(300, tmp_path / "bad", errors=3)
+    build(None, tmp_path / "out")
+    before = tree(tmp_path / "out")
+    verdicts = []
+    for threshold in (0, 10**9):  # in a second process, then in this one
+        monkeypatch.setattr(publish, "BACKGROUND_FROM", threshold)
+        with pytest.raises(ValidationFailed) as failed:
+            build(folder, tmp_path / "out", site=False)
+        verdicts.append(failed.value.report.violations)
+        assert tree(tmp_path / "out") == before
+    assert verdicts[0] == verdicts[1] and len(verdicts[0]) >= 3
+
+
+def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkeypatch):
+    from jitarsa import publish
+
+    monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
+    build(synthetic, tmp_path / "out", site=False)
+    assert tree(tmp_path / "out") == build_files(synthetic, site=False).files

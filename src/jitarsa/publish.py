@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import OutputError, ValidationFailed
 from .formats import JSONLD, NTRIPLES, TURTLE
-from .namespaces import PREFIXES, entity_iri
+from .namespaces import entity_iri
 from .progress import SILENT
 from .records import Dataset, load_dataset
 from .resources import context_file, default_data_dir, ontology_file, shapes_file
@@ -51,74 +51,75 @@ class BuildResult:
     paths: list[str] = field(default_factory=list)
 
 
-def turtle(triples) -> bytes:
-    """Readable Turtle: the prefixes the triples use, subjects grouped in canonical order."""
-    from pyoxigraph import Literal, serialize
-
-    iris = {t.object.datatype.value if isinstance(t.object, Literal) else t.object.value
-            for t in triples} | {t.predicate.value for t in triples}
-    used = {p: ns for p, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
-    return serialize(triples, format=TURTLE.pyoxigraph(), prefixes=used)
-
-
-def ntriples(triples) -> bytes:
-    """N-Triples sorted line by line: canonical, so dumps diff cleanly and load in bulk."""
-    from pyoxigraph import serialize
-
-    # Sorted as bytes (UTF-8 byte order is code-point order, and bytes compare with memcmp), in
-    # place, and without repeats, holding no second copy of the lines.
-    lines = serialize(triples, format=NTRIPLES.pyoxigraph()).splitlines()
-    lines.sort()
-    unique = [line for line, previous in zip(lines, [None, *lines]) if line != previous]
-    del lines
-    return b"\n".join(unique) + b"\n"
-
-
-def jsonld(dataset: Dataset, triples) -> bytes:
-    from .jsonld import Context, dump_bytes, frame
+def jsonld_chunks(dataset: Dataset, graph) -> Iterator[bytes]:
+    from .jsonld import Context, dump_chunks, frame
 
     root = entity_iri(dataset.info.base, "collaboration", dataset.info.network)
-    document = frame(triples, root, Context.from_file(context_file()), FILES["context"])
-    return dump_bytes(document)
+    document = frame(graph, root, Context.from_file(context_file()), FILES["context"],
+                     stream=True)
+    return dump_chunks(document)
 
 
-def artefacts(dataset: Dataset, triples, site: bool = True) -> Iterator[tuple[str, bytes]]:
-    """Every published file but SHA256SUMS, as (name, bytes), one at a time.
+class Stream:
+    """A file written as chunks, measured (size, SHA-256) as they pass on their way to disk."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.size += len(chunk)
+            self._digest.update(chunk)
+            yield chunk
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+def artefacts(dataset: Dataset, graph, site: bool = True) -> Iterator[tuple[str, object]]:
+    """Every published file but SHA256SUMS, as (name, bytes or Stream), one at a time: a
+    Stream must be read to its end before the next file is asked for.
 
     With `site`, the website (jitarsa.site) follows under `site/`, the dumps copied into it: the
-    top-level files are then kept until the site is rendered.
+    top-level files are then kept as bytes until the site is rendered.
     """
     from .description import description_triples
+    from .dumps import ntriples_chunks, turtle, turtle_chunks
 
     published: dict[str, bytes] = {}
-
-    def emit(name: str, data: bytes) -> tuple[str, bytes]:
+    dumps = []
+    for fmt, key, chunks in ((TURTLE, "turtle", lambda: turtle_chunks(graph)),
+                             (NTRIPLES, "ntriples", lambda: ntriples_chunks(graph)),
+                             (JSONLD, "jsonld", lambda: jsonld_chunks(dataset, graph))):
+        stream = Stream(chunks())
+        if site:
+            published[FILES[key]] = data = b"".join(stream)
+            yield FILES[key], data
+        else:
+            yield FILES[key], stream
+        dumps.append((fmt, FILES[key], stream.size, stream.sha256))
+    fixed = [(FILES["context"], context_file().read_bytes()),
+             (FILES["ontology"], ontology_file().read_bytes()),
+             (FILES["shapes"], shapes_file().read_bytes()),
+             (FILES["description"], turtle(description_triples(dataset, graph, dumps)))]
+    for name, data in fixed:
         if site:
             published[name] = data
-        return name, data
-
-    dumps = []
-    for fmt, key, make in ((TURTLE, "turtle", lambda: turtle(triples)),
-                           (NTRIPLES, "ntriples", lambda: ntriples(triples)),
-                           (JSONLD, "jsonld", lambda: jsonld(dataset, triples))):
-        data = make()
-        dumps.append((fmt, FILES[key], len(data), hashlib.sha256(data).hexdigest()))
-        yield emit(FILES[key], data)
-        del data
-    yield emit(FILES["context"], context_file().read_bytes())
-    yield emit(FILES["ontology"], ontology_file().read_bytes())
-    yield emit(FILES["shapes"], shapes_file().read_bytes())
-    yield emit(FILES["description"], turtle(description_triples(dataset, triples, dumps)))
+        yield name, data
     if site:
         from .site import render_site
 
-        for name, data in render_site(dataset, triples, published).items():
+        for name, data in render_site(dataset, graph, published).items():
             yield f"site/{name}", data
 
 
-def render(dataset: Dataset, triples, site: bool = True) -> dict[str, bytes]:
+def render(dataset: Dataset, graph, site: bool = True) -> dict[str, bytes]:
     """Every published file, by name, as bytes: nothing touches the disk here."""
-    files = dict(artefacts(dataset, triples, site))
+    files = {name: data if isinstance(data, bytes) else b"".join(data)
+             for name, data in artefacts(dataset, graph, site)}
     files[FILES["checksums"]] = checksums(files)
     return files
 
@@ -137,50 +138,87 @@ def _checksum_lines(digests: dict[str, str]) -> bytes:
 @contextmanager
 def _collector_paused():
     """Pause Python's cyclic garbage collector: a build makes millions of small objects without
-    cycles, and the collector's full passes over them would make the cost grow faster than N."""
+    cycles, and the collector's passes over them would make the cost grow faster than N. On the
+    way out they are frozen (gc.freeze), or the first pass after would still walk them all."""
     was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.collect()  # so that only what the build makes is frozen, not a caller's garbage
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 
 def _checked(data_dir, base, progress):
     """Load, build and validate; raise before anything is written if any step fails."""
-    from .graph import triples as make_triples
     from .shacl import validate_triples
 
+    dataset, graph = _loaded(data_dir, base, progress)
+    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
+    return dataset, graph
+
+
+def _loaded(data_dir, base, progress):
+    from .graph import triples
+
     dataset = load_dataset(data_dir or default_data_dir(), base=base, progress=progress)
-    triples = make_triples(dataset, progress=progress)
-    with (progress or SILENT).stage("validate", len(triples), "triples") as stage:
-        report = validate_triples(triples, dataset.info.base)
-        stage.advance(len(triples))
-    if not report.conforms:
-        raise ValidationFailed(report)
-    return dataset, triples
+    return dataset, triples(dataset, progress=progress)
+
+
+def _stage(progress, graph):
+    return (progress or SILENT).stage("validate", len(graph), "triples")
+
+
+def _require(report, graph, stage) -> None:
+    """Raise ValidationFailed unless the graph conforms; `report()` validates, or waits for the
+    process that does (then `stage`, the progress line, started when that process did)."""
+    with stage:
+        found = report()
+        stage.advance(len(graph))
+    if not found.conforms:
+        raise ValidationFailed(found)
+
+
+#: From this many triples on, `build` validates in a second process while it writes the files
+#: (jitarsa.background), and the swap into place waits for the verdict.
+BACKGROUND_FROM = 100_000
 
 
 def build_files(data_dir: Path | str | None = None, base: str | None = None,
                 site: bool = True, progress=None) -> BuildResult:
     """Load, build, validate and render in memory; nothing is written."""
     with _collector_paused():
-        dataset, triples = _checked(data_dir, base, progress)
-        files = render(dataset, triples, site)
-    return BuildResult(dataset, len(triples), files, paths=sorted(files))
+        dataset, graph = _checked(data_dir, base, progress)
+        files = render(dataset, graph, site)
+    return BuildResult(dataset, len(graph), files, paths=sorted(files))
 
 
 def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
           base: str | None = None, site: bool = True, progress=None) -> BuildResult:
     """The whole pipeline, `jitarsa build`: files are streamed to disk, not kept (`files` is
-    empty; `paths` names what was written)."""
+    empty; `paths` names what was written). A large graph is validated in a second process
+    while the files are written; nothing replaces `out_dir` unless it conforms."""
+    from .background import can_fork, forked
+    from .shacl import validate_triples
+
     with _collector_paused():
-        dataset, triples = _checked(data_dir, base, progress)
-        result = BuildResult(dataset, len(triples))
+        dataset, graph = _loaded(data_dir, base, progress)
+        verdict = None
+        if len(graph) >= BACKGROUND_FROM and can_fork():
+            report = forked(validate_triples, graph, dataset.info.base)
+            checking = _stage(progress, graph)  # its clock starts with the second process
+            verdict = lambda: _require(report, graph, checking)  # noqa: E731
+        else:
+            _require(lambda: validate_triples(graph, dataset.info.base), graph,
+                     _stage(progress, graph))
+        result = BuildResult(dataset, len(graph))
         with (progress or SILENT).stage("write", len(FILES), "files") as stage:
             result.out_dir = write_atomic(
-                Path(out_dir), _counted(artefacts(dataset, triples, site), stage, result.paths))
+                Path(out_dir), _counted(artefacts(dataset, graph, site), stage, result.paths),
+                before_swap=verdict)
     result.paths = sorted(result.paths + [FILES["checksums"]])
     return result
 
@@ -193,9 +231,10 @@ def _counted(files, stage, names: list[str]):
         stage.advance()
 
 
-def write_atomic(out_dir: Path, files) -> Path:
-    """Write `files` (a mapping or an iterable of (name, bytes)) into `out_dir`, replacing it
-    whole, or leave it untouched on failure. SHA256SUMS is added if `files` lacks it."""
+def write_atomic(out_dir: Path, files, before_swap=None) -> Path:
+    """Write `files` (a mapping or an iterable of (name, bytes or Stream)) into `out_dir`,
+    replacing it whole, or leave it untouched on failure. SHA256SUMS is added if `files` lacks
+    it. `before_swap()` runs when every file is written: if it raises, nothing is replaced."""
     out_dir = out_dir.resolve()
     if out_dir.exists() and not _is_ours(out_dir):
         raise OutputError("already holds files jitarsa did not write (no SHA256SUMS); choose "
@@ -212,11 +251,19 @@ def write_atomic(out_dir: Path, files) -> Path:
         for name, data in items:
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            digests[name] = hashlib.sha256(data).hexdigest()
+            if isinstance(data, Stream):
+                with target.open("wb") as handle:
+                    for chunk in data:
+                        handle.write(chunk)
+                digests[name] = data.sha256
+            else:
+                target.write_bytes(data)
+                digests[name] = hashlib.sha256(data).hexdigest()
             del data  # not held while the next file is rendered
         if FILES["checksums"] not in digests:
             (staging / FILES["checksums"]).write_bytes(_checksum_lines(digests))
+        if before_swap is not None:
+            before_swap()
         staging.chmod(0o755)
         if out_dir.exists():
             out_dir.rename(old)

@@ -27,7 +27,7 @@ NAME_BASES = ("source", "organisation", "translation")
 RECORD_FOLDERS = ("organisations", "places")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a registry holds millions
 class Source:
     """Where a record comes from; `entry`/`position` quote its line in the source's list."""
 
@@ -42,7 +42,7 @@ class Source:
 MATCH_METHODS = ("openrefine-reconciliation", "quickstatements-create", "cited-source")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a registry holds millions
 class WikidataMatch:
     """Who linked a record to its Wikidata item, how and when (and from which source)."""
 
@@ -53,7 +53,7 @@ class WikidataMatch:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a registry holds millions
 class Record:
     """One organisation or place, checked and NFC-normalised."""
 
@@ -421,28 +421,39 @@ def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
 
 
 def _read_all(files: list[Path], kinds: dict[str, Kind]):
-    """`_read_files` over every file: in a second process for the second half of a large
-    folder (forked, where the platform can), yielding results in file order."""
-    import multiprocessing
-    import os
+    """`_read_files` over every file, yielding results in file order: for a large folder, a
+    second process (forked, see jitarsa.background) reads a few files at a time from the end
+    while this one reads from the start, until they meet, so both stay busy to the end."""
+    from .background import can_fork
 
-    if len(files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    if len(files) < PARALLEL_FROM or not can_fork():
         for path in files:
             yield from _read_files([path], kinds)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    half = len(files) // 2
+    step, front, back = 4, 0, len(files)
+    later: list = []  # the second process's parts, the last files first
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        second = pool.submit(_read_files, files[half:], kinds)
-        for path in files[:half]:
-            result = _read_files([path], kinds)
+        while front < back:
+            if sum(not f.done() for f in later) < 2 and back - front > step:
+                later.append(pool.submit(_read_files, files[back - step:back], kinds))
+                back -= step
+                continue
+            result = _read_files([files[front]], kinds)
+            front += 1
             yield from result
             if result[-1][2] is not None:
-                second.cancel()
-                return
-        yield from second.result()
+                break
+        else:
+            for future in reversed(later):
+                result = future.result()
+                yield from result
+                if result[-1][2] is not None:
+                    break
+        for future in later:
+            future.cancel()
 
 
 def _cross_check(dataset: Dataset, info_file: Path) -> None:
