@@ -421,9 +421,9 @@ def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
 
 
 def _read_all(files: list[Path], kinds: dict[str, Kind]):
-    """`_read_files` over every file, yielding results in file order: for a large folder, a
-    second process (forked, see jitarsa.background) reads a few files at a time from the end
-    while this one reads from the start, until they meet, so both stay busy to the end."""
+    """`_read_files` over every file: in a second process for the second half of a large
+    folder (forked, see jitarsa.background), yielding results in file order. The second half
+    goes over a few files at a time, so its records arrive while the first half is read."""
     from .background import can_fork
 
     if len(files) < PARALLEL_FROM or not can_fork():
@@ -432,28 +432,20 @@ def _read_all(files: list[Path], kinds: dict[str, Kind]):
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from itertools import chain
 
-    step, front, back = 4, 0, len(files)
-    later: list = []  # the second process's parts, the last files first
+    half, step = len(files) // 2, 4
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        while front < back:
-            if sum(not f.done() for f in later) < 2 and back - front > step:
-                later.append(pool.submit(_read_files, files[back - step:back], kinds))
-                back -= step
-                continue
-            result = _read_files([files[front]], kinds)
-            front += 1
+        later = [pool.submit(_read_files, files[i:i + step], kinds)
+                 for i in range(half, len(files), step)]
+        results = chain((_read_files([path], kinds) for path in files[:half]),
+                        (future.result() for future in later))
+        for result in results:
             yield from result
             if result[-1][2] is not None:
-                break
-        else:
-            for future in reversed(later):
-                result = future.result()
-                yield from result
-                if result[-1][2] is not None:
-                    break
-        for future in later:
-            future.cancel()
+                for future in later:
+                    future.cancel()
+                return
 
 
 def _cross_check(dataset: Dataset, info_file: Path) -> None:
