@@ -36,16 +36,63 @@ LARGE = 1_000_000
 
 
 def run(args: list[str]) -> dict:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one child process."""
+    """Wall seconds, CPU seconds and peak memory (MB) of one child process and its own children.
+
+    Peak memory is the larger of the child's peak RSS (os.wait4) and the peak total PSS of the
+    process tree, sampled twice a second: `jitarsa build` forks a second process, which
+    shares the parent's pages until it writes them, so RSS alone would miss or double count."""
+    import threading
+
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], tree_pss_mb(child.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     err = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     if status != 0:
         raise SystemExit(f"failed ({status}): {' '.join(args)}\n{err}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024}
+    rss = usage.ru_maxrss / 1024
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": max(rss, peak[0]),
+            "rss_mb": rss, "tree_pss_mb": peak[0]}
+
+
+def tree_pss_mb(root: int) -> float:
+    """The total proportional set size (MB) of a process and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total / 1024
 
 
 def naive(data_dir: str, out_dir: str) -> None:
