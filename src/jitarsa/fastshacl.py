@@ -128,13 +128,17 @@ class Data:
     which hashes and compares in C: pyoxigraph terms would go through Rust on every lookup."""
 
     def __init__(self, graph):
-        out: dict = defaultdict(lambda: defaultdict(list))
+        # Values as tuples, not lists: at registry scale most (predicate, node) have one value,
+        # and a tuple of one is half the size of a list that was appended to.
+        out: dict = defaultdict(dict)
         for s, pairs in graph.statements.items():
             for p, o in pairs:
-                out[p][s].append(o)
+                by_node = out[p]
+                found = by_node.get(s)
+                by_node[s] = (o,) if found is None else found + (o,)
         self.out = out
         self._indexes: dict = {}
-        self.types = {s: set(classes) for s, classes in out.get(_TYPE.value, {}).items()}
+        self.types = out.get(_TYPE.value, {})
         if RDFS + "subClassOf" in out:
             raise Unsupported("rdfs:subClassOf in the data graph")
 
