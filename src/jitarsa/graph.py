@@ -74,12 +74,22 @@ class Graph:
     """The knowledge graph in canonical order: subjects by IRI; in each, rdf:type first, then
     predicates by IRI, objects by IRI or by language (Thai before English) and text.
 
-    `statements[subject]` is its list of (predicate, object) in that order."""
+    `statements[subject]` is its list of (predicate, object) in that order; `iris` the set of
+    IRIs used as predicates, objects and datatypes (found by a scan unless the maker knows)."""
 
-    def __init__(self, statements: dict[str, list[tuple]]):
+    def __init__(self, statements: dict[str, list[tuple]], iris: set[str] | None = None):
         self.statements = statements
         self.subjects = sorted(statements)
         self.size = sum(map(len, statements.values()))
+        self._iris = iris
+
+    @property
+    def iris(self) -> set[str]:
+        if self._iris is None:
+            groups = self.statements.values()
+            self._iris = {p for pairs in groups for p, _ in pairs} | \
+                {o if type(o) is str else o[2] or LANG_STRING for pairs in groups for _, o in pairs}
+        return self._iris
 
     def __len__(self) -> int:
         return self.size
@@ -204,15 +214,21 @@ def triples(dataset: Dataset, progress=None) -> Graph:
     statements: dict[str, list[tuple]] = {}
     inverse: dict[str, dict] = {}
     keyed: dict = {}
+    iris: set[str] = set()  # noted as made: a scan of the finished graph costs far more
+    note = iris.add
 
     def own(p, o, key):
         keyed[(p != _TYPE_IRI, p, key)] = (p, o)
+        note(p)
+        note(o if type(o) is str else o[2] or LANG_STRING)
 
     def add(t, p, o, key):
         found = inverse.get(t)
         if found is None:
             found = inverse[t] = {}
         found[(p != _TYPE_IRI, p, key)] = (p, o)
+        note(p)
+        note(o)
 
     with (progress or SILENT).stage("build", len(dataset.records), "records") as stage:
         for i, record in enumerate(dataset.records, 1):
@@ -226,7 +242,7 @@ def triples(dataset: Dataset, progress=None) -> Graph:
             if mine:
                 extra.update(((p != _TYPE_IRI, p, _object_key(o)), (p, o)) for p, o in mine)
             statements[t] = _in_order(extra)
-        return Graph(statements)
+        return Graph(statements, iris)
 
 
 def _object_key(value) -> tuple:
