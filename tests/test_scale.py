@@ -238,3 +238,29 @@ def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkey
     monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
     build(synthetic, tmp_path / "out", site=False)
     assert tree(tmp_path / "out") == build_files(synthetic, site=False).files
+
+
+def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_path,
+                                                                         monkeypatch):
+    import os
+
+    from jitarsa import publish, shacl
+
+    build(None, tmp_path / "out")
+    before = tree(tmp_path / "out")
+    monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
+    monkeypatch.setattr(shacl, "validate_triples", lambda *args: os._exit(9))
+    result = CliRunner().invoke(cli, ["build", "-q", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 4
+    assert "process validating the graph stopped (exit code 9" in result.output
+    assert "JITARSA_PROCESSES=1" in result.output and "Traceback" not in result.output
+    assert tree(tmp_path / "out") == before
+
+
+def test_forked_work_that_ends_without_a_result_raises_stopped():
+    import os
+
+    from jitarsa.background import Stopped, forked
+
+    with pytest.raises(Stopped, match="exit code 3"):
+        forked(os._exit, 3)()

@@ -16,6 +16,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class Stopped(Exception):
+    """The forked process ended without a result (killed, perhaps for lack of memory)."""
+
+
 def can_fork() -> bool:
     import multiprocessing
 
@@ -26,7 +30,7 @@ def can_fork() -> bool:
 
 def forked(fn: Callable[..., T], *args) -> Callable[[], T]:
     """Start `fn(*args)` in a forked process; return the function that waits for its result
-    (or raises its exception)."""
+    (or raises its exception, or `Stopped` if the process ended without either)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -49,7 +53,8 @@ def forked(fn: Callable[..., T], *args) -> Callable[[], T]:
         try:
             ok, value = receive.recv()
         except EOFError:
-            raise RuntimeError(f"the background process stopped ({child.exitcode})") from None
+            child.join()
+            raise Stopped(f"exit code {child.exitcode}") from None
         finally:
             receive.close()
             child.join()

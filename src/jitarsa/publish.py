@@ -172,11 +172,18 @@ def _stage(progress, graph):
     return (progress or SILENT).stage("validate", len(graph), "triples")
 
 
-def _require(report, graph, stage) -> None:
+def _require(report, graph, stage, out_dir=None) -> None:
     """Raise ValidationFailed unless the graph conforms; `report()` validates, or waits for the
     process that does (then `stage`, the progress line, started when that process did)."""
+    from .background import Stopped
+
     with stage:
-        found = report()
+        try:
+            found = report()
+        except Stopped as err:
+            raise OutputError(f"was not replaced: the process validating the graph stopped "
+                              f"({err}; killed for lack of memory?). Set JITARSA_PROCESSES=1 "
+                              "to validate in one process", out_dir) from None
         stage.advance(len(graph))
     if not found.conforms:
         raise ValidationFailed(found)
@@ -210,7 +217,7 @@ def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
         if len(graph) >= BACKGROUND_FROM and can_fork():
             report = forked(validate_triples, graph, dataset.info.base)
             checking = _stage(progress, graph)  # its clock starts with the second process
-            verdict = lambda: _require(report, graph, checking)  # noqa: E731
+            verdict = lambda: _require(report, graph, checking, out_dir)  # noqa: E731
         else:
             _require(lambda: validate_triples(graph, dataset.info.base), graph,
                      _stage(progress, graph))
