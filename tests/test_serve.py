@@ -5,7 +5,6 @@ import csv
 import http.client
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
