@@ -2,7 +2,8 @@
 
 For each N (1k, 10k, 100k; 1M with --large) it writes a synthetic registry with `jitarsa synth`,
 then runs, each in its own child process so that wall time, CPU time and peak memory are that
-process's alone (os.wait4 rusage):
+process's and its own children's alone (os.wait4 rusage, and the process tree's PSS sampled
+from /proc: `jitarsa build` forks a validating process):
 
   (a) jitarsa build   `python -m jitarsa build -q --no-site` (load, build, validate, write;
                       the website, one page per organisation, is not part of the measure);
