@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -28,38 +28,45 @@ def can_fork() -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
-def forked(fn: Callable[..., T], *args) -> Callable[[], T]:
-    """Start `fn(*args)` in a forked process; return the function that waits for its result
-    (or raises its exception, or `Stopped` if the process ended without either)."""
-    import multiprocessing
+class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args)()
+    """`fn(*args)`, started in a forked process: call the object to wait for its result (or its
+    exception, or `Stopped` if the process ended without either); `cancel()` ends it early."""
 
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+    def __init__(self, fn: Callable[..., T], *args):
+        import multiprocessing
 
-    def run():
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+
+        def run():
+            try:
+                outcome = (True, fn(*args))
+            except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
+                outcome = (False, err)
+            send.send(outcome)
+
+        for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
+            stream.flush()
+        self._child = context.Process(target=run, daemon=True)
+        self._child.start()
+        send.close()
+
+    def __call__(self) -> T:
         try:
-            outcome = (True, fn(*args))
-        except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
-            outcome = (False, err)
-        send.send(outcome)
-
-    for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
-        stream.flush()
-    child = context.Process(target=run, daemon=True)
-    child.start()
-    send.close()
-
-    def result() -> T:
-        try:
-            ok, value = receive.recv()
+            ok, value = self._receive.recv()
         except EOFError:
-            child.join()
-            raise Stopped(f"exit code {child.exitcode}") from None
+            self._child.join()
+            raise Stopped(f"exit code {self._child.exitcode}") from None
         finally:
-            receive.close()
-            child.join()
+            self._receive.close()
+            self._child.join()
         if not ok:
             raise value
         return value
 
-    return result
+    def cancel(self) -> None:
+        """End the process if it is still running (its result is no longer wanted)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._receive.close()

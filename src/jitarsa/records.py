@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
 from .dates import check_date, parse_date
@@ -30,7 +31,12 @@ RECORD_FOLDERS = ("organisations", "places")
 def _by_fields(self):
     """Pickle a slotted record as its class and field values: unpickling is then one call,
     not dataclasses' Python `__setstate__` (3x slower; records cross processes in bulk)."""
-    return (type(self), tuple(getattr(self, name) for name in self.__slots__))
+    cls = type(self)
+    fields = _FIELDS.get(cls) or _FIELDS.setdefault(cls, attrgetter(*cls.__slots__))
+    return (cls, fields(self))
+
+
+_FIELDS: dict = {}  # class → attrgetter of its fields, in order: one C call per record
 
 
 @dataclass(frozen=True, slots=True)  # slots: a registry holds millions
@@ -434,30 +440,24 @@ def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
 
 def _read_all(files: list[Path], kinds: dict[str, Kind]):
     """`_read_files` over every file: in a second process for the second half of a large
-    folder (forked, see jitarsa.background), yielding results in file order. The second half
-    goes over a few files at a time, so its records arrive while the first half is read."""
-    from .background import can_fork
+    folder (forked, see jitarsa.background), yielding results in file order."""
+    from .background import can_fork, forked
 
     if len(files) < PARALLEL_FROM or not can_fork():
         for path in files:
             yield from _read_files([path], kinds)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from itertools import chain
-
-    half, step = len(files) // 2, 4
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        later = [pool.submit(_read_files, files[i:i + step], kinds)
-                 for i in range(half, len(files), step)]
-        results = chain((_read_files([path], kinds) for path in files[:half]),
-                        (future.result() for future in later))
-        for result in results:
+    half = len(files) // 2
+    second = forked(_read_files, files[half:], kinds)
+    try:
+        for path in files[:half]:
+            result = _read_files([path], kinds)
             yield from result
             if result[-1][2] is not None:
-                for future in later:
-                    future.cancel()
                 return
+        yield from second()
+    finally:
+        second.cancel()
 
 
 def _cross_check(dataset: Dataset, info_file: Path) -> None:
