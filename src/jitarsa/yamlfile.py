@@ -145,6 +145,9 @@ def read_yaml(path: Path):
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise RecordError(f"malformed YAML at {where}{problem}", path) from None
+    except (ValueError, OverflowError) as err:  # PyYAML's own constructors fail on `0x_`
+        raise RecordError(f"malformed YAML: a plain value reads as a number PyYAML cannot "
+                          f"convert ({err}); quote it if it is text", path) from None
     if value is None:
         raise RecordError("the file is empty: it should hold a record (a YAML mapping)", path)
     return value
