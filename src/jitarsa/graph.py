@@ -94,12 +94,6 @@ class Graph:
     def __len__(self) -> int:
         return self.size
 
-    def spo(self) -> Iterator[tuple]:
-        """(subject, predicate, object) in plain form, in order."""
-        for s in self.subjects:
-            for p, o in self.statements[s]:
-                yield s, p, o
-
     def __iter__(self) -> Iterator[Triple]:
         predicates: dict[str, NamedNode] = {}
         for s in self.subjects:

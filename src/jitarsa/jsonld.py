@@ -169,10 +169,6 @@ def dumps(document: dict) -> str:
     return "".join(parts)
 
 
-def dump_bytes(document: dict) -> bytes:
-    return b"".join(dump_chunks(document))
-
-
 def dump_chunks(document: dict) -> Iterator[bytes]:
     """`dumps(document)` as UTF-8, a chunk per item of each top-level list, so that the text of
     a large document is never held whole beside its bytes. A top-level list may be an iterator
