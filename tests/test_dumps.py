@@ -153,8 +153,8 @@ NUMBERLIKE = st.sampled_from(["0", "-7", "+01", "1.5", ".5", "-.0", "1e3", "1.E-
 def test_turtle_and_ntriples_writers_write_what_oxigraph_writes(iris, literals):
     from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-    from jitarsa.dumps import as_graph, ntriples, turtle, used_prefixes
-    from jitarsa.graph import sort_triples
+    from jitarsa.dumps import ntriples, turtle, used_prefixes
+    from jitarsa.graph import as_graph, sort_triples
 
     subject, predicate = NamedNode("https://example.org/a"), NamedNode(SCHEMA + "p")
     objects = []

@@ -12,7 +12,7 @@ from collections import Counter
 from pyoxigraph import Literal, NamedNode, Triple
 
 from .formats import Format
-from .graph import TYPE, sort_triples
+from .graph import TYPE, as_graph, sort_triples
 from .namespaces import DCAT, DCTERMS, ORG, OWL, PREFIXES, PROV, SCHEMA, SPDX, VOID, XSD
 from .records import Dataset
 
@@ -34,8 +34,6 @@ def description_triples(dataset: Dataset, graph,
     """VoID + DCAT triples for the dataset (a jitarsa.graph.Graph or Triples), its class
     partitions and its dump files, each given as (format, file name, size in bytes, SHA-256
     in hex)."""
-    from .dumps import as_graph
-
     graph = as_graph(graph)
     base = dataset.info.base
     d = _n(dataset_iri(base))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .formats import TURTLE
-from .graph import XSD_STRING, Graph, compact
+from .graph import XSD_STRING, Graph, as_graph
 from .namespaces import PREFIXES, RDF, XSD
 
 #: Subjects per chunk: big enough that Oxigraph's per-call cost vanishes, small enough to hold.
@@ -62,18 +62,6 @@ def _lines(graph: Graph, subjects: Iterable[str]) -> list[str]:
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def as_graph(triples) -> Graph:
-    """A Graph of anything `graph.triples()` or a list of pyoxigraph Triples."""
-    if isinstance(triples, Graph):
-        return triples
-    from .graph import sort_triples
-
-    statements: dict[str, list[tuple]] = {}
-    for t in sort_triples(set(triples)):
-        statements.setdefault(t.subject.value, []).append((t.predicate.value, compact(t.object)))
-    return Graph(statements)
 
 
 def ntriples_chunks(triples) -> Iterator[bytes]:

@@ -18,7 +18,7 @@ from datetime import date
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
-from .graph import Blank, compact
+from .graph import Blank, as_graph, compact
 from .namespaces import RDF, RDFS, SCHEMA, SH, XSD
 
 _TYPE = NamedNode(RDF + "type")
@@ -430,7 +430,6 @@ def _kind_ok(v, kind: str) -> bool:
 def violations(triples, base: str, shapes_path):
     """The SHACL results of `triples` (a jitarsa.graph.Graph or pyoxigraph Triples) as
     `shacl.Violation`s (raises Unsupported to fall back)."""
-    from .dumps import as_graph
     from .shacl import Violation, short
 
     shapes = Shapes(shapes_path)

@@ -257,3 +257,13 @@ def triple_key(t: Triple) -> tuple:
 
 def sort_triples(found: Iterable[Triple]) -> list[Triple]:
     return sorted(found, key=triple_key)
+
+
+def as_graph(triples) -> Graph:
+    """A Graph of anything `graph.triples()` or a list of pyoxigraph Triples."""
+    if isinstance(triples, Graph):
+        return triples
+    statements: dict[str, list[tuple]] = {}
+    for t in sort_triples(set(triples)):
+        statements.setdefault(t.subject.value, []).append((t.predicate.value, compact(t.object)))
+    return Graph(statements)

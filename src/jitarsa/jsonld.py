@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C version where available
 from pathlib import Path
 
-from .graph import TYPE, XSD_STRING
+from .graph import TYPE, XSD_STRING, as_graph
 from .namespaces import SCHEMA, XSD
 
 #: Relations along which a node is embedded in the first node that reaches it.
@@ -73,8 +73,6 @@ def frame(triples, root: str, context: Context, context_ref: str, stream: bool =
     `triples` is a jitarsa.graph.Graph, or pyoxigraph Triples. With `stream`, `@included` is an
     iterator that makes each node as it is read (`dump_chunks` reads it once): a registry's
     nodes are then never all held at once."""
-    from .dumps import as_graph
-
     graph = as_graph(triples)
     by_subject = graph.statements
     embedded: set[str] = set()
