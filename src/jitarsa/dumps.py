@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .formats import TURTLE
-from .graph import XSD_STRING, Graph, as_graph
-from .namespaces import PREFIXES, RDF, XSD
+from .graph import TYPE, XSD_STRING, Graph, as_graph
+from .namespaces import PREFIXES, XSD
 
-#: Subjects per chunk: big enough that Oxigraph's per-call cost vanishes, small enough to hold.
+#: Subjects per chunk: few enough that a chunk's text is small beside the graph.
 CHUNK = 4096
 
 _SPECIAL = re.compile(r'[\x00-\x1f"\\\x7f]')
@@ -32,15 +32,24 @@ def quoted(text: str) -> str:
 def nt_term(value) -> str:
     """A term in plain form (jitarsa.graph) as N-Triples."""
     if type(value) is tuple:
-        text, lang, datatype = value
-        if lang is not None:
-            return quoted(text) + "@" + lang
-        if datatype == XSD_STRING:
-            return quoted(text)
-        return quoted(text) + "^^<" + datatype + ">"
+        return _literal(value, _angled)
     if value[:2] == "_:":
         return value
-    return "<" + value + ">"
+    return _angled(value)
+
+
+def _angled(iri: str) -> str:
+    return "<" + iri + ">"
+
+
+def _literal(value: tuple, datatype_term) -> str:
+    """A literal as N-Triples and Turtle both write it, its datatype by `datatype_term`."""
+    text, lang, datatype = value
+    if lang is not None:
+        return quoted(text) + "@" + lang
+    if datatype == XSD_STRING:
+        return quoted(text)
+    return quoted(text) + "^^" + datatype_term(datatype)
 
 
 def _lines(graph: Graph, subjects: Iterable[str]) -> list[str]:
@@ -108,7 +117,7 @@ def turtle_chunks(triples) -> Iterator[bytes]:
                 else:
                     pred = predicates.get(p)
                     if pred is None:
-                        pred = predicates[p] = "a" if p == _TYPE else iri(p)
+                        pred = predicates[p] = "a" if p == TYPE.value else iri(p)
                     add((nt_term(s) if s[:2] == "_:" else iri(s)) + " " + pred + " "
                         if previous is None else " ;\n\t" + pred + " ")
                     previous = p
@@ -117,7 +126,6 @@ def turtle_chunks(triples) -> Iterator[bytes]:
         yield "".join(out).encode("utf-8")
 
 
-_TYPE = RDF + "type"
 _INLINE = {XSD + "integer": re.compile(r"[+-]?[0-9]+"),
            XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
            XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
@@ -181,15 +189,10 @@ class _TurtleTerms:
         return found
 
     def literal(self, value: tuple) -> str:
-        text, lang, datatype = value
-        if lang is not None:
-            return quoted(text) + "@" + lang
-        if datatype == XSD_STRING:
-            return quoted(text)
-        inline = _INLINE.get(datatype)
-        if inline is not None and inline.fullmatch(text):
-            return text
-        return quoted(text) + "^^" + self.iri(datatype)
+        inline = _INLINE.get(value[2])
+        if inline is not None and inline.fullmatch(value[0]):
+            return value[0]  # 5, not "5"^^xsd:integer
+        return _literal(value, self.iri)
 
 
 def _header_end(data: bytes) -> int:
