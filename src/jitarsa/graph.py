@@ -123,16 +123,14 @@ class IRIs:
 
 
 def _iri(text: str):
-    """An IRI object and its sort key (the key `_object_key` gives it)."""
-    return text, (0, 0, text, "")
+    """An IRI object and its sort key."""
+    return text, _object_key(text)
 
 
 def _literal(text: str, lang: str | None = None, datatype: str | None = None):
-    """A literal object and its sort key (the key `_object_key` gives it)."""
-    if lang is not None:
-        return (text, lang, None), (1, _LANG_ORDER.get(lang, len(LANGUAGES)), text, LANG_STRING)
-    datatype = datatype or XSD_STRING
-    return (text, None, datatype), (1, len(LANGUAGES), text, datatype)
+    """A literal object and its sort key."""
+    value = (text, lang, None) if lang is not None else (text, None, datatype or XSD_STRING)
+    return value, _object_key(value)
 
 
 def _emit(record: Record, dataset: Dataset, iri: IRIs, own, add) -> None:
