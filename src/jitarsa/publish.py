@@ -154,10 +154,8 @@ def _collector_paused():
 
 def _checked(data_dir, base, progress):
     """Load, build and validate; raise before anything is written if any step fails."""
-    from .shacl import validate_triples
-
     dataset, graph = _loaded(data_dir, base, progress)
-    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
+    _validate_now(dataset, graph, progress)
     return dataset, graph
 
 
@@ -170,6 +168,12 @@ def _loaded(data_dir, base, progress):
 
 def _stage(progress, graph):
     return (progress or SILENT).stage("validate", len(graph), "triples")
+
+
+def _validate_now(dataset, graph, progress) -> None:
+    from .shacl import validate_triples
+
+    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
 
 
 def _require(report, graph, stage, out_dir=None) -> None:
@@ -219,8 +223,7 @@ def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
             checking = _stage(progress, graph)  # its clock starts with the second process
             verdict = lambda: _require(report, graph, checking, out_dir)  # noqa: E731
         else:
-            _require(lambda: validate_triples(graph, dataset.info.base), graph,
-                     _stage(progress, graph))
+            _validate_now(dataset, graph, progress)
         result = BuildResult(dataset, len(graph))
         with (progress or SILENT).stage("write", len(FILES), "files") as stage:
             result.out_dir = write_atomic(
