@@ -55,11 +55,12 @@ class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args
         try:
             ok, value = self._receive.recv()
         except EOFError:
-            self._child.join()
-            raise Stopped(f"exit code {self._child.exitcode}") from None
+            ok = value = None
         finally:
             self._receive.close()
             self._child.join()
+        if ok is None:
+            raise Stopped(f"exit code {self._child.exitcode}")
         if not ok:
             raise value
         return value
