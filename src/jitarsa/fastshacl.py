@@ -129,13 +129,24 @@ class Data:
 
     def __init__(self, graph):
         # Values as tuples, not lists: at registry scale most (predicate, node) have one value,
-        # and a tuple of one is half the size of a list that was appended to.
+        # and a tuple of one is half the size of a list that was appended to. A node with many
+        # values of one predicate (the network's members) collects them in a list first: a
+        # tuple grown one value at a time would copy itself each time, quadratic in their count.
         out: dict = defaultdict(dict)
+        many: dict = {}
         for s, pairs in graph.statements.items():
             for p, o in pairs:
                 by_node = out[p]
                 found = by_node.get(s)
-                by_node[s] = (o,) if found is None else found + (o,)
+                if found is None:
+                    by_node[s] = (o,)
+                else:
+                    values = many.get((p, s))
+                    if values is None:
+                        values = many[(p, s)] = list(found)
+                    values.append(o)
+        for (p, s), values in many.items():
+            out[p][s] = tuple(values)
         self.out = out
         self._indexes: dict = {}
         self.types = out.get(_TYPE.value, {})
