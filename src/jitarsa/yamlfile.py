@@ -3,7 +3,7 @@
 PyYAML (YAML 1.1, libyaml's parser) is the reference reader and the one whose errors a curator
 sees. yaml_rs (YAML 1.2, Rust) reads about ten times faster; it is used for a file only when
 nothing in the file can read differently under the two YAML versions (see `_risky` and
-`_same_in_pyyaml`), which tests/test_yamlfile.py checks against PyYAML on generated documents.
+`_same_in_pyyaml`), which tests/test_scale.py checks against PyYAML on generated documents.
 """
 
 from __future__ import annotations
@@ -42,10 +42,27 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-#: Plain-scalar forms YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) may read differently: numbers
-#: with a leading zero, 0o/0b, underscores, sexagesimal colons or an exponent; tags, anchors,
-#: aliases and merge keys. A file holding one is read by PyYAML.
-_DIALECT_RISK = re.compile(r"[-+]?(?:0[\d_oObB]|\d[\d_]*_|\d[\d_]*:\d|[\d.]+[eE])|[!&*]|<<")
+#: Plain-scalar forms that YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) read differently and that
+#: `_same_in_pyyaml` cannot see in the values, because yaml_rs reads them as numbers: a leading
+#: zero, 0o or 0b at the start of a token (010, -0o17; the lookbehind: the character before is
+#: not a letter, digit or one of `_.:-`), digits beside an underscore (1_0, _1) and digits on
+#: both sides of a colon (sexagesimal 1:20). Each pattern starts with a literal character, so
+#: `re` scans a file for it in C at full speed; one pattern of alternatives would be tried at
+#: every digit and hyphen, ten times slower. (Numbers with an exponent read as floats in
+#: yaml_rs, which `_same_in_pyyaml` refuses.)
+_NUMBER_RISKS = tuple(re.compile(p) for p in (
+    r"0(?<=[^\w.:-]0)[0-9_oObB]", r"-0(?<=[^\w.:-]-0)[0-9_oObB]", r"\+0(?<=[^\w.:-]\+0)[0-9_oObB]",
+    r"_(?<=[0-9]_)", r"_[0-9]", r":(?<=[0-9]:)[0-9]"))
+#: Tags, anchors, aliases and merge keys, which yaml_rs and PyYAML may resolve differently.
+_MARKUP = ("!", "&", "*", "<<")
+
+
+def _risky(text: str) -> bool:
+    """Whether `text` may read differently in the two YAML versions: then PyYAML reads it."""
+    return any(mark in text for mark in _MARKUP) or \
+        any(risk.search(text) for risk in _NUMBER_RISKS)
+
+
 #: What PyYAML reads a plain scalar as, by its first character: the union of the regexps of its
 #: implicit resolvers for that character (bool, int, float, null, timestamp, merge, value).
 _NOT_TEXT_IN_PYYAML = {
@@ -62,26 +79,6 @@ def _text_in_yaml_rs(value: str) -> bool:
         return isinstance(yaml_rs.loads(value, parse_datetime=False), str)
     except Exception:  # noqa: BLE001 - unreadable alone: treat it as text, a risk
         return True
-
-
-_NUMBER_LIKE = re.compile(r"\d[\d_.]*[_:oObBeE\d]")  # a fast first sieve for _DIALECT_RISK
-
-
-_UNDERSCORE_DIGIT = re.compile(r"_\d|\d_")  # yaml_rs reads `_0` and `1_0` as numbers
-
-
-def _risky(text: str) -> bool:
-    if "!" in text or "&" in text or "*" in text or "<<" in text:
-        return True
-    if "_" in text and _UNDERSCORE_DIGIT.search(text):
-        return True
-    for candidate in _NUMBER_LIKE.finditer(text):
-        for match in _DIALECT_RISK.finditer(text, max(0, candidate.start() - 1),
-                                           candidate.end() + 2):
-            before = text[match.start() - 1:match.start()] if match.start() else ""
-            if not (before.isalnum() or before in "_.:-"):
-                return True
-    return False
 
 
 def _same_in_pyyaml(value) -> bool:
