@@ -154,9 +154,10 @@ class _Checker:
         self.file, self.record = file, record
         if not isinstance(data, dict):
             self.fail(f"expected a mapping of fields, got {_kind_of(data)}")
-        unknown = sorted(set(map(str, data)) - set(allowed))
+        unknown = data.keys() - allowed
         if unknown:
-            self.fail(f"unknown field; allowed fields are: {', '.join(allowed)}", unknown[0])
+            self.fail(f"unknown field; allowed fields are: {', '.join(allowed)}",
+                      sorted(map(str, unknown))[0])
         for name in required:
             if data.get(name) in (None, "", [], {}):
                 self.fail("is required but missing or empty", name)
@@ -212,6 +213,8 @@ class _Checker:
                                   for i, t in enumerate(items))
             else:
                 out[lang] = self.text(text, f"{name}.{lang}")
+        if len(out) < 2 or tuple(out) == LANGUAGES:
+            return out  # already in the order of LANGUAGES, as most records write them
         return {lang: out[lang] for lang in LANGUAGES if lang in out}
 
     def day(self, value, name) -> str:
