@@ -131,8 +131,10 @@ def _value(objects, definition, context, node, embedded, embeds, by_subject):
                 out.append({"id": o})
         else:
             out.append(_literal(o, definition, context))
-    out.sort(key=_list_order)
-    return out if container == "@set" or len(out) > 1 else out[0]
+    if len(out) > 1:
+        out.sort(key=_list_order)
+        return out
+    return out if container == "@set" else out[0]
 
 
 def _list_order(value) -> tuple:
@@ -195,7 +197,8 @@ def dump_chunks(document: dict) -> Iterator[bytes]:
 
 
 def _encode(value, newline: str, parts: list[str]) -> None:
-    """Append the JSON of `value` to `parts`."""
+    """Append the JSON of `value` to `parts`. Text items, most of a dump, are written in place
+    rather than by a call each."""
     kind = type(value)
     if kind is str:
         parts.append(encode_basestring(value))
@@ -208,13 +211,20 @@ def _encode(value, newline: str, parts: list[str]) -> None:
         separator = inner
         if kind is dict:
             for key, item in value.items():
-                parts.append(separator + encode_basestring(key) + ": ")
-                _encode(item, inner, parts)
+                if type(item) is str:
+                    parts.append(separator + encode_basestring(key) + ": " +
+                                 encode_basestring(item))
+                else:
+                    parts.append(separator + encode_basestring(key) + ": ")
+                    _encode(item, inner, parts)
                 separator = "," + inner
         else:
             for item in value:
-                parts.append(separator)
-                _encode(item, inner, parts)
+                if type(item) is str:
+                    parts.append(separator + encode_basestring(item))
+                else:
+                    parts.append(separator)
+                    _encode(item, inner, parts)
                 separator = "," + inner
         parts.append(newline + ("}" if kind is dict else "]"))
     else:  # numbers, true/false, null: exactly as json writes them
