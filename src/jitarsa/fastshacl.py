@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import date
+from functools import partial
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
@@ -164,12 +165,13 @@ class Data:
                 for s, objects in self.out.get(p.value, {}).items():
                     for o in objects:
                         found[o].append(s)
-            else:
-                merged: dict = defaultdict(dict)
+            else:  # each node's values along any of the predicates, without repeats
+                found = {}
                 for q in p:
                     for s, objects in self.out.get(q.value, {}).items():
-                        merged[s].update(dict.fromkeys(objects))
-                found = {s: list(values) for s, values in merged.items()}
+                        known = found.get(s)
+                        found[s] = objects if known is None else \
+                            known + tuple(o for o in objects if o not in known)
             self._indexes[path] = dict(found)
         return self._indexes[path]
 
@@ -249,8 +251,25 @@ class Engine:
             index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
         else:
             index = self.data.index(c.path)
+        per_value = [(check.ok, check.component) for check, _ in c.checks
+                     if type(check) is _PerValue]
+        if per_value:  # most checks: one pass over the values for all, no call a node
+            path, shape, severity = c.path, c.shape, c.severity
+            for focus, values in index.items():
+                if focus in focus_nodes:
+                    for value in values:
+                        for ok, component in per_value:
+                            if not ok(value):
+                                yield (focus, path, value, component, shape, severity)
+        present = None  # the focus nodes with values, which most other checks look at
         for check, relevant in c.checks:
-            for focus in relevant(focus_nodes, index.keys()):
+            if type(check) is _PerValue:
+                continue
+            if relevant is not _with_values:
+                nodes = relevant(focus_nodes, index.keys())
+            else:
+                nodes = present = focus_nodes & index.keys() if present is None else present
+            for focus in nodes:
                 for component, value, details in check(focus, index.get(focus, ())):
                     yield (focus, c.path, None if value is _NO_VALUE else value,
                            component, c.shape, c.severity)
@@ -298,11 +317,20 @@ def _with_values(focus_nodes, with_values):
     return focus_nodes & with_values
 
 
-def _each(component, ok):
+class _PerValue:
     """A check that fails every value for which `ok(value)` is false."""
-    def check(focus, values):
-        return [(component, v, ()) for v in values if not ok(v)]
-    return check, _with_values
+
+    __slots__ = ("component", "ok")
+
+    def __init__(self, component: str, ok):
+        self.component, self.ok = component, ok
+
+    def __call__(self, focus, values) -> list:
+        return [(self.component, v, ()) for v in values if not self.ok(v)]
+
+
+def _each(component, ok):
+    return _PerValue(component, ok), _with_values
 
 
 def _min_count(engine, shape, parameter):
@@ -326,11 +354,11 @@ def _class(engine, shape, cls):
 
 
 def _datatype(engine, shape, datatype):
-    return _each("DatatypeConstraintComponent", lambda v: _datatype_ok(v, datatype.value))
+    return _each("DatatypeConstraintComponent", partial(_datatype_ok, datatype=datatype.value))
 
 
 def _node_kind(engine, shape, kind):
-    return _each("NodeKindConstraintComponent", lambda v: _kind_ok(v, kind.value[len(SH):]))
+    return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH):]))
 
 
 def _min_inclusive(engine, shape, minimum):
@@ -347,8 +375,12 @@ def _pattern(engine, shape, pattern):
     for letter in (flags.value if flags is not None else ""):
         bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
     search = re.compile(pattern.value, bits).search
-    return _each("PatternConstraintComponent",
-                 lambda v: not isinstance(v, Blank) and search(_text(v)) is not None)
+
+    def ok(v):  # matched against a literal's lexical form or an IRI; a blank node fails
+        if type(v) is tuple:
+            return search(v[0]) is not None
+        return not isinstance(v, Blank) and search(v) is not None
+    return _each("PatternConstraintComponent", ok)
 
 
 def _language_in(engine, shape, head):
@@ -365,8 +397,10 @@ def _unique_lang(engine, shape, flag):
     def check(focus, values):
         if flag.value != "true":
             return ()
-        langs = Counter(v[1].lower() for v in values if type(v) is tuple and v[1])
-        return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in langs.values() if n > 1]
+        langs = [v[1].lower() for v in values if type(v) is tuple and v[1]]
+        if len(set(langs)) == len(langs):
+            return ()  # the usual case, found without counting
+        return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in Counter(langs).values() if n > 1]
     return check, _with_values
 
 
@@ -429,13 +463,16 @@ _CHECKS = {"minCount": _min_count, "maxCount": _max_count, "class": _class,
            "qualifiedValueShape": _qualified}
 
 
+#: sh:nodeKind → the kinds of node it admits.
+_NODE_KINDS = {"IRI": {"IRI"}, "BlankNode": {"BlankNode"}, "Literal": {"Literal"},
+               "BlankNodeOrIRI": {"BlankNode", "IRI"},
+               "BlankNodeOrLiteral": {"BlankNode", "Literal"},
+               "IRIOrLiteral": {"IRI", "Literal"}}
+
+
 def _kind_ok(v, kind: str) -> bool:
-    is_literal = type(v) is tuple
-    is_blank = isinstance(v, Blank)
-    is_iri = not (is_literal or is_blank)
-    return {"IRI": is_iri, "BlankNode": is_blank, "Literal": is_literal,
-            "BlankNodeOrIRI": is_iri or is_blank, "BlankNodeOrLiteral": is_blank or is_literal,
-            "IRIOrLiteral": is_iri or is_literal}[kind]
+    found = "Literal" if type(v) is tuple else "BlankNode" if isinstance(v, Blank) else "IRI"
+    return found in _NODE_KINDS[kind]
 
 
 def violations(triples, base: str, shapes_path):
