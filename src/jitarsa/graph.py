@@ -255,5 +255,5 @@ def as_graph(triples) -> Graph:
         return triples
     statements: dict[str, list[tuple]] = {}
     for t in sort_triples(set(triples)):
-        statements.setdefault(t.subject.value, []).append((t.predicate.value, compact(t.object)))
+        statements.setdefault(compact(t.subject), []).append((t.predicate.value, compact(t.object)))
     return Graph(statements)
