@@ -173,3 +173,31 @@ def test_turtle_and_ntriples_writers_write_what_oxigraph_writes(iris, literals):
     assert turtle(found) == serialize(found, format=RdfFormat.TURTLE, prefixes=prefixes)
     lines = serialize(found, format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
     assert ntriples(found) == b"".join(sorted(lines))
+
+
+SUBJECTS = st.lists(st.sampled_from(["https://example.org/a", "https://example.org/a-b",
+                                     "https://example.org/a/b", "_:b", "_:b0", "_:b-"]),
+                    min_size=1, max_size=6, unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SUBJECTS, st.lists(TEXTS, min_size=1, max_size=3), st.integers(0, 6), st.integers(1, 3))
+def test_ntriples_written_in_two_parts_is_the_whole_sorted_dump(subjects, texts, split, chunk):
+    from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+    from jitarsa import dumps
+    from jitarsa.graph import as_graph
+
+    predicate = NamedNode(SCHEMA + "name")
+    graph = as_graph([Triple(BlankNode(s[2:]) if s.startswith("_:") else NamedNode(s), predicate,
+                             Literal(text)) for s in subjects for text in texts])
+    whole = dumps.ntriples(graph)
+    lines = whole.splitlines(keepends=True)
+    assert lines == sorted(lines)  # byte order, blank-node subjects included
+    dumps.CHUNK, saved = chunk, dumps.CHUNK  # parts of several chunks each
+    try:
+        parts = b"".join(dumps.ntriples_chunks(graph, slice(None, split))) + \
+            b"".join(dumps.ntriples_chunks(graph, slice(split, None)))
+    finally:
+        dumps.CHUNK = saved
+    assert parts == whole

@@ -230,15 +230,18 @@ def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp
             build(folder, tmp_path / "out", site=False)
         verdicts.append(failed.value.report.violations)
         assert tree(tmp_path / "out") == before
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing left over
     assert verdicts[0] == verdicts[1] and len(verdicts[0]) >= 3
 
 
-def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkeypatch):
+@pytest.mark.parametrize("site", [False, True])
+def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkeypatch, site):
     from jitarsa import publish
 
     monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
-    build(synthetic, tmp_path / "out", site=False)
-    assert tree(tmp_path / "out") == build_files(synthetic, site=False).files
+    build(synthetic, tmp_path / "out", site=site)
+    assert tree(tmp_path / "out") == build_files(synthetic, site=site).files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no scratch folder is left
 
 
 def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_path,
@@ -256,6 +259,7 @@ def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_pa
     assert "process validating the graph stopped (exit code 9" in result.output
     assert "JITARSA_PROCESSES=1" in result.output and "Traceback" not in result.output
     assert tree(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_forked_work_that_ends_without_a_result_raises_stopped():

@@ -73,13 +73,15 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def ntriples_chunks(triples) -> Iterator[bytes]:
+def ntriples_chunks(triples, part: slice = slice(None)) -> Iterator[bytes]:
     """N-Triples sorted line by line: canonical, so dumps diff cleanly and load in bulk.
 
-    Line order is byte order (that of code points, as UTF-8 keeps it): subjects sort as
-    `<iri>`, whose closing `>` makes `…/a>` follow `…/a-b>`, and lines sort within a subject."""
+    Line order is byte order (that of code points, as UTF-8 keeps it): subjects sort as they
+    begin their lines (`<iri> `, whose closing `>` makes `…/a>` follow `…/a-b>`, or `_:b `), and
+    lines sort within a subject. `part` (a slice of the subjects in that order) gives only their
+    lines: the parts of one dump, concatenated, are the dump, so two processes can share it."""
     graph = as_graph(triples)
-    for subjects in _chunks(sorted(graph.subjects, key=lambda s: s + ">")):
+    for subjects in _chunks(sorted(graph.subjects, key=lambda s: nt_term(s) + " ")[part]):
         lines = _lines(graph, subjects)
         lines.sort()
         yield "".join(lines).encode("utf-8")

@@ -79,9 +79,34 @@ class Stream:
         return self._digest.hexdigest()
 
 
-def artefacts(dataset: Dataset, graph, site: bool = True) -> Iterator[tuple[str, object]]:
+def _write_chunks(path: Path, chunks) -> None:
+    with path.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+def _second_half(graph) -> slice:
+    """The part of the N-Triples dump the second process writes in a large build."""
+    return slice(len(graph.subjects) // 2, None)
+
+
+def _ntriples_in_halves(graph, second_half) -> Iterator[bytes]:
+    """The N-Triples dump: its first half written here, then, once `second_half()` has waited
+    for the other process to write it, the file of the second half."""
+    from .dumps import ntriples_chunks
+
+    yield from ntriples_chunks(graph, slice(None, _second_half(graph).start))
+    with second_half().open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
+def artefacts(dataset: Dataset, graph, site: bool = True,
+              second_half=None) -> Iterator[tuple[str, object]]:
     """Every published file but SHA256SUMS, as (name, bytes or Stream), one at a time: a
-    Stream must be read to its end before the next file is asked for.
+    Stream must be read to its end before the next file is asked for. `second_half()`, if
+    given, waits for the file holding the second half of the N-Triples dump, written by another
+    process: that dump then comes last, its first half written here.
 
     With `site`, the website (jitarsa.site) follows under `site/`, the dumps copied into it: the
     top-level files are then kept as bytes until the site is rendered.
@@ -90,17 +115,24 @@ def artefacts(dataset: Dataset, graph, site: bool = True) -> Iterator[tuple[str,
     from .dumps import ntriples_chunks, turtle, turtle_chunks
 
     published: dict[str, bytes] = {}
-    dumps = []
-    for fmt, key, chunks in ((TURTLE, "turtle", lambda: turtle_chunks(graph)),
-                             (NTRIPLES, "ntriples", lambda: ntriples_chunks(graph)),
-                             (JSONLD, "jsonld", lambda: jsonld_chunks(dataset, graph))):
+    makers = {"turtle": (TURTLE, lambda: turtle_chunks(graph)),
+              "ntriples": (NTRIPLES, lambda: ntriples_chunks(graph)),
+              "jsonld": (JSONLD, lambda: jsonld_chunks(dataset, graph))}
+    order = list(makers)
+    if second_half is not None:  # last, when the other process has had time to write its half
+        makers["ntriples"] = (NTRIPLES, lambda: _ntriples_in_halves(graph, second_half))
+        order = ["turtle", "jsonld", "ntriples"]
+    made = {}
+    for key in order:
+        fmt, chunks = makers[key]
         stream = Stream(chunks())
         if site:
             published[FILES[key]] = data = b"".join(stream)
             yield FILES[key], data
         else:
             yield FILES[key], stream
-        dumps.append((fmt, FILES[key], stream.size, stream.sha256))
+        made[key] = (fmt, FILES[key], stream.size, stream.sha256)
+    dumps = [made[key] for key in makers]
     fixed = [(FILES["context"], context_file().read_bytes()),
              (FILES["ontology"], ontology_file().read_bytes()),
              (FILES["shapes"], shapes_file().read_bytes()),
@@ -173,17 +205,19 @@ def _stage(progress, graph):
 def _validate_now(dataset, graph, progress) -> None:
     from .shacl import validate_triples
 
-    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
+    _require(lambda: (validate_triples(graph, dataset.info.base), None), graph,
+             _stage(progress, graph))
 
 
-def _require(report, graph, stage, out_dir=None) -> None:
-    """Raise ValidationFailed unless the graph conforms; `report()` validates, or waits for the
-    process that does (then `stage`, the progress line, started when that process did)."""
+def _require(outcome, graph, stage, out_dir=None):
+    """Raise ValidationFailed unless the graph conforms. `outcome()` validates, or waits for the
+    process that does (then `stage`, the progress line, started when that process did), and
+    gives (report, what else that process made), which is returned."""
     from .background import Stopped
 
     with stage:
         try:
-            found = report()
+            found, made = outcome()
         except Stopped as err:
             raise OutputError(f"was not replaced: the process validating the graph stopped "
                               f"({err}; killed for lack of memory?). Set JITARSA_PROCESSES=1 "
@@ -191,10 +225,24 @@ def _require(report, graph, stage, out_dir=None) -> None:
         stage.advance(len(graph))
     if not found.conforms:
         raise ValidationFailed(found)
+    return made
 
 
-#: From this many triples on, `build` validates in a second process while it writes the files
-#: (jitarsa.background), and the swap into place waits for the verdict.
+def _second_share(graph, base: str, path: Path):
+    """The second process's share of a large build: validate, then, if the graph conforms,
+    write the second half of the N-Triples dump to `path`. Meanwhile the first writes Turtle,
+    JSON-LD and the first half: about as long."""
+    from .dumps import ntriples_chunks
+    from .shacl import validate_triples
+
+    report = validate_triples(graph, base)
+    if report.conforms:
+        _write_chunks(path, ntriples_chunks(graph, _second_half(graph)))
+    return report, path
+
+
+#: From this many triples on, `build` validates and writes the N-Triples dump in a second
+#: process (jitarsa.background) while it writes the other files.
 BACKGROUND_FROM = 100_000
 
 
@@ -210,27 +258,45 @@ def build_files(data_dir: Path | str | None = None, base: str | None = None,
 def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
           base: str | None = None, site: bool = True, progress=None) -> BuildResult:
     """The whole pipeline, `jitarsa build`: files are streamed to disk, not kept (`files` is
-    empty; `paths` names what was written). A large graph is validated in a second process
-    while the files are written; nothing replaces `out_dir` unless it conforms."""
+    empty; `paths` names what was written). A large graph is validated, and the second half of
+    its N-Triples dump written, in a second process while this one writes the rest; nothing
+    replaces `out_dir` unless the graph conforms."""
     from .background import can_fork, forked
-    from .shacl import validate_triples
 
+    out_dir = Path(out_dir).resolve()
     with _collector_paused():
         dataset, graph = _loaded(data_dir, base, progress)
-        verdict = None
+        second = scratch = half = None
         if len(graph) >= BACKGROUND_FROM and can_fork():
-            report = forked(validate_triples, graph, dataset.info.base)
+            scratch = _folder_beside(out_dir, "second")  # where the second process writes
+            second = forked(_second_share, graph, dataset.info.base, scratch / FILES["ntriples"])
             checking = _stage(progress, graph)  # its clock starts with the second process
-            verdict = lambda: _require(report, graph, checking, out_dir)  # noqa: E731
+
+            def half() -> Path:  # waits for the verdict and the file of the second half
+                return _require(second, graph, checking, out_dir)
         else:
             _validate_now(dataset, graph, progress)
         result = BuildResult(dataset, len(graph))
-        with (progress or SILENT).stage("write", len(FILES), "files") as stage:
-            result.out_dir = write_atomic(
-                Path(out_dir), _counted(artefacts(dataset, graph, site), stage, result.paths),
-                before_swap=verdict)
+        try:
+            with (progress or SILENT).stage("write", len(FILES), "files") as stage:
+                files = artefacts(dataset, graph, site, half)
+                result.out_dir = write_atomic(out_dir, _counted(files, stage, result.paths))
+        finally:
+            if second is not None:
+                second.cancel()
+                shutil.rmtree(scratch, ignore_errors=True)
     result.paths = sorted(result.paths + [FILES["checksums"]])
     return result
+
+
+def _folder_beside(out_dir: Path, purpose: str) -> Path:
+    """A new hidden folder beside `out_dir`: on the same file system, so that what is written
+    in it is moved into place, not copied."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{purpose}-", dir=out_dir.parent))
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", out_dir) from None
 
 
 def _counted(files, stage, names: list[str]):
@@ -241,19 +307,15 @@ def _counted(files, stage, names: list[str]):
         stage.advance()
 
 
-def write_atomic(out_dir: Path, files, before_swap=None) -> Path:
+def write_atomic(out_dir: Path, files) -> Path:
     """Write `files` (a mapping or an iterable of (name, bytes or Stream)) into `out_dir`,
     replacing it whole, or leave it untouched on failure. SHA256SUMS is added if `files` lacks
-    it. `before_swap()` runs when every file is written: if it raises, nothing is replaced."""
+    it."""
     out_dir = out_dir.resolve()
     if out_dir.exists() and not _is_ours(out_dir):
         raise OutputError("already holds files jitarsa did not write (no SHA256SUMS); choose "
                           "an empty or new folder", out_dir)
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    except OSError as err:
-        raise OutputError(f"cannot be written ({err.strerror})", out_dir) from None
+    staging = _folder_beside(out_dir, "new")
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     items = sorted(files.items()) if isinstance(files, dict) else files
     digests: dict[str, str] = {}
@@ -262,9 +324,7 @@ def write_atomic(out_dir: Path, files, before_swap=None) -> Path:
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, Stream):
-                with target.open("wb") as handle:
-                    for chunk in data:
-                        handle.write(chunk)
+                _write_chunks(target, data)
                 digests[name] = data.sha256
             else:
                 target.write_bytes(data)
@@ -272,8 +332,6 @@ def write_atomic(out_dir: Path, files, before_swap=None) -> Path:
             del data  # not held while the next file is rendered
         if FILES["checksums"] not in digests:
             (staging / FILES["checksums"]).write_bytes(_checksum_lines(digests))
-        if before_swap is not None:
-            before_swap()
         staging.chmod(0o755)
         if out_dir.exists():
             out_dir.rename(old)
