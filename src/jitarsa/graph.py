@@ -188,6 +188,17 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     return own, others
 
 
+def record_triples(record: Record, dataset: Dataset, iri: IRIs) -> Iterator[Triple]:
+    """Every triple whose subject is this record, plus the inverse links it implies, as
+    pyoxigraph Triples (the naive pipeline of benchmarks/scale.py builds an rdflib graph so)."""
+    subject = iri(record.id)
+    own, others = _emit(record, dataset, iri, lambda _: None)
+    for p, o in own:
+        yield Triple(subject, NamedNode(p), term(o))
+    for t, p, o in others:
+        yield Triple(NamedNode(t), NamedNode(p), term(o))
+
+
 def _in_order(pairs) -> list[tuple]:
     """(predicate, object) pairs of one subject, without repeats, in the canonical order."""
     return sorted(dict.fromkeys(pairs), key=_pair_key)
