@@ -78,3 +78,14 @@ def test_build_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     assert result.exit_code == 4
     assert "did not write" in result.output
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_record_by_record_triples_are_the_graph(built):
+    """`record_triples`, which the naive pipeline of benchmarks/scale.py builds on, gives the
+    same triples as the graph."""
+    from jitarsa.graph import IRIs, record_triples, triples
+
+    dataset = built.dataset
+    iri = IRIs(dataset)
+    one_by_one = {t for record in dataset.records for t in record_triples(record, dataset, iri)}
+    assert one_by_one == set(triples(dataset)) and len(one_by_one) == built.triple_count
