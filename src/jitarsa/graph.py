@@ -167,8 +167,9 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
         note(datatype)
         add((S["foundingDate"], (lexical, None, datatype)))
     for place in record.area_served:
-        add((S["areaServed"], iri.text(place)))
-        note(iri.text(place))
+        t = iri.text(place)
+        note(t)
+        add((S["areaServed"], t))
     if record.url:
         note(record.url)
         add((S["url"], record.url))
@@ -252,8 +253,7 @@ def _object_key(value) -> tuple:
 
 def triple_key(t: Triple) -> tuple:
     """Subjects by IRI; rdf:type first, then predicates by IRI; Thai before English."""
-    return (t.subject.value, t.predicate != TYPE, t.predicate.value,
-            _object_key(compact(t.object)))
+    return (t.subject.value, *_pair_key((t.predicate.value, compact(t.object))))
 
 
 def sort_triples(found: Iterable[Triple]) -> list[Triple]:
