@@ -285,3 +285,33 @@ def test_streamed_json_ld_frame_writes_what_the_whole_document_writes(synthetic)
     streamed = frame(graph, root, context, "context.jsonld", stream=True)
     assert len(whole["@included"]) > 1000
     assert b"".join(dump_chunks(streamed)) == dumps(whole).encode("utf-8")
+
+
+def test_the_benchmarks_naive_pipeline_and_floor_publish_the_builds_graph(tmp_path):
+    """benchmarks/scale.py compares like with like: its naive pipeline and its floor, run as the
+    benchmark runs them, give the very triples `jitarsa build` publishes."""
+    import subprocess
+    import sys
+
+    from pyoxigraph import RdfFormat, parse
+
+    from conftest import ROOT
+
+    data = synthesize(60, tmp_path / "data", seed=3)
+    built = build(data, tmp_path / "dist", site=False)
+    script = str(ROOT / "benchmarks" / "scale.py")
+    for mode, source, out in (("--naive", data, "naive"),
+                              ("--floor", built.out_dir / "jitarsa.nt", "floor")):
+        run = subprocess.run([sys.executable, script, mode, str(source), str(tmp_path / out)],
+                             capture_output=True, timeout=300, check=False)
+        assert run.returncode == 0, run.stderr.decode()
+
+    def graph(path):
+        fmt = RdfFormat.TURTLE if path.suffix == ".ttl" else RdfFormat.N_TRIPLES
+        return set(parse(path=str(path), format=fmt))
+
+    expected = graph(built.out_dir / "jitarsa.nt")
+    assert len(expected) > 500
+    assert graph(tmp_path / "naive" / "jitarsa.nt") == expected
+    assert graph(tmp_path / "naive" / "jitarsa.ttl") == expected
+    assert graph(tmp_path / "floor" / "floor.nt") == expected
