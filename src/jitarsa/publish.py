@@ -205,19 +205,17 @@ def _stage(progress, graph):
 def _validate_now(dataset, graph, progress) -> None:
     from .shacl import validate_triples
 
-    _require(lambda: (validate_triples(graph, dataset.info.base), None), graph,
-             _stage(progress, graph))
+    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
 
 
-def _require(outcome, graph, stage, out_dir=None):
-    """Raise ValidationFailed unless the graph conforms. `outcome()` validates, or waits for the
-    process that does (then `stage`, the progress line, started when that process did), and
-    gives (report, what else that process made), which is returned."""
+def _require(report, graph, stage, out_dir=None) -> None:
+    """Raise ValidationFailed unless the graph conforms; `report()` validates, or waits for the
+    process that does (then `stage`, the progress line, started when that process did)."""
     from .background import Stopped
 
     with stage:
         try:
-            found, made = outcome()
+            found = report()
         except Stopped as err:
             raise OutputError(f"was not replaced: the process validating the graph stopped "
                               f"({err}; killed for lack of memory?). Set JITARSA_PROCESSES=1 "
@@ -225,7 +223,6 @@ def _require(outcome, graph, stage, out_dir=None):
         stage.advance(len(graph))
     if not found.conforms:
         raise ValidationFailed(found)
-    return made
 
 
 def _second_share(graph, base: str, path: Path):
@@ -238,11 +235,11 @@ def _second_share(graph, base: str, path: Path):
     report = validate_triples(graph, base)
     if report.conforms:
         _write_chunks(path, ntriples_chunks(graph, _second_half(graph)))
-    return report, path
+    return report
 
 
-#: From this many triples on, `build` validates and writes the N-Triples dump in a second
-#: process (jitarsa.background) while it writes the other files.
+#: From this many triples on, `build` validates and writes the second half of the N-Triples
+#: dump in a second process (jitarsa.background) while it writes the rest.
 BACKGROUND_FROM = 100_000
 
 
@@ -269,11 +266,13 @@ def build(data_dir: Path | str | None = None, out_dir: Path | str = "dist",
         second = scratch = half = None
         if len(graph) >= BACKGROUND_FROM and can_fork():
             scratch = _folder_beside(out_dir, "second")  # where the second process writes
-            second = forked(_second_share, graph, dataset.info.base, scratch / FILES["ntriples"])
+            written = scratch / FILES["ntriples"]
+            second = forked(_second_share, graph, dataset.info.base, written)
             checking = _stage(progress, graph)  # its clock starts with the second process
 
             def half() -> Path:  # waits for the verdict and the file of the second half
-                return _require(second, graph, checking, out_dir)
+                _require(second, graph, checking, out_dir)
+                return written
         else:
             _validate_now(dataset, graph, progress)
         result = BuildResult(dataset, len(graph))
