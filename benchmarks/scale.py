@@ -66,8 +66,13 @@ def run(args: list[str]) -> dict:
     if status != 0:
         raise SystemExit(f"failed ({status}): {' '.join(args)}\n{err}")
     rss = usage.ru_maxrss / 1024
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": max(rss, peak[0]),
-            "rss_mb": rss, "tree_pss_mb": peak[0]}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "mb": max(rss, peak[0]),
+        "rss_mb": rss,
+        "tree_pss_mb": peak[0],
+    }
 
 
 def tree_pss_mb(root: int) -> float:
@@ -105,35 +110,44 @@ def naive(data_dir: str, out_dir: str) -> None:
     import yaml
     from pyoxigraph import Literal
 
-    from jitarsa.graph import IRIs, record_triples
-    from jitarsa.records import (Dataset, check_info, check_record, load_kinds,
-                                 record_files)
+    from jitarsa.rdf.graph import IRIs, record_triples
+    from jitarsa.records.checks import check_info, check_record, load_kinds
+    from jitarsa.records.load import record_files
+    from jitarsa.records.model import Dataset
     from jitarsa.resources import context_file, shapes_file
 
     data = Path(data_dir)
-    info = check_info(yaml.load((data / "dataset.yaml").read_text("utf-8"), yaml.CSafeLoader),
-                      data / "dataset.yaml")
+    info = check_info(
+        yaml.load((data / "dataset.yaml").read_text("utf-8"), yaml.CSafeLoader),
+        data / "dataset.yaml",
+    )
     kinds = load_kinds()
     records = []
     for path in record_files(data):
         items = yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)
-        records += [check_record(item, path, kinds, i)
-                    for i, item in enumerate(items if isinstance(items, list) else [items])]
+        records += [
+            check_record(item, path, kinds, i)
+            for i, item in enumerate(items if isinstance(items, list) else [items])
+        ]
     dataset = Dataset(info, tuple(sorted(records, key=lambda r: r.id)), kinds)
     graph = rdflib.Graph()
     iri = IRIs(dataset)
 
     def term(t):
         if isinstance(t, Literal):
-            return rdflib.Literal(t.value, lang=t.language,
-                                  datatype=None if t.language else rdflib.URIRef(t.datatype.value))
+            return rdflib.Literal(
+                t.value,
+                lang=t.language,
+                datatype=None if t.language else rdflib.URIRef(t.datatype.value),
+            )
         return rdflib.URIRef(t.value)
 
     for record in dataset.records:
         for t in record_triples(record, dataset, iri):
             graph.add((term(t.subject), term(t.predicate), term(t.object)))
-    conforms, _, _ = pyshacl.validate(graph, shacl_graph=str(shapes_file()), inference="none",
-                                      advanced=True)
+    conforms, _, _ = pyshacl.validate(
+        graph, shacl_graph=str(shapes_file()), inference="none", advanced=True
+    )
     if not conforms:
         raise SystemExit("naive: the graph does not conform")
     out = Path(out_dir)
@@ -152,17 +166,27 @@ def floor(ntriples: str, out_dir: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     store = Store()
     store.bulk_load(path=ntriples, format=RdfFormat.N_TRIPLES)
-    for name, fmt in (("floor.ttl", RdfFormat.TURTLE), ("floor.nt", RdfFormat.N_TRIPLES),
-                      ("floor.jsonld", RdfFormat.JSON_LD)):
+    for name, fmt in (
+        ("floor.ttl", RdfFormat.TURTLE),
+        ("floor.nt", RdfFormat.N_TRIPLES),
+        ("floor.jsonld", RdfFormat.JSON_LD),
+    ):
         store.dump(out / name, format=fmt, from_graph=DefaultGraph())
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor() or "unknown CPU")
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def load() -> str:
@@ -177,8 +201,20 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
         if not (data / "dataset.yaml").exists():
             run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
         row = {"n": n, "load_before": load()}
-        row["a"] = run([py, "-m", "jitarsa", "build", "-q", "--no-site", "--data", str(data),
-                        "--out", str(out)])
+        row["a"] = run(
+            [
+                py,
+                "-m",
+                "jitarsa",
+                "build",
+                "-q",
+                "--no-site",
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+            ]
+        )
         nt = out / "jitarsa.nt"
         row["triples"] = sum(1 for _ in nt.open("rb"))
         row["c"] = run([py, __file__, "--floor", str(nt), str(work / f"floor-{n}")])
@@ -194,31 +230,39 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
 
 def line(row: dict) -> str:
     a, c, b = row["a"], row["c"], row.get("b")
-    text = (f"N={row['n']:>9,}  triples={row['triples']:>11,}  build {a['wall']:7.1f} s "
-            f"{a['mb']:6.0f} MB | floor {c['wall']:6.1f} s {c['mb']:6.0f} MB")
+    text = (
+        f"N={row['n']:>9,}  triples={row['triples']:>11,}  build {a['wall']:7.1f} s "
+        f"{a['mb']:6.0f} MB | floor {c['wall']:6.1f} s {c['mb']:6.0f} MB"
+    )
     if b:
-        text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {b['wall'] / a['wall']:.1f}x"
+        ratio = b["wall"] / a["wall"]
+        text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {ratio:.1f}x"
     return text + f"  build/floor {a['wall'] / c['wall']:.1f}x  (load {row['load_before']})"
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| organisations | triples | (a) jitarsa build: wall / CPU / peak | (b) naive: wall / "
-            "CPU / peak | (c) floor: wall / CPU / peak | (b)/(a) | (a)/(c) | load avg 1/5/15 min |\n"
-            "|---:|---:|---|---|---|---:|---:|---|\n")
+    head = (
+        "| organisations | triples | (a) jitarsa build: wall / CPU / peak | (b) naive: wall / "
+        "CPU / peak | (c) floor: wall / CPU / peak | (b)/(a) | (a)/(c) | load avg 1/5/15 min |\n"
+        "|---:|---:|---|---|---|---:|---:|---|\n"
+    )
 
     def cell(m):
         if not m:
             return "not run"
-        return (f"{m['wall']:.1f} s / {m['cpu']:.1f} s / {m['mb']:,.0f} MB"
-                + (" (earlier run)" if m.get("earlier") else ""))
+        return f"{m['wall']:.1f} s / {m['cpu']:.1f} s / {m['mb']:,.0f} MB" + (
+            " (earlier run)" if m.get("earlier") else ""
+        )
 
     body = ""
     for r in rows:
         b = r.get("b")
         ratio = f"{b['wall'] / r['a']['wall']:.1f}×" if b else "–"
-        body += (f"| {r['n']:,} | {r['triples']:,} | {cell(r['a'])} | {cell(b)} | {cell(r['c'])} "
-                 f"| {ratio} "
-                 f"| {r['a']['wall'] / r['c']['wall']:.1f}× | {r['load_before']} |\n")
+        body += (
+            f"| {r['n']:,} | {r['triples']:,} | {cell(r['a'])} | {cell(b)} | {cell(r['c'])} "
+            f"| {ratio} "
+            f"| {r['a']['wall'] / r['c']['wall']:.1f}× | {r['load_before']} |\n"
+        )
     return head + body
 
 
@@ -229,8 +273,11 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label, style in (("a", "jitarsa build", "o-"), ("b", "naive (rdflib + pySHACL)", "s--"),
-                              ("c", "floor (pyoxigraph I/O)", "^:")):
+    for key, label, style in (
+        ("a", "jitarsa build", "o-"),
+        ("b", "naive (rdflib + pySHACL)", "s--"),
+        ("c", "floor (pyoxigraph I/O)", "^:"),
+    ):
         points = [(r["n"], r[key]) for r in rows if r.get(key)]
         if points:
             left.plot([n for n, _ in points], [m["wall"] for _, m in points], style, label=label)
@@ -251,16 +298,27 @@ def plot(rows: list[dict], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--large", action="store_true", help="also 1M organisations")
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        help="comma-separated sizes instead of 1000,10000,100000")
-    parser.add_argument("--naive-up-to", type=int, default=100_000,
-                        help="run the naive pipeline only up to this size (default 100000)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="comma-separated sizes instead of 1000,10000,100000",
+    )
+    parser.add_argument(
+        "--naive-up-to",
+        type=int,
+        default=100_000,
+        help="run the naive pipeline only up to this size (default 100000)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs",
-                        help="where scale-table.md and scale.png go")
-    parser.add_argument("--reuse-naive", action="store_true",
-                        help="above --naive-up-to, show the naive figures of the previous run "
-                             "(docs/scale-results.json), marked as such")
+    parser.add_argument(
+        "--docs", type=Path, default=ROOT / "docs", help="where scale-table.md and scale.png go"
+    )
+    parser.add_argument(
+        "--reuse-naive",
+        action="store_true",
+        help="above --naive-up-to, show the naive figures of the previous run "
+        "(docs/scale-results.json), marked as such",
+    )
     parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -271,8 +329,11 @@ def main() -> None:
     sizes = args.sizes or list(SIZES) + ([LARGE] if args.large else [])
     print(f"Machine: {machine()}", flush=True)
     results = args.docs / "scale-results.json"
-    earlier = {r["n"]: r for r in json.loads(results.read_text())} \
-        if args.reuse_naive and results.exists() else {}
+    earlier = (
+        {r["n"]: r for r in json.loads(results.read_text())}
+        if args.reuse_naive and results.exists()
+        else {}
+    )
     with tempfile.TemporaryDirectory(prefix="jitarsa-scale-") as scratch:
         rows = measure(sizes, args.naive_up_to, args.work or Path(scratch), earlier)
     args.docs.mkdir(parents=True, exist_ok=True)

@@ -36,9 +36,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
-            f"load average {os.getloadavg()[0]:.1f} at start")
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
 
 
 #: As a user runs it: with bytecode caches (the warm-up run writes jitarsa's, as pip does at
@@ -48,15 +50,19 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def wall(argv: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=ENV)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - start
 
 
 def cold_start(repeat: int) -> tuple[float, float]:
     jitarsa = Path(sys.executable).with_name("jitarsa")
-    command = [str(jitarsa) if jitarsa.is_file() else shutil.which("jitarsa"), "query",
-               "member-count", "--format", "csv"]
+    command = [
+        str(jitarsa) if jitarsa.is_file() else shutil.which("jitarsa"),
+        "query",
+        "member-count",
+        "--format",
+        "csv",
+    ]
     rdflib = [sys.executable, "-c", "import rdflib"]
     wall(command), wall(rdflib)  # warm the file cache and the bytecode caches
     queries, imports = [], []
@@ -72,8 +78,11 @@ def client(port: int, paths: list[str], seconds: float, results) -> None:
     done = failed = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        conn.request("GET", paths[done % len(paths)],
-                     headers={"Accept": "application/sparql-results+json, text/turtle"})
+        conn.request(
+            "GET",
+            paths[done % len(paths)],
+            headers={"Accept": "application/sparql-results+json, text/turtle"},
+        )
         response = conn.getresponse()
         response.read()
         if response.status == 200:
@@ -86,19 +95,25 @@ def client(port: int, paths: list[str], seconds: float, results) -> None:
 
 
 def throughput(seconds: float, workers: int, cache: int) -> tuple[float, int, int]:
-    from jitarsa import sparql
+    from jitarsa.sparql.catalogue import catalogue
+    from jitarsa.sparql.params import bind
 
-    texts = [entry.text for entry in sparql.catalogue().values()]
-    texts = [sparql.bind(t, {"id": "mirror-foundation"}) if "?id" in t else t for t in texts]
+    texts = [entry.text for entry in catalogue().values()]
+    texts = [bind(t, {"id": "mirror-foundation"}) if "?id" in t else t for t in texts]
     paths = ["/sparql?" + urllib.parse.urlencode({"query": t}) for t in texts]
     jitarsa = Path(sys.executable).with_name("jitarsa")
-    proc = subprocess.Popen([str(jitarsa), "serve", "--port", "0", "--workers", str(workers),
-                             "--cache", str(cache)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(jitarsa), "serve", "--port", "0", "--workers", str(workers), "--cache", str(cache)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = int(urllib.parse.urlsplit(proc.stdout.readline().split()[2]).port)
         results = multiprocessing.Queue()
-        clients = [multiprocessing.Process(target=client, args=(port, paths, seconds, results))
-                   for _ in range(CLIENTS)]
+        clients = [
+            multiprocessing.Process(target=client, args=(port, paths, seconds, results))
+            for _ in range(CLIENTS)
+        ]
         start = time.monotonic()
         for c in clients:
             c.start()
@@ -123,14 +138,18 @@ def main() -> None:
     print(f"Machine: {machine()}")
     query, rdflib = cold_start(args.repeat)
     print(f"Cold `jitarsa query member-count`: {query * 1000:.0f} ms (median of {args.repeat})")
-    print(f"`python -c \"import rdflib\"`:       {rdflib * 1000:.0f} ms (median of {args.repeat})")
+    print(f'`python -c "import rdflib"`:       {rdflib * 1000:.0f} ms (median of {args.repeat})')
     print(f"Ratio: {query / rdflib:.2f} (target ≤ 0.60)")
-    for cache, label in ((0, "every query run (--cache 0)"),
-                         (256, "repeated answers cached (default --cache 256)")):
+    for cache, label in (
+        (0, "every query run (--cache 0)"),
+        (256, "repeated answers cached (default --cache 256)"),
+    ):
         rate, done, failed = throughput(args.seconds, args.workers, cache)
-        print(f"Endpoint, {label}: {rate:.0f} queries/s with {CLIENTS} concurrent clients "
-              f"over {args.seconds:g} s, {args.workers} workers, catalogue queries in turn "
-              f"({done} answered, {failed} not 200) (target ≥ 500)")
+        print(
+            f"Endpoint, {label}: {rate:.0f} queries/s with {CLIENTS} concurrent clients "
+            f"over {args.seconds:g} s, {args.workers} workers, catalogue queries in turn "
+            f"({done} answered, {failed} not 200) (target ≥ 500)"
+        )
 
 
 if __name__ == "__main__":

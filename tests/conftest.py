@@ -32,7 +32,7 @@ def entries() -> list[str]:
 @pytest.fixture(scope="session")
 def built():
     """The default dataset built in memory once: dataset, triple count and every file."""
-    from jitarsa.publish import build_files
+    from jitarsa.publish.build import build_files
 
     return build_files()
 

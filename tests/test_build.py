@@ -4,12 +4,20 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from jitarsa.cli import cli
 
-EXPECTED = ["SHA256SUMS", "context.jsonld", "jitarsa.jsonld", "jitarsa.nt", "jitarsa.ttl",
-            "ontology.ttl", "shapes.ttl", "void.ttl"]
+EXPECTED = [
+    "SHA256SUMS",
+    "context.jsonld",
+    "jitarsa.jsonld",
+    "jitarsa.nt",
+    "jitarsa.ttl",
+    "ontology.ttl",
+    "shapes.ttl",
+    "void.ttl",
+]
 
 
 def build(*args):
@@ -17,8 +25,11 @@ def build(*args):
 
 
 def snapshot(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_build_writes_the_published_files(tmp_path):
@@ -40,8 +51,9 @@ def test_committed_dist_matches_a_fresh_build(tmp_path):
     """dist/ is committed: rebuild it (`jitarsa build`) whenever data, ontology or code change."""
     assert build("-q", "--data", str(ROOT / "data"), "--out", str(tmp_path / "dist")).exit_code == 0
     fresh, committed = snapshot(tmp_path / "dist"), snapshot(ROOT / "dist")
-    stale = sorted(name for name in fresh.keys() | committed.keys()
-                   if fresh.get(name) != committed.get(name))
+    stale = sorted(
+        name for name in fresh.keys() | committed.keys() if fresh.get(name) != committed.get(name)
+    )
     assert stale == [], "dist/ is stale: run `jitarsa build` and commit dist/"
 
 
@@ -64,8 +76,9 @@ def test_a_shacl_violation_fails_the_build_with_exit_1_and_writes_nothing(tmp_pa
     out = tmp_path / "out"
     result = build("--base", "https://example.org/data#", "--out", str(out))
     assert result.exit_code == 1
-    assert "mirror-foundation (มูลนิธิกระจกเงา): An organisation's IRI must end in org/" \
-        in result.output
+    assert (
+        "mirror-foundation (มูลนิธิกระจกเงา): An organisation's IRI must end in org/" in result.output
+    )
     assert result.output.rstrip().endswith("run 'jitarsa validate' for the full report")
     assert not out.exists()
 
@@ -83,7 +96,7 @@ def test_build_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
 def test_record_by_record_triples_are_the_graph(built):
     """`record_triples`, which the naive pipeline of benchmarks/scale.py builds on, gives the
     same triples as the graph."""
-    from jitarsa.graph import IRIs, record_triples, triples
+    from jitarsa.rdf.graph import IRIs, record_triples, triples
 
     dataset = built.dataset
     iri = IRIs(dataset)

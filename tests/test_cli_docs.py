@@ -23,12 +23,13 @@ def commands(group=cli, path=()):
 
 
 def reference() -> str:
-    parts = ["# jitarsa command reference\n",
-             "Generated from `jitarsa --help` by `python tests/test_cli_docs.py`; a test fails "
-             "when it is stale.\n"]
+    parts = [
+        "# jitarsa command reference\n",
+        "Generated from `jitarsa --help` by `python tests/test_cli_docs.py`; a test fails "
+        "when it is stale.\n",
+    ]
     for args in [()] + [path for _, path in commands()]:
-        result = CliRunner().invoke(cli, [*args, "--help"], prog_name="jitarsa",
-                                    terminal_width=100)
+        result = CliRunner().invoke(cli, [*args, "--help"], prog_name="jitarsa", terminal_width=100)
         title = " ".join(("jitarsa", *args))
         parts.append(f"## {title}\n\n```\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
@@ -42,8 +43,9 @@ def test_every_command_has_an_example_in_its_help():
 
 
 def test_the_cli_reference_is_current():
-    assert REFERENCE.read_text(encoding="utf-8") == reference(), \
+    assert REFERENCE.read_text(encoding="utf-8") == reference(), (
         "docs/cli.md is stale: run `python tests/test_cli_docs.py`"
+    )
 
 
 if __name__ == "__main__":

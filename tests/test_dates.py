@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jitarsa.dates import XSD, be_to_ce, parse_date
+from jitarsa.records.dates import XSD, be_to_ce, parse_date
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -18,8 +18,14 @@ def test_the_source_year():
 @given(st.integers(min_value=2484, max_value=3000))
 def test_every_spelling_of_a_be_year_is_ce_minus_543(year_be):
     expected = (f"{year_be - 543:04d}", XSD + "gYear")
-    for text in (f"พ.ศ. {year_be}", f"พ.ศ.{year_be}", f"{year_be} BE", f"BE {year_be}",
-                 f"{year_be} B.E.", f"พ.ศ. {year_be}".translate(THAI_DIGITS)):
+    for text in (
+        f"พ.ศ. {year_be}",
+        f"พ.ศ.{year_be}",
+        f"{year_be} BE",
+        f"BE {year_be}",
+        f"{year_be} B.E.",
+        f"พ.ศ. {year_be}".translate(THAI_DIGITS),
+    ):
         assert parse_date(text) == expected, text
 
 

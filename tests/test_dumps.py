@@ -18,7 +18,7 @@ DIST_FILES = ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld")
 @pytest.fixture(scope="session")
 def dist(built, tmp_path_factory) -> Path:
     """The default build written to a scratch folder, as a user downloads it."""
-    from jitarsa.publish import write_atomic
+    from jitarsa.publish.build import write_atomic
 
     return write_atomic(tmp_path_factory.mktemp("dist") / "dist", built.files)
 
@@ -30,8 +30,11 @@ def offline_loader(folder: Path):
         name = url.rsplit("/", 1)[-1]
         if not url.startswith(folder.as_uri()) or not (folder / name).is_file():
             raise RuntimeError(f"refused to fetch {url}: the dump must work offline")
-        return {"contextUrl": None, "documentUrl": url,
-                "document": json.loads((folder / name).read_text(encoding="utf-8"))}
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": json.loads((folder / name).read_text(encoding="utf-8")),
+        }
 
     return load
 
@@ -40,8 +43,11 @@ def jsonld_triples(dist: Path) -> set[tuple]:
     from pyld import jsonld
 
     doc = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))
-    options = {"base": (dist / "jitarsa.jsonld").as_uri(), "documentLoader": offline_loader(dist),
-               "format": "application/n-quads"}
+    options = {
+        "base": (dist / "jitarsa.jsonld").as_uri(),
+        "documentLoader": offline_loader(dist),
+        "format": "application/n-quads",
+    }
     nquads = jsonld.to_rdf(doc, options)
     graph = rdflib.Graph().parse(data=nquads, format="nt")
     return set(graph)
@@ -51,8 +57,9 @@ def oxigraph_triples(path: Path) -> set[tuple]:
     import pyoxigraph
 
     fmt = pyoxigraph.RdfFormat.TURTLE if path.suffix == ".ttl" else pyoxigraph.RdfFormat.N_TRIPLES
-    nt = pyoxigraph.serialize(pyoxigraph.parse(path=str(path), format=fmt),
-                              format=pyoxigraph.RdfFormat.N_TRIPLES)
+    nt = pyoxigraph.serialize(
+        pyoxigraph.parse(path=str(path), format=fmt), format=pyoxigraph.RdfFormat.N_TRIPLES
+    )
     return set(rdflib.Graph().parse(data=nt.decode("utf-8"), format="nt"))
 
 
@@ -84,8 +91,10 @@ def test_jsonld_is_framed_with_the_network_at_the_root(dist):
     assert [m["sourcePosition"] for m in doc["member"]] == list(range(1, 29))
     assert all(isinstance(m, dict) and m["name"]["th"] for m in doc["member"])
     fund = next(m for m in doc["member"] if m["id"].endswith("/thai-fund-foundation"))
-    assert {p["name"]["th"] for p in fund["subOrganization"]} == \
-        {"โครงการเยาวชนอาสา", "โครงการส่งเสริมการให้เพื่อสังคม"}
+    assert {p["name"]["th"] for p in fund["subOrganization"]} == {
+        "โครงการเยาวชนอาสา",
+        "โครงการส่งเสริมการให้เพื่อสังคม",
+    }
 
 
 def test_ntriples_are_sorted_line_by_line(dist):
@@ -121,8 +130,9 @@ def test_void_dcat_description(dist, built):
     ds = URIRef("https://w3id.org/jitarsa/dataset")
     assert int(g.value(ds, VOID.triples)) == built.triple_count
     assert int(g.value(ds, VOID.entities)) == 35
-    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == \
-        URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
+    assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == URIRef(
+        "https://creativecommons.org/licenses/by-sa/4.0/"
+    )
     assert g.value(ds, DCAT.version) == Literal("1.0.0")
     dumps = set(g.objects(ds, DCAT.distribution))
     assert len(dumps) == 3
@@ -136,25 +146,33 @@ def test_void_dcat_description(dist, built):
 
 
 # The writers of jitarsa.dumps against Oxigraph's serialisers, on any text and IRI.
-LOCAL_NAMES = st.text(st.characters(blacklist_characters='<>"{}|^`\\ ',
-                                    blacklist_categories=("Cs", "Cc", "Zs")), max_size=6)
+LOCAL_NAMES = st.text(
+    st.characters(blacklist_characters='<>"{}|^`\\ ', blacklist_categories=("Cs", "Cc", "Zs")),
+    max_size=6,
+)
 TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-DATATYPES = st.sampled_from(["integer", "decimal", "double", "boolean", "string", "date",
-                             "gYear", "nonNegativeInteger"])
-NUMBERLIKE = st.sampled_from(["0", "-7", "+01", "1.5", ".5", "-.0", "1e3", "1.E-3", "true",
-                              "false", "2567", ""])
+DATATYPES = st.sampled_from(
+    ["integer", "decimal", "double", "boolean", "string", "date", "gYear", "nonNegativeInteger"]
+)
+NUMBERLIKE = st.sampled_from(
+    ["0", "-7", "+01", "1.5", ".5", "-.0", "1e3", "1.E-3", "true", "false", "2567", ""]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(sorted(PREFIXES.values())), LOCAL_NAMES), min_size=1,
-                max_size=4),
-       st.lists(st.tuples(TEXTS | NUMBERLIKE, DATATYPES, st.sampled_from([None, "th", "en"])),
-                max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(PREFIXES.values())), LOCAL_NAMES), min_size=1, max_size=4
+    ),
+    st.lists(
+        st.tuples(TEXTS | NUMBERLIKE, DATATYPES, st.sampled_from([None, "th", "en"])), max_size=4
+    ),
+)
 def test_turtle_and_ntriples_writers_write_what_oxigraph_writes(iris, literals):
     from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-    from jitarsa.dumps import ntriples, turtle, used_prefixes
-    from jitarsa.graph import as_graph, sort_triples
+    from jitarsa.rdf.dumps import ntriples, turtle, used_prefixes
+    from jitarsa.rdf.graph import as_graph, sort_triples
 
     subject, predicate = NamedNode("https://example.org/a"), NamedNode(SCHEMA + "p")
     objects = []
@@ -163,21 +181,35 @@ def test_turtle_and_ntriples_writers_write_what_oxigraph_writes(iris, literals):
             objects.append(NamedNode(ns + local))
         except ValueError:  # not an IRI at all
             continue
-    objects += [Literal(text, language=lang) if lang else
-                Literal(text, datatype=NamedNode(XSD + datatype))
-                for text, datatype, lang in literals]
-    found = sort_triples({Triple(subject, predicate, o) for o in objects} |
-                         {Triple(o, predicate, subject) for o in objects
-                          if isinstance(o, NamedNode)})
+    objects += [
+        Literal(text, language=lang) if lang else Literal(text, datatype=NamedNode(XSD + datatype))
+        for text, datatype, lang in literals
+    ]
+    found = sort_triples(
+        {Triple(subject, predicate, o) for o in objects}
+        | {Triple(o, predicate, subject) for o in objects if isinstance(o, NamedNode)}
+    )
     prefixes = used_prefixes(as_graph(found))
     assert turtle(found) == serialize(found, format=RdfFormat.TURTLE, prefixes=prefixes)
     lines = serialize(found, format=RdfFormat.N_TRIPLES).splitlines(keepends=True)
     assert ntriples(found) == b"".join(sorted(lines))
 
 
-SUBJECTS = st.lists(st.sampled_from(["https://example.org/a", "https://example.org/a-b",
-                                     "https://example.org/a/b", "_:b", "_:b0", "_:b-"]),
-                    min_size=1, max_size=6, unique=True)
+SUBJECTS = st.lists(
+    st.sampled_from(
+        [
+            "https://example.org/a",
+            "https://example.org/a-b",
+            "https://example.org/a/b",
+            "_:b",
+            "_:b0",
+            "_:b-",
+        ]
+    ),
+    min_size=1,
+    max_size=6,
+    unique=True,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -185,19 +217,27 @@ SUBJECTS = st.lists(st.sampled_from(["https://example.org/a", "https://example.o
 def test_ntriples_written_in_two_parts_is_the_whole_sorted_dump(subjects, texts, split, chunk):
     from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-    from jitarsa import dumps
-    from jitarsa.graph import as_graph
+    from jitarsa.rdf import dumps
+    from jitarsa.rdf.graph import as_graph
 
     predicate = NamedNode(SCHEMA + "name")
-    graph = as_graph([Triple(BlankNode(s[2:]) if s.startswith("_:") else NamedNode(s), predicate,
-                             Literal(text)) for s in subjects for text in texts])
+    graph = as_graph(
+        [
+            Triple(
+                BlankNode(s[2:]) if s.startswith("_:") else NamedNode(s), predicate, Literal(text)
+            )
+            for s in subjects
+            for text in texts
+        ]
+    )
     whole = dumps.ntriples(graph)
     lines = whole.splitlines(keepends=True)
     assert lines == sorted(lines)  # byte order, blank-node subjects included
     dumps.CHUNK, saved = chunk, dumps.CHUNK  # parts of several chunks each
     try:
-        parts = b"".join(dumps.ntriples_chunks(graph, slice(None, split))) + \
-            b"".join(dumps.ntriples_chunks(graph, slice(split, None)))
+        parts = b"".join(dumps.ntriples_chunks(graph, slice(None, split))) + b"".join(
+            dumps.ntriples_chunks(graph, slice(split, None))
+        )
     finally:
         dumps.CHUNK = saved
     assert parts == whole

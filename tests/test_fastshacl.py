@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import Literal, NamedNode, Triple
 
-from jitarsa.graph import sort_triples, triples
 from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, XSD
-from jitarsa.records import load_dataset
-from jitarsa.shacl import validate_triples
-from jitarsa.synth import synthesize
+from jitarsa.rdf.graph import sort_triples, triples
+from jitarsa.records.load import load_dataset
+from jitarsa.records.synth import synthesize
+from jitarsa.shacl.engine import validate_triples
 
 BASE = "https://w3id.org/jitarsa/"
 NET = NamedNode(BASE + "org/volunteer-spirit-network")
@@ -108,15 +108,36 @@ def test_every_component_is_exercised(default_graph):
     for add, remove in [([t], []) for t in ADD] + [([], [p]) for p in REMOVE]:
         fast = validate_triples(broken(default_graph, add, remove), BASE, engine="fast")
         components |= {v.component for v in fast.violations}
-    assert components >= {f"sh:{c}ConstraintComponent" for c in (
-        "MinCount", "MaxCount", "Class", "Datatype", "NodeKind", "MinInclusive", "Pattern",
-        "LanguageIn", "UniqueLang", "In", "Equals", "Or", "Node", "QualifiedMinCount")}
+    assert components >= {
+        f"sh:{c}ConstraintComponent"
+        for c in (
+            "MinCount",
+            "MaxCount",
+            "Class",
+            "Datatype",
+            "NodeKind",
+            "MinInclusive",
+            "Pattern",
+            "LanguageIn",
+            "UniqueLang",
+            "In",
+            "Equals",
+            "Or",
+            "Node",
+            "QualifiedMinCount",
+        )
+    }
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(add=st.lists(st.sampled_from(ADD), max_size=4, unique=True),
-       remove=st.lists(st.sampled_from(REMOVE), max_size=2, unique=True))
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    add=st.lists(st.sampled_from(ADD), max_size=4, unique=True),
+    remove=st.lists(st.sampled_from(REMOVE), max_size=2, unique=True),
+)
 def test_random_breakages(default_graph, add, remove):
     same(*both(broken(default_graph, add, remove)))
 
@@ -127,7 +148,9 @@ def test_synthetic_data_with_injected_errors(tmp_path):
     fast, reference = both(triples(dataset), dataset.info.base)
     assert len(reference.violations) == 6  # 2 empty networks, 2 unlisted members (+ details)
     assert {v.component for v in reference.violations} == {
-        "sh:MinCountConstraintComponent", "sh:NodeConstraintComponent"}
+        "sh:MinCountConstraintComponent",
+        "sh:NodeConstraintComponent",
+    }
     same(fast, reference)
 
 

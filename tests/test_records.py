@@ -28,33 +28,79 @@ def build_error(data_dir, tmp_path):
 
 
 CASES = {
-    "malformed YAML": (MIRROR, 'name:\n  th: "มูลนิธิกระจกเงา"', 'name:\n  th: ["มูลนิธิกระจกเงา"',
-                       "mirror-foundation.yaml: malformed YAML at line "),
-    "unknown field": (MIRROR, "kind: foundation", "kind: foundation\nfounder: someone",
-                      "record 'mirror-foundation', field 'founder': unknown field"),
-    "missing name": (MIRROR, 'name:\n  th: "มูลนิธิกระจกเงา"\n  en: "Mirror Foundation"\n',
-                     "", "record 'mirror-foundation', field 'name': is required"),
-    "bad URL": (MIRROR, "kind: foundation", "kind: foundation\nurl: www.mirror.example",
-                "record 'mirror-foundation', field 'url': 'www.mirror.example' is not an http(s) URL"),
-    "bad date": (MIRROR, "kind: foundation", "kind: foundation\nfounded: 2005-02-30",
-                 "record 'mirror-foundation', field 'founded': '2005-02-30' is not a real date"),
-    "Buddhist year given as CE": (MIRROR, "kind: foundation", "kind: foundation\nfounded: 2548",
-                                  "field 'founded': 2548 looks like a Buddhist-Era year"),
-    "language tag typo": (MIRROR, '  en: "Mirror Foundation"', '  eng: "Mirror Foundation"',
-                          "field 'name.eng': language tag 'eng' is not one of: th, en"),
-    "zero-width character": (MIRROR, "มูลนิธิกระจกเงา\"\n", "มูลนิธิ\u200bกระจกเงา\"\n",
-                             "field 'name.th': contains a control or invisible character "
-                             "(U+200B ZERO WIDTH SPACE at position 8)"),
-    "control character": (MIRROR, "Mirror Foundation", "Mirror\\u0007Foundation",
-                          "field 'name.en': contains a control or invisible character (U+0007"),
-    "bad id": (MIRROR, "id: mirror-foundation", "id: Mirror_Foundation",
-               "record 'Mirror_Foundation', field 'id': 'Mirror_Foundation' is not an id"),
-    "unknown parent": ("organisations/ofc-club.yaml", "parent: doing-good-for-the-king-project",
-                       "parent: nobody", "record 'ofc-club', field 'parent': 'nobody' is not"),
-    "duplicate list position": ("organisations/volunteers-for-society-foundation.yaml",
-                                "position: 2", "position: 3",
-                                "field 'sources.position': list position 3 is already given to "
-                                "'mirror-foundation'"),
+    "malformed YAML": (
+        MIRROR,
+        'name:\n  th: "มูลนิธิกระจกเงา"',
+        'name:\n  th: ["มูลนิธิกระจกเงา"',
+        "mirror-foundation.yaml: malformed YAML at line ",
+    ),
+    "unknown field": (
+        MIRROR,
+        "kind: foundation",
+        "kind: foundation\nfounder: someone",
+        "record 'mirror-foundation', field 'founder': unknown field",
+    ),
+    "missing name": (
+        MIRROR,
+        'name:\n  th: "มูลนิธิกระจกเงา"\n  en: "Mirror Foundation"\n',
+        "",
+        "record 'mirror-foundation', field 'name': is required",
+    ),
+    "bad URL": (
+        MIRROR,
+        "kind: foundation",
+        "kind: foundation\nurl: www.mirror.example",
+        "record 'mirror-foundation', field 'url': 'www.mirror.example' is not an http(s) URL",
+    ),
+    "bad date": (
+        MIRROR,
+        "kind: foundation",
+        "kind: foundation\nfounded: 2005-02-30",
+        "record 'mirror-foundation', field 'founded': '2005-02-30' is not a real date",
+    ),
+    "Buddhist year given as CE": (
+        MIRROR,
+        "kind: foundation",
+        "kind: foundation\nfounded: 2548",
+        "field 'founded': 2548 looks like a Buddhist-Era year",
+    ),
+    "language tag typo": (
+        MIRROR,
+        '  en: "Mirror Foundation"',
+        '  eng: "Mirror Foundation"',
+        "field 'name.eng': language tag 'eng' is not one of: th, en",
+    ),
+    "zero-width character": (
+        MIRROR,
+        'มูลนิธิกระจกเงา"\n',
+        'มูลนิธิ\u200bกระจกเงา"\n',
+        "field 'name.th': contains a control or invisible character "
+        "(U+200B ZERO WIDTH SPACE at position 8)",
+    ),
+    "control character": (
+        MIRROR,
+        "Mirror Foundation",
+        "Mirror\\u0007Foundation",
+        "field 'name.en': contains a control or invisible character (U+0007",
+    ),
+    "bad id": (
+        MIRROR,
+        "id: mirror-foundation",
+        "id: Mirror_Foundation",
+        "record 'Mirror_Foundation', field 'id': 'Mirror_Foundation' is not an id",
+    ),
+    "unknown parent": (
+        "organisations/ofc-club.yaml",
+        "parent: doing-good-for-the-king-project",
+        "parent: nobody",
+        "record 'ofc-club', field 'parent': 'nobody' is not",
+    ),
+    "duplicate list position": (
+        "organisations/volunteers-for-society-foundation.yaml",
+        "position: 2",
+        "position: 3",
+        "field 'sources.position': list position 3 is already given to 'mirror-foundation'",
+    ),
 }
 
 
@@ -69,9 +115,15 @@ def test_bad_record_is_one_clear_line(case, data_dir, tmp_path):
 
 def test_duplicate_id(data_dir, tmp_path):
     (data_dir / "organisations" / "copy.yaml").write_text(
-        (data_dir / MIRROR).read_text(encoding="utf-8"), encoding="utf-8")
+        (data_dir / MIRROR).read_text(encoding="utf-8"), encoding="utf-8"
+    )
     line = build_error(data_dir, tmp_path)
-    assert "mirror-foundation.yaml, record 'mirror-foundation', field 'id': duplicate id: already used in" in line and line.endswith("copy.yaml")
+    assert (
+        "mirror-foundation.yaml, record 'mirror-foundation', field 'id': "
+        "duplicate id: already used in"
+        in line
+        and line.endswith("copy.yaml")
+    )
 
 
 def test_empty_file(data_dir, tmp_path):
@@ -97,7 +149,7 @@ def test_validate_exit_codes(data_dir):
 def test_text_is_nfc_normalised(data_dir):
     import unicodedata
 
-    from jitarsa.records import load_dataset
+    from jitarsa.records.load import load_dataset
 
     decomposed = unicodedata.normalize("NFD", "Crème")  # e + combining grave accent
     assert decomposed != "Crème"

@@ -4,16 +4,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitarsa.errors import RecordError
-from jitarsa.records import RECORD_FIELDS, check_record, load_kinds, read_yaml
+from jitarsa.records.checks import RECORD_FIELDS, check_record, load_kinds
+from jitarsa.records.yamlfile import read_yaml
 
 KINDS = load_kinds()
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=12), st.sampled_from(["th", "en", "foundation", "Q1",
-                                                           "https://example.org/", "พ.ศ. 2548"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3),
-    st.dictionaries(st.one_of(st.sampled_from(["th", "en", "url", "entry", "position", "about"]),
-                              st.text(max_size=5)), inner, max_size=3)), max_leaves=8)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["th", "en", "foundation", "Q1", "https://example.org/", "พ.ศ. 2548"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.one_of(
+                st.sampled_from(["th", "en", "url", "entry", "position", "about"]),
+                st.text(max_size=5),
+            ),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=8,
+)
 RECORDS = st.dictionaries(st.sampled_from(RECORD_FIELDS + ("other",)), VALUES, max_size=8)
 
 

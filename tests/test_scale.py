@@ -13,19 +13,23 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from jitarsa import records
+from jitarsa._util.progress import Progress
 from jitarsa.cli import cli
 from jitarsa.errors import RecordError
-from jitarsa.jsonld import dump_chunks, dumps
-from jitarsa.progress import Progress
-from jitarsa import yamlfile
-from jitarsa.publish import build, build_files
-from jitarsa.synth import QID_OFFSET, synthesize
+from jitarsa.publish.build import build, build_files
+from jitarsa.rdf.jsonld import dump_chunks, dumps
+from jitarsa.records import load as records
+from jitarsa.records import yamlfile
+from jitarsa.records.synth import QID_OFFSET, synthesize
+from jitarsa.records.yamlfile import read_yaml
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +54,9 @@ def test_parallel_loading_equals_one_process(synthetic, monkeypatch):
 
 
 def test_parallel_loading_reports_the_first_error_as_one_process_does(tmp_path, monkeypatch):
-    folder = synthesize(2000, tmp_path / "broken", seed=2, errors=2, error_kind="record",
-                        per_file=100)
+    folder = synthesize(
+        2000, tmp_path / "broken", seed=2, errors=2, error_kind="record", per_file=100
+    )
     part = folder / "organisations" / "part-00005.yaml"
     part.write_text(part.read_text("utf-8").replace("kind: ngo", "kind: club", 1), "utf-8")
     with pytest.raises(RecordError) as parallel:
@@ -71,8 +76,10 @@ def test_default_dataset_output_is_unchanged_by_the_streamed_writer(tmp_path):
 
 def test_synth_is_deterministic_for_a_seed(tmp_path):
     def digest(folder):
-        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(folder.rglob("*.yaml"))}
+        return {
+            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.yaml"))
+        }
 
     a = digest(synthesize(1200, tmp_path / "a", seed=5, errors=2))
     assert a == digest(synthesize(1200, tmp_path / "b", seed=5, errors=2))
@@ -97,18 +104,21 @@ def test_synthetic_data_says_it_is_synthetic_and_is_realistic(tmp_path):
 
 
 def test_synth_errors_are_caught(tmp_path):
-    from jitarsa.shacl import validate
+    from jitarsa.shacl.engine import validate
 
     report = validate(synthesize(300, tmp_path / "shacl", errors=3))
     assert not report.conforms and {v.record for v in report.violations} >= {
-        "broken-00000", "broken-00002"}
+        "broken-00000",
+        "broken-00002",
+    }
     with pytest.raises(RecordError, match="Wikidata"):
         records.load_dataset(synthesize(300, tmp_path / "rec", errors=1, error_kind="record"))
 
 
 def test_synth_command(tmp_path):
-    result = CliRunner().invoke(cli, ["synth", "50", "--out", str(tmp_path / "d"), "--seed", "3"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["synth", "50", "--out", str(tmp_path / "d"), "--seed", "3"], catch_exceptions=False
+    )
     assert result.exit_code == 0
     assert len(records.load_dataset(tmp_path / "d").records) == 52
 
@@ -117,8 +127,20 @@ def test_build_prints_no_progress_when_piped(synthetic, tmp_path):
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "jitarsa", "build", "--data", str(synthetic),
-                          "--out", str(tmp_path / "out")], capture_output=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jitarsa",
+            "build",
+            "--data",
+            str(synthetic),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stderr == b""
     assert b"ETA" not in run.stdout and b"\r" not in run.stdout
@@ -153,7 +175,8 @@ def test_progress_draws_on_a_terminal_only(capsys):
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @given(st.dictionaries(st.text(), json_values, max_size=4))
@@ -164,11 +187,45 @@ def test_json_writer_equals_json_dumps(value):
 
 
 scalars = st.one_of(
-    st.sampled_from(["yes", "No", "on", "OFF", "y", "n", "~", "null", "010", "0o17", "0x1F",
-                     "1_000", "1:20", "1e3", "1.5e3", "1.0", ".5", ".inf", "2005-06-30",
-                     "2005-06", "2005", "พ.ศ. 2548", "=", "<<", "true", "False", "-0", "+1",
-                     "2001-12-14t21:59:43.10-05:00", "มูลนิธิ", "a: b", "#x", "- x"]),
-    st.text(alphabet="abcynoxObBtTfF~0123456789.:-_+eE ", min_size=1, max_size=8))
+    st.sampled_from(
+        [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "~",
+            "null",
+            "010",
+            "0o17",
+            "0x1F",
+            "1_000",
+            "1:20",
+            "1e3",
+            "1.5e3",
+            "1.0",
+            ".5",
+            ".inf",
+            "2005-06-30",
+            "2005-06",
+            "2005",
+            "พ.ศ. 2548",
+            "=",
+            "<<",
+            "true",
+            "False",
+            "-0",
+            "+1",
+            "2001-12-14t21:59:43.10-05:00",
+            "มูลนิธิ",
+            "a: b",
+            "#x",
+            "- x",
+        ]
+    ),
+    st.text(alphabet="abcynoxObBtTfF~0123456789.:-_+eE ", min_size=1, max_size=8),
+)
 
 
 def _yaml_scalar(value: str, quoted: bool) -> str:
@@ -176,9 +233,17 @@ def _yaml_scalar(value: str, quoted: bool) -> str:
 
 
 @settings(max_examples=500)
-@given(st.lists(st.tuples(st.sampled_from(["id", "name", "founded", "position", "url"]),
-                          scalars, st.booleans()), min_size=1, max_size=5, unique_by=lambda t: t[0]),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["id", "name", "founded", "position", "url"]), scalars, st.booleans()
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda t: t[0],
+    ),
+    st.booleans(),
+)
 @example([("id", "0x_", False)], False)  # PyYAML resolves it as an int, then cannot convert it
 def test_fast_yaml_reads_what_pyyaml_reads(tmp_path_factory, fields, as_list):
     text = "".join(f"{key}: {_yaml_scalar(value, quoted)}\n" for key, value, quoted in fields)
@@ -190,18 +255,18 @@ def test_fast_yaml_reads_what_pyyaml_reads(tmp_path_factory, fields, as_list):
         expected = yaml.load(text, Loader=yamlfile._Loader)  # the reference: dates stay text
     except (yaml.YAMLError, ValueError):
         with pytest.raises(RecordError, match="malformed YAML"):
-            records.read_yaml(path)
+            read_yaml(path)
         return
     if expected is None:
         return
-    got = records.read_yaml(path)
+    got = read_yaml(path)
     assert repr(got) == repr(expected)  # repr: True is not 1, 1.0 is not 1, nan is nan
 
 
 def test_forked_work_runs_in_another_process_and_returns_its_result_or_error():
     import os
 
-    from jitarsa.background import forked
+    from jitarsa._util.background import forked
 
     assert forked(os.getpid)() != os.getpid()
     with pytest.raises(ValueError, match="invalid literal"):
@@ -209,15 +274,13 @@ def test_forked_work_runs_in_another_process_and_returns_its_result_or_error():
 
 
 def test_jitarsa_processes_1_keeps_everything_in_one_process(monkeypatch):
-    from jitarsa.background import can_fork
+    from jitarsa._util.background import can_fork
 
     monkeypatch.setenv("JITARSA_PROCESSES", "1")
     assert not can_fork()
 
 
-def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp_path,
-                                                                              monkeypatch):
-    from jitarsa import publish
+def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp_path, monkeypatch):
     from jitarsa.errors import ValidationFailed
 
     folder = synthesize(300, tmp_path / "bad", errors=3)
@@ -225,7 +288,7 @@ def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp
     before = tree(tmp_path / "out")
     verdicts = []
     for threshold in (0, 10**9):  # in a second process, then in this one
-        monkeypatch.setattr(publish, "BACKGROUND_FROM", threshold)
+        monkeypatch.setattr("jitarsa.publish.build.BACKGROUND_FROM", threshold)
         with pytest.raises(ValidationFailed) as failed:
             build(folder, tmp_path / "out", site=False)
         verdicts.append(failed.value.report.violations)
@@ -236,24 +299,20 @@ def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp
 
 @pytest.mark.parametrize("site", [False, True])
 def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkeypatch, site):
-    from jitarsa import publish
 
-    monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
+    monkeypatch.setattr("jitarsa.publish.build.BACKGROUND_FROM", 0)
     build(synthetic, tmp_path / "out", site=site)
     assert tree(tmp_path / "out") == build_files(synthetic, site=site).files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no scratch folder is left
 
 
-def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_path,
-                                                                         monkeypatch):
+def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_path, monkeypatch):
     import os
-
-    from jitarsa import publish, shacl
 
     build(None, tmp_path / "out")
     before = tree(tmp_path / "out")
-    monkeypatch.setattr(publish, "BACKGROUND_FROM", 0)
-    monkeypatch.setattr(shacl, "validate_triples", lambda *args: os._exit(9))
+    monkeypatch.setattr("jitarsa.publish.build.BACKGROUND_FROM", 0)
+    monkeypatch.setattr("jitarsa.shacl.engine.validate_triples", lambda *args: os._exit(9))
     result = CliRunner().invoke(cli, ["build", "-q", "--out", str(tmp_path / "out")])
     assert result.exit_code == 4
     assert "process validating the graph stopped (exit code 9" in result.output
@@ -265,16 +324,16 @@ def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_pa
 def test_forked_work_that_ends_without_a_result_raises_stopped():
     import os
 
-    from jitarsa.background import Stopped, forked
+    from jitarsa._util.background import Stopped, forked
 
     with pytest.raises(Stopped, match="exit code 3"):
         forked(os._exit, 3)()
 
 
 def test_streamed_json_ld_frame_writes_what_the_whole_document_writes(synthetic):
-    from jitarsa.graph import triples
-    from jitarsa.jsonld import Context, frame
     from jitarsa.namespaces import entity_iri
+    from jitarsa.rdf.graph import triples
+    from jitarsa.rdf.jsonld import Context, frame
     from jitarsa.resources import context_file
 
     dataset = records.load_dataset(synthetic)
@@ -293,17 +352,22 @@ def test_the_benchmarks_naive_pipeline_and_floor_publish_the_builds_graph(tmp_pa
     import subprocess
     import sys
 
-    from pyoxigraph import RdfFormat, parse
-
     from conftest import ROOT
+    from pyoxigraph import RdfFormat, parse
 
     data = synthesize(60, tmp_path / "data", seed=3)
     built = build(data, tmp_path / "dist", site=False)
     script = str(ROOT / "benchmarks" / "scale.py")
-    for mode, source, out in (("--naive", data, "naive"),
-                              ("--floor", built.out_dir / "jitarsa.nt", "floor")):
-        run = subprocess.run([sys.executable, script, mode, str(source), str(tmp_path / out)],
-                             capture_output=True, timeout=300, check=False)
+    for mode, source, out in (
+        ("--naive", data, "naive"),
+        ("--floor", built.out_dir / "jitarsa.nt", "floor"),
+    ):
+        run = subprocess.run(
+            [sys.executable, script, mode, str(source), str(tmp_path / out)],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         assert run.returncode == 0, run.stderr.decode()
 
     def graph(path):

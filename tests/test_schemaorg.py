@@ -1,10 +1,10 @@
-"""Every schema.org term we publish is real (schema.org 30.0) and used within its domain and range."""
+"""Every schema.org term we publish is real (schema.org 30.0) and used within its domain and
+range."""
 
 import pytest
 import rdflib
-from rdflib import RDF, RDFS, Literal, URIRef
-
 from conftest import SCHEMAORG
+from rdflib import RDF, RDFS, Literal, URIRef
 
 S = "http://schema.org/"
 DOMAIN = URIRef(S + "domainIncludes")

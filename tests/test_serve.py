@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/jitarsa/org/"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 #: An aggregate over a cross product of the graph with itself four times: 3·10¹⁰ solutions.
-EXPLOSIVE = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("web")
     (root / "site" / "org" / "mirror-foundation").mkdir(parents=True)
     (root / "site" / "org" / "mirror-foundation" / "index.html").write_text(
-        "<!doctype html><title>มูลนิธิกระจกเงา</title>", "utf-8")
+        "<!doctype html><title>มูลนิธิกระจกเงา</title>", "utf-8"
+    )
     (root / "site" / "index.html").write_text("<!doctype html><title>jitarsa</title>", "utf-8")
     (root / "secret.txt").write_text("outside the site", "utf-8")
     return root / "site"
@@ -40,9 +41,25 @@ def site(tmp_path_factory):
 def server(site):
     """`jitarsa serve` on a free port with a 1 s timeout and two query workers."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jitarsa", "serve", "--port", "0", "--timeout", "1",
-         "--workers", "2", "--site", str(site)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "jitarsa",
+            "serve",
+            "--port",
+            "0",
+            "--timeout",
+            "1",
+            "--workers",
+            "2",
+            "--site",
+            str(site),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     line = []
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()
@@ -97,6 +114,7 @@ def workers(server_pid) -> set[int]:
 
 # --- The protocol and its results formats -------------------------------------------------
 
+
 def test_get_and_both_posts_answer_the_same(server):
     status, headers, body = get_query(server, COUNT)
     assert status == 200
@@ -104,10 +122,13 @@ def test_get_and_both_posts_answer_the_same(server):
     expected = json.loads(body)
     assert expected["results"]["bindings"][0]["n"]["value"] == "423"
     form = urllib.parse.urlencode({"query": COUNT})
-    for body_, media in ((form, "application/x-www-form-urlencoded"),
-                         (COUNT, "application/sparql-query")):
-        status, _, answer = request(server, "POST", "/sparql", body_.encode(),
-                                    {"Content-Type": media})
+    for body_, media in (
+        (form, "application/x-www-form-urlencoded"),
+        (COUNT, "application/sparql-query"),
+    ):
+        status, _, answer = request(
+            server, "POST", "/sparql", body_.encode(), {"Content-Type": media}
+        )
         assert (status, json.loads(answer)) == (200, expected)
 
 
@@ -119,14 +140,25 @@ def test_predeclared_prefixes_and_bad_queries(server):
     assert body.decode().startswith("Bad query: error at 1:")
 
 
-QUERY = ("SELECT ?org ?th WHERE { ?org schema:name ?th ; jitarsa:sourcePosition ?p "
-         "FILTER (LANG(?th) = 'th' && ?p <= 2) } ORDER BY ?p")
-FIRST_TWO = [BASE + "centre-for-giving-and-volunteering", BASE + "volunteers-for-society-foundation"]
+QUERY = (
+    "SELECT ?org ?th WHERE { ?org schema:name ?th ; jitarsa:sourcePosition ?p "
+    "FILTER (LANG(?th) = 'th' && ?p <= 2) } ORDER BY ?p"
+)
+FIRST_TWO = [
+    BASE + "centre-for-giving-and-volunteering",
+    BASE + "volunteers-for-society-foundation",
+]
 
 
-@pytest.mark.parametrize("media, fmt", [
-    ("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
-    ("text/csv", "csv"), ("text/tab-separated-values", "tsv")])
+@pytest.mark.parametrize(
+    "media, fmt",
+    [
+        ("application/sparql-results+json", "json"),
+        ("application/sparql-results+xml", "xml"),
+        ("text/csv", "csv"),
+        ("text/tab-separated-values", "tsv"),
+    ],
+)
 def test_results_formats_by_content_negotiation(server, media, fmt):
     from rdflib.query import Result
 
@@ -142,8 +174,10 @@ def test_results_formats_by_content_negotiation(server, media, fmt):
         assert [u.text for u in ET.fromstring(body).iter(ns + "uri")] == FIRST_TWO
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(body.decode())))
-        assert rows[1:] == [[FIRST_TWO[0], "ศูนย์ส่งเสริมการให้และการอาสาช่วยเหลือสังคม"],
-                            [FIRST_TWO[1], "มูลนิธิอาสาสมัครเพื่อสังคม"]]
+        assert rows[1:] == [
+            [FIRST_TWO[0], "ศูนย์ส่งเสริมการให้และการอาสาช่วยเหลือสังคม"],
+            [FIRST_TWO[1], "มูลนิธิอาสาสมัครเพื่อสังคม"],
+        ]
 
 
 def test_construct_by_content_negotiation(server):
@@ -185,15 +219,31 @@ UPDATE = "INSERT DATA { <http://example.org/s> <http://example.org/p> <http://ex
 def test_updates_are_refused_in_every_form(server):
     answers = [
         request(server, "GET", "/sparql?" + urllib.parse.urlencode({"update": UPDATE})),
-        request(server, "POST", "/sparql", urllib.parse.urlencode({"update": UPDATE}).encode(),
-                {"Content-Type": "application/x-www-form-urlencoded"}),
-        request(server, "POST", "/sparql", UPDATE.encode(),
-                {"Content-Type": "application/sparql-update"}),
-        request(server, "POST", "/sparql", UPDATE.encode(),
-                {"Content-Type": "application/sparql-query"}),
+        request(
+            server,
+            "POST",
+            "/sparql",
+            urllib.parse.urlencode({"update": UPDATE}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        request(
+            server,
+            "POST",
+            "/sparql",
+            UPDATE.encode(),
+            {"Content-Type": "application/sparql-update"},
+        ),
+        request(
+            server, "POST", "/sparql", UPDATE.encode(), {"Content-Type": "application/sparql-query"}
+        ),
         get_query(server, UPDATE),
-        request(server, "PUT", "/sparql", b"<a:s> <a:p> <a:o> .",
-                {"Content-Type": "application/n-triples"}),
+        request(
+            server,
+            "PUT",
+            "/sparql",
+            b"<a:s> <a:p> <a:o> .",
+            {"Content-Type": "application/n-triples"},
+        ),
         request(server, "DELETE", "/sparql"),
     ]
     assert [status for status, _, _ in answers] == [403, 403, 403, 400, 400, 405, 405]
@@ -202,6 +252,7 @@ def test_updates_are_refused_in_every_form(server):
 
 
 # --- Timeout and concurrency --------------------------------------------------------------
+
 
 def test_a_runaway_query_gets_503_and_its_worker_is_killed(server):
     before = workers(server[1])
@@ -240,8 +291,9 @@ def test_a_runaway_query_gets_503_and_its_worker_is_killed(server):
 
 def test_fifty_concurrent_clients_are_all_answered(server):
     def ask(i):
-        status, _, body = get_query(server, f"SELECT ?p WHERE {{ ?o jitarsa:sourcePosition ?p "
-                                            f"FILTER (?p = {i % 28 + 1}) }}")
+        status, _, body = get_query(
+            server, f"SELECT ?p WHERE {{ ?o jitarsa:sourcePosition ?p FILTER (?p = {i % 28 + 1}) }}"
+        )
         return status, json.loads(body)["results"]["bindings"][0]["p"]["value"]
 
     with ThreadPoolExecutor(50) as pool:
@@ -251,13 +303,14 @@ def test_fifty_concurrent_clients_are_all_answered(server):
 
 # --- Entities and the site ----------------------------------------------------------------
 
-@pytest.mark.parametrize("media", ["text/turtle", "application/n-triples",
-                                   "application/ld+json"])
+
+@pytest.mark.parametrize("media", ["text/turtle", "application/n-triples", "application/ld+json"])
 def test_entity_iris_dereference_by_content_negotiation(server, media):
     import pyoxigraph
 
-    status, headers, body = request(server, "GET", "/org/mirror-foundation",
-                                    headers={"Accept": media})
+    status, headers, body = request(
+        server, "GET", "/org/mirror-foundation", headers={"Accept": media}
+    )
     assert status == 200
     assert headers["Content-Type"] == f"{media}; charset=utf-8"
     assert headers["Vary"] == "Accept"
@@ -281,8 +334,9 @@ def test_entity_json_ld_expands_with_pyld(server):
 
 def test_entity_html_from_the_site_and_its_fallbacks(server):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    status, headers, body = request(server, "GET", "/org/mirror-foundation",
-                                    headers={"Accept": browser})
+    status, headers, body = request(
+        server, "GET", "/org/mirror-foundation", headers={"Accept": browser}
+    )
     assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
     assert "มูลนิธิกระจกเงา" in body.decode()
     # No page for this one in the site: a browser gets Turtle rather than nothing.
@@ -309,16 +363,25 @@ def test_hostile_headers_get_answers_not_errors(server):
     assert status == 200
     graph = rdflib.Graph().parse(data=body, format="turtle")
     assert rdflib.URIRef(f"http://127.0.0.1:{server[0]}/sparql") in set(graph.subjects())
-    status, _, _ = request(server, "POST", "/sparql", b"x",
-                           {"Content-Type": "application/sparql-query", "Content-Length": "-5"})
+    status, _, _ = request(
+        server,
+        "POST",
+        "/sparql",
+        b"x",
+        {"Content-Type": "application/sparql-query", "Content-Length": "-5"},
+    )
     assert status == 413
 
 
 def test_ontology_and_cors_preflight(server):
     status, headers, body = request(server, "GET", "/ontology")
     assert (status, body) == (200, (ROOT / "ontology" / "jitarsa.ttl").read_bytes())
-    status, headers, _ = request(server, "OPTIONS", "/sparql", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    status, headers, _ = request(
+        server,
+        "OPTIONS",
+        "/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+    )
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
@@ -330,13 +393,14 @@ def test_jitarsa_query_speaks_to_jitarsa_serve(server):
     endpoint = f"http://127.0.0.1:{server[0]}/sparql"
     for name in ("members", "summary", "curation-gaps"):
         assert jitarsa.query(name, endpoint=endpoint) == jitarsa.query(name), name
-    assert jitarsa.query("organisation", {"id": "c4pc"}, endpoint=endpoint) == \
-        jitarsa.query("organisation", {"id": "c4pc"})
+    assert jitarsa.query("organisation", {"id": "c4pc"}, endpoint=endpoint) == jitarsa.query(
+        "organisation", {"id": "c4pc"}
+    )
 
 
 def test_the_pool_keeps_successful_answers_only():
     from jitarsa.resources import default_dump
-    from jitarsa.server import Pool
+    from jitarsa.sparql.server import Pool
 
     pool = Pool(default_dump().read_bytes(), size=1, timeout=5, cache=2)
     try:
@@ -345,8 +409,10 @@ def test_the_pool_keeps_successful_answers_only():
         assert pool.run("query", "SELECT * WHERE { ?s ?p }", None).status == 400
         pool.run("query", "ASK {}", None)
         pool.run("query", "ASK { ?s ?p ?o }", None)
-        assert list(pool.answers) == [("query", "ASK {}", None),
-                                      ("query", "ASK { ?s ?p ?o }", None)]
+        assert list(pool.answers) == [
+            ("query", "ASK {}", None),
+            ("query", "ASK { ?s ?p ?o }", None),
+        ]
         # Bounded: the oldest answer gave way; asking again runs the query again.
         again = pool.run("query", COUNT, None)
         assert again == first and again is not first

@@ -8,19 +8,30 @@ import yaml
 
 from jitarsa.namespaces import PREFIXES, SH
 from jitarsa.resources import shapes_file
-from jitarsa.shacl import shapes_graph, validate_graph
+from jitarsa.shacl._pyshacl import shapes_graph, validate_graph
 
 CASES = yaml.safe_load((Path(__file__).parent / "shape_mutations.yaml").read_text("utf-8"))
 JSH = "https://w3id.org/jitarsa/shapes#"
 BASE = "https://w3id.org/jitarsa/"
-PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + \
-    f"PREFIX n: <{BASE}org/>\n"
+PROLOGUE = (
+    "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()) + f"PREFIX n: <{BASE}org/>\n"
+)
 #: Constraint parameters → the component they belong to (SHACL core, section 4).
 PARAMETERS = {
-    "class": "Class", "datatype": "Datatype", "nodeKind": "NodeKind", "minCount": "MinCount",
-    "maxCount": "MaxCount", "minInclusive": "MinInclusive", "pattern": "Pattern",
-    "languageIn": "LanguageIn", "uniqueLang": "UniqueLang", "equals": "Equals", "in": "In",
-    "or": "Or", "node": "Node", "qualifiedMinCount": "QualifiedMinCount",
+    "class": "Class",
+    "datatype": "Datatype",
+    "nodeKind": "NodeKind",
+    "minCount": "MinCount",
+    "maxCount": "MaxCount",
+    "minInclusive": "MinInclusive",
+    "pattern": "Pattern",
+    "languageIn": "LanguageIn",
+    "uniqueLang": "UniqueLang",
+    "equals": "Equals",
+    "in": "In",
+    "or": "Or",
+    "node": "Node",
+    "qualifiedMinCount": "QualifiedMinCount",
 }
 
 
@@ -52,10 +63,18 @@ def test_constraint_rejects_its_mutation(case, published, shapes):
     report = validate_graph(mutated(published, case["update"]), BASE, shapes)
     assert not report.conforms
     found = {(v.shape, v.component, v.record) for v in report.violations}
-    expected = (f"{JSH}{case['shape']}" if not case["shape"].startswith("jsh") else case["shape"],
-                f"sh:{case['component']}ConstraintComponent", case.get("record"))
-    hits = [f for f in found if f[0].endswith("#" + case["shape"]) and f[1] == expected[1]
-            and (case.get("record") is None or f[2] == case["record"])]
+    expected = (
+        f"{JSH}{case['shape']}" if not case["shape"].startswith("jsh") else case["shape"],
+        f"sh:{case['component']}ConstraintComponent",
+        case.get("record"),
+    )
+    hits = [
+        f
+        for f in found
+        if f[0].endswith("#" + case["shape"])
+        and f[1] == expected[1]
+        and (case.get("record") is None or f[2] == case["record"])
+    ]
     assert hits, f"expected {expected}, got {sorted(map(str, found))}"
     messages = [v for v in report.violations if v.shape.endswith("#" + case["shape"])]
     assert all(v.message_en and v.message_th for v in messages)
@@ -69,9 +88,9 @@ def constrained_pairs() -> set[tuple[str, str]]:
         if not str(shape).startswith(JSH):
             continue
         for predicate in graph.predicates(shape, None):
-            name = str(predicate)[len(SH):] if str(predicate).startswith(SH) else None
+            name = str(predicate)[len(SH) :] if str(predicate).startswith(SH) else None
             if name in PARAMETERS:
-                pairs.add((str(shape)[len(JSH):], PARAMETERS[name]))
+                pairs.add((str(shape)[len(JSH) :], PARAMETERS[name]))
     return pairs
 
 

@@ -21,18 +21,31 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
-from jitarsa.publish import build_files
-from jitarsa.site import script_json, year_text
+from jitarsa.publish.build import build_files
+from jitarsa.publish.site import script_json, year_text
 
 THAI = re.compile("[\u0e00-\u0e7f]")
-INJECTED = "<script>alert(1)</script><b>x</b> & \"q\""
+INJECTED = '<script>alert(1)</script><b>x</b> & "q"'
 
 
 class Page(HTMLParser):
     """What the tests need from one page: links, ids, scripts, and the language of Thai text."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
@@ -84,8 +97,11 @@ class Page(HTMLParser):
             self.thai_outside_th.append(data.strip())
 
     def jsonld(self) -> list[dict]:
-        return [json.loads(text) for attrs, text in self.scripts
-                if attrs.get("type") == "application/ld+json"]
+        return [
+            json.loads(text)
+            for attrs, text in self.scripts
+            if attrs.get("type") == "application/ld+json"
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +111,9 @@ def site(built) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def pages(site) -> dict[str, Page]:
-    return {name: Page(data.decode("utf-8")) for name, data in site.items()
-            if name.endswith(".html")}
+    return {
+        name: Page(data.decode("utf-8")) for name, data in site.items() if name.endswith(".html")
+    }
 
 
 def graph_of(data: bytes, fmt: str = "application/n-triples") -> set:
@@ -128,11 +145,13 @@ def test_the_entity_jsonld_file_expands_to_the_entitys_triples_offline(built, si
     for name in sorted(n for n in site if n.endswith("/index.jsonld")):
         document = json.loads(site[name])
         assert isinstance(document["@context"], dict), name
-        nquads = jsonld.to_rdf(document, {"format": "application/n-quads",
-                                          "documentLoader": refuse})
+        nquads = jsonld.to_rdf(
+            document, {"format": "application/n-quads", "documentLoader": refuse}
+        )
         subject = built.dataset.info.base + name.removesuffix("/index.jsonld")
-        assert graph_of(nquads.encode()) == {t for t in published
-                                             if t.subject.value == subject}, name
+        assert graph_of(nquads.encode()) == {t for t in published if t.subject.value == subject}, (
+            name
+        )
 
 
 def test_embedded_schema_org_jsonld_is_inline_and_all_in_the_published_graph(built, pages):
@@ -146,8 +165,9 @@ def test_embedded_schema_org_jsonld_is_inline_and_all_in_the_published_graph(bui
     for name, page in pages.items():
         for document in page.jsonld():
             assert document["@context"] == {"@vocab": "http://schema.org/"}, name
-            nquads = jsonld.to_rdf(document, {"format": "application/n-quads",
-                                              "documentLoader": refuse})
+            nquads = jsonld.to_rdf(
+                document, {"format": "application/n-quads", "documentLoader": refuse}
+            )
             found = graph_of(nquads.encode())
             assert found and found <= published, (name, found - published)
             assert all("https://schema.org" not in t.predicate.value for t in found)
@@ -157,11 +177,14 @@ def test_embedded_schema_org_jsonld_is_inline_and_all_in_the_published_graph(bui
 
 def test_home_page_lists_the_28_members_in_source_order(built, site):
     html = site["index.html"].decode()
-    body = html.split('<tbody>', 1)[1].split('</tbody>', 1)[0]
-    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<th scope=\"row\" lang=\"th\"><a href=\"([^\"]+)\">"
-                      r"([^<]+)</a>", body)
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(
+        r"<tr>\s*<td>(\d+)</td>\s*<th scope=\"row\" lang=\"th\"><a href=\"([^\"]+)\">"
+        r"([^<]+)</a>",
+        body,
+    )
     assert [int(r[0]) for r in rows] == list(range(1, 29))
-    for (_, href, name), member in zip(rows, built.dataset.members):
+    for (_, href, name), member in zip(rows, built.dataset.members, strict=True):
         assert href == f"org/{member.id}/index.html"
         assert name == member.name["th"]
     assert 'id="filter"' in html and 'class="filter" hidden' in html
@@ -178,13 +201,12 @@ def test_thai_text_is_always_marked_lang_th_and_pages_declare_a_language(pages):
 def test_every_internal_link_resolves_to_a_file_and_its_fragment_to_an_id(site, pages):
     checked = 0
     for name, page in pages.items():
-        for tag, href, _ in page.links:
+        for _tag, href, _ in page.links:
             parts = urlsplit(href)
             if parts.scheme or href.startswith("//"):
                 assert parts.scheme in ("http", "https", "data"), (name, href)
                 continue
-            target = str(PurePosixPath(name).parent / unquote(parts.path)) if parts.path \
-                else name
+            target = str(PurePosixPath(name).parent / unquote(parts.path)) if parts.path else name
             target = _normalise(target)
             assert target in site, (name, href)
             if parts.fragment and target.endswith(".html"):
@@ -216,7 +238,8 @@ def test_no_request_leaves_the_site(site, pages):
     for name, page in pages.items():
         for tag, href, attrs in page.links:
             loads = tag in ("script", "img", "iframe", "source") or (
-                tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "preload"))
+                tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "preload")
+            )
             if loads:
                 assert not urlsplit(href).scheme or href.startswith("data:"), (name, href)
     css = site["assets/site.css"].decode()
@@ -243,8 +266,9 @@ def test_an_injected_name_is_escaped_in_html_and_in_json_ld(data_dir):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt; &amp; &#34;q&#34;" in html
     page = Page(html)
     assert (INJECTED, "th") in page.texts
-    assert [s for a, s in page.scripts if "alert" in s and a.get("type") != "application/ld+json"] \
-        == []
+    assert [
+        s for a, s in page.scripts if "alert" in s and a.get("type") != "application/ld+json"
+    ] == []
     names = [v["@value"] for v in page.jsonld()[0]["name"]]
     assert INJECTED in names
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
@@ -259,17 +283,19 @@ NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, ma
 @example("</script><b>x</b> &amp; ]]> \u003c")
 @given(NAMES)
 def test_any_name_is_shown_verbatim_as_text_and_in_json_ld(built, name):
-    from jitarsa.graph import triples
-    from jitarsa.publish import render
-    from jitarsa.text import forbidden_character, nfc
+    from jitarsa.publish.build import render
+    from jitarsa.rdf.graph import triples
+    from jitarsa.records.text import forbidden_character, nfc
 
     name = nfc(name.strip())
     assume(name and forbidden_character(name) is None)
     dataset = built.dataset
-    record = dataclasses.replace(dataset.get("mirror-foundation"),
-                                 name={"th": name, "en": "Mirror Foundation"})
+    record = dataclasses.replace(
+        dataset.get("mirror-foundation"), name={"th": name, "en": "Mirror Foundation"}
+    )
     dataset = dataclasses.replace(
-        dataset, records=tuple(record if r.id == record.id else r for r in dataset.records))
+        dataset, records=tuple(record if r.id == record.id else r for r in dataset.records)
+    )
     files = render(dataset, triples(dataset))
     page = Page(files["site/org/mirror-foundation/index.html"].decode())
     assert (name, "th") in page.texts
@@ -286,10 +312,14 @@ def test_script_json_cannot_end_a_script_and_round_trips(text):
 
 
 def test_year_text_gives_the_buddhist_era_year_in_thai():
-    assert year_text(("2005", "http://www.w3.org/2001/XMLSchema#gYear")) == \
-        {"th": "พ.ศ. 2548 (ค.ศ. 2005)", "en": "2005"}
-    assert year_text(("2005-06", "http://www.w3.org/2001/XMLSchema#gYearMonth")) == \
-        {"th": "2005-06", "en": "2005-06"}
+    assert year_text(("2005", "http://www.w3.org/2001/XMLSchema#gYear")) == {
+        "th": "พ.ศ. 2548 (ค.ศ. 2005)",
+        "en": "2005",
+    }
+    assert year_text(("2005-06", "http://www.w3.org/2001/XMLSchema#gYearMonth")) == {
+        "th": "2005-06",
+        "en": "2005-06",
+    }
     assert year_text(None) == {}
 
 
@@ -299,13 +329,17 @@ def test_the_ontology_page_is_generated_from_the_ontology_and_every_shape(site):
     html = Page(site["ontology/index.html"].decode())
     text = "\n".join(t for t, _ in html.texts)
     shapes = list(parse(path="ontology/shapes.ttl", format=RdfFormat.TURTLE))
-    messages = [t.object.value for t in shapes
-                if t.predicate.value == "http://www.w3.org/ns/shacl#message"]
+    messages = [
+        t.object.value for t in shapes if t.predicate.value == "http://www.w3.org/ns/shacl#message"
+    ]
     assert len(messages) >= 40
     for message in messages:
         assert message in text, message
-    terms = {t.subject.value for t in parse(path="ontology/jitarsa.ttl", format=RdfFormat.TURTLE)
-             if t.subject.value.startswith("https://w3id.org/jitarsa/ontology#")}
+    terms = {
+        t.subject.value
+        for t in parse(path="ontology/jitarsa.ttl", format=RdfFormat.TURTLE)
+        if t.subject.value.startswith("https://w3id.org/jitarsa/ontology#")
+    }
     for term in terms:
         assert term.split("#")[1] in html.ids, term
     assert "^schema:member" in text  # an inverse path, written readably
@@ -325,8 +359,9 @@ def test_example_queries_show_their_results(built, site):
 
 
 def test_the_site_checksums_cover_every_file(site):
-    listed = dict(reversed(line.split("  ", 1))
-                  for line in site["SHA256SUMS"].decode().splitlines())
+    listed = dict(
+        reversed(line.split("  ", 1)) for line in site["SHA256SUMS"].decode().splitlines()
+    )
     assert set(listed) == set(site) - {"SHA256SUMS"}
     for name, digest in listed.items():
         assert hashlib.sha256(site[name]).hexdigest() == digest
@@ -348,16 +383,18 @@ def test_site_command_writes_only_the_site(tmp_path, built, site):
     pages = len(built.dataset.records) + 3  # and the home, ontology and queries pages
     assert pages == 38
     assert result.output == f"Wrote {pages} pages and {len(site) - pages} other files to {out}.\n"
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
-        sorted(site)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(
+        site
+    )
     assert (out / "org" / "mirror-foundation" / "index.html").is_file()
     assert (out / "jitarsa.ttl").is_file() and not (out / "site").exists()
 
 
 def test_build_without_the_site(tmp_path):
     out = tmp_path / "dist"
-    result = CliRunner().invoke(cli, ["build", "--no-site", "-q", "--out", str(out)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["build", "--no-site", "-q", "--out", str(out)], catch_exceptions=False
+    )
     assert result.exit_code == 0 and result.output == ""
     assert not (out / "site").exists() and (out / "jitarsa.ttl").is_file()
     assert "site/" not in (out / "SHA256SUMS").read_text()
@@ -365,8 +402,9 @@ def test_build_without_the_site(tmp_path):
 
 def test_site_command_reports_bad_data_in_one_line(data_dir, tmp_path):
     (data_dir / "organisations" / "mirror-foundation.yaml").write_text("id: [", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["site", "--data", str(data_dir), "--out",
-                                      str(tmp_path / "s")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["site", "--data", str(data_dir), "--out", str(tmp_path / "s")], catch_exceptions=False
+    )
     assert result.exit_code == 2
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
     assert not (tmp_path / "s").exists()

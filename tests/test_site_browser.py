@@ -17,13 +17,21 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from conftest import ROOT
-from jitarsa.publish import build_files, write_atomic
+
+from jitarsa.publish.build import build_files, write_atomic
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 INJECTED = "<script>alert(1)</script><b>x</b>"
 TIMEOUT_MS = 15_000
@@ -45,8 +53,7 @@ def site_dir(built, tmp_path_factory) -> Path:
 
 
 def serve(folder: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Quiet, directory=str(folder)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -63,8 +70,9 @@ def origin(site_dir):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-thai-tlwg "
-                    "(.ci/run does this)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: apt-get install chromium fonts-thai-tlwg (.ci/run does this)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -77,19 +85,27 @@ class Watched:
     """A page that records console errors, page errors, failed and outside requests."""
 
     def __init__(self, browser, origin: str | None, javascript: bool = True):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           java_script_enabled=javascript)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.problems: list[str] = []
         self.dialogs: list[str] = []
         page = self.page
-        page.on("console", lambda m: m.type in ("error", "warning") and
-                self.problems.append(f"console {m.type}: {m.text}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type in ("error", "warning")
+                and self.problems.append(f"console {m.type}: {m.text}")
+            ),
+        )
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
-        page.on("response", lambda r: r.status >= 400 and
-                self.problems.append(f"HTTP {r.status}: {r.url}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"),
+        )
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
         def guard(route):
@@ -115,8 +131,10 @@ def watched(browser, origin):
 
 def visible_rows(page) -> list[str]:
     return page.eval_on_selector_all(
-        "#member-table tbody tr", "rows => rows.filter(r => !r.hidden && r.offsetParent)"
-        ".map(r => r.textContent.replace(/\\s+/g, ' ').trim())")
+        "#member-table tbody tr",
+        "rows => rows.filter(r => !r.hidden && r.offsetParent)"
+        ".map(r => r.textContent.replace(/\\s+/g, ' ').trim())",
+    )
 
 
 def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin, built):
@@ -126,13 +144,25 @@ def test_home_page_lists_28_members_and_a_thai_word_filters_them(watched, origin
     assert len(visible_rows(page)) == 28
     assert page.locator("#filter").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1280, "height": 1400})
+    page.screenshot(
+        path=str(ARTIFACTS / "home.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1280, "height": 1400},
+    )
     page.fill("#filter", "มูลนิธิ")
     rows = visible_rows(page)
-    expected = [m for m in built.dataset.members if "มูลนิธิ" in " ".join(
-        [m.name.get("th", ""), *built.dataset.kinds[m.kind].label.values(),
-         *(built.dataset.get(m.parent).name.values() if m.parent else [])])]
+    expected = [
+        m
+        for m in built.dataset.members
+        if "มูลนิธิ"
+        in " ".join(
+            [
+                m.name.get("th", ""),
+                *built.dataset.kinds[m.kind].label.values(),
+                *(built.dataset.get(m.parent).name.values() if m.parent else []),
+            ]
+        )
+    ]
     assert 0 < len(rows) == len(expected) < 28
     assert all("มูลนิธิ" in row for row in rows)
     assert page.locator("#filter-count").inner_text() == f"{len(expected)} / 28"
@@ -146,21 +176,24 @@ def test_member_table_sorts_by_a_column(watched, origin, built):
     page.goto(origin + "index.html")
     page.click("#member-table thead th:nth-child(3) button")
     english = page.eval_on_selector_all(
-        "#member-table tbody tr td:nth-of-type(2)", "cells => cells.map(c => c.textContent.trim())")
+        "#member-table tbody tr td:nth-of-type(2)", "cells => cells.map(c => c.textContent.trim())"
+    )
     # Thai collation (the page's language) ignores case, spaces and punctuation at first.
     assert english == sorted(english, key=lambda s: [c for c in s.casefold() if c.isalnum()])
     assert len(english) == 28 and english[0] == "ActionAid"
     assert page.get_attribute("#member-table thead th:nth-child(3)", "aria-sort") == "ascending"
     page.click("#member-table thead th:nth-child(1) button")
     page.click("#member-table thead th:nth-child(1) button")
-    numbers = page.eval_on_selector_all("#member-table tbody tr td:first-child",
-                                        "cells => cells.map(c => Number(c.textContent))")
+    numbers = page.eval_on_selector_all(
+        "#member-table tbody tr td:first-child", "cells => cells.map(c => Number(c.textContent))"
+    )
     assert numbers == list(range(28, 0, -1))
     assert watched.problems == []
 
 
-def test_every_page_loads_cleanly_shows_its_thai_name_and_valid_json_ld(watched, origin,
-                                                                        built, site_dir):
+def test_every_page_loads_cleanly_shows_its_thai_name_and_valid_json_ld(
+    watched, origin, built, site_dir
+):
     from pyld import jsonld
     from pyoxigraph import RdfFormat, parse
 
@@ -173,11 +206,13 @@ def test_every_page_loads_cleanly_shows_its_thai_name_and_valid_json_ld(watched,
         folder = "place" if record.kind == "country" else "org"
         page.goto(f"{origin}{folder}/{record.id}/index.html")
         assert page.locator("h1 [lang=th]").inner_text() == record.name["th"], record.id
-        scripts = page.eval_on_selector_all('script[type="application/ld+json"]',
-                                            "s => s.map(e => e.textContent)")
+        scripts = page.eval_on_selector_all(
+            'script[type="application/ld+json"]', "s => s.map(e => e.textContent)"
+        )
         assert len(scripts) == 1, record.id
-        nquads = jsonld.to_rdf(json.loads(scripts[0]), {"format": "application/n-quads",
-                                                        "documentLoader": refuse})
+        nquads = jsonld.to_rdf(
+            json.loads(scripts[0]), {"format": "application/n-quads", "documentLoader": refuse}
+        )
         found = set(parse(nquads.encode(), format=RdfFormat.N_QUADS))
         found = {(q.subject, q.predicate, q.object) for q in found}
         assert found and found <= {(t.subject, t.predicate, t.object) for t in published}
@@ -195,8 +230,9 @@ def test_every_internal_link_on_every_page_resolves(watched, origin, site_dir):
     checked = set()
     for html in sorted(site_dir.rglob("*.html")):
         page.goto(origin + html.relative_to(site_dir).as_posix())
-        for href in page.eval_on_selector_all("a[href], link[href], script[src]",
-                                              "els => els.map(e => e.href || e.src)"):
+        for href in page.eval_on_selector_all(
+            "a[href], link[href], script[src]", "els => els.map(e => e.href || e.src)"
+        ):
             if not href.startswith(origin):
                 continue
             parts = urlsplit(href)
@@ -245,8 +281,12 @@ def test_without_javascript_the_whole_table_and_both_languages_show(browser, ori
 def test_pages_fit_a_phone_screen(watched, origin):
     page = watched.page
     page.set_viewport_size({"width": 390, "height": 844})
-    for target in ("index.html", "org/sodsri-saridwongse-foundation/index.html",
-                   "ontology/index.html", "queries/index.html"):
+    for target in (
+        "index.html",
+        "org/sodsri-saridwongse-foundation/index.html",
+        "ontology/index.html",
+        "queries/index.html",
+    ):
         page.goto(origin + target)
         assert page.evaluate("document.documentElement.scrollWidth") == 390, target
     assert watched.problems == []

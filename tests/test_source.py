@@ -27,10 +27,11 @@ def test_every_record_cites_the_article(built):
 def test_structure_stated_by_the_source(built):
     ds = built.dataset
     fund = [r.id for r in ds.records if r.parent == "thai-fund-foundation"]
-    assert sorted(fund) == ["thai-fund-foundation-giving-project",
-                            "thai-fund-foundation-youth-volunteer-project"]
-    assert ds.get("mind-development-for-health-programme").parent == \
-        "sodsri-saridwongse-foundation"
+    assert sorted(fund) == [
+        "thai-fund-foundation-giving-project",
+        "thai-fund-foundation-youth-volunteer-project",
+    ]
+    assert ds.get("mind-development-for-health-programme").parent == "sodsri-saridwongse-foundation"
     assert ds.get("sodsri-saridwongse-foundation").alternate_names == {"th": ("มสส.",)}
     assert ds.get("amulet-image-museum").parent == "restore-thailand-project"
     assert ds.get("ofc-club").parent == "doing-good-for-the-king-project"
@@ -51,7 +52,7 @@ def test_descriptions_are_not_copied_from_the_source(built):
 
     article = SEED.read_text(encoding="utf-8").replace(" ", "")
     text = built.dataset.network.description["th"].replace(" ", "")
-    copied = [text[i:i + 30] for i in range(len(text) - 30) if text[i:i + 30] in article]
+    copied = [text[i : i + 30] for i in range(len(text) - 30) if text[i : i + 30] in article]
     assert copied == []
 
 
@@ -64,7 +65,10 @@ def test_every_member_has_an_english_name_with_its_basis(built):
 
 
 def test_abbreviations_and_short_names_are_alternate_names(built):
-    alternates = {name for r in built.dataset.records
-                  for names in r.alternate_names.values() for name in names}
-    assert {"มอส.", "why i why", "UNV", "เครือข่ายพุทธิกา", "V4N Network", "C4pC",
-            "มสส."} <= alternates
+    alternates = {
+        name
+        for r in built.dataset.records
+        for names in r.alternate_names.values()
+        for name in names
+    }
+    assert {"มอส.", "why i why", "UNV", "เครือข่ายพุทธิกา", "V4N Network", "C4pC", "มสส."} <= alternates

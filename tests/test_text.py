@@ -5,10 +5,25 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jitarsa.text import FORBIDDEN, forbidden_character, nfc
+from jitarsa.records.text import FORBIDDEN, forbidden_character, nfc
 
-INVISIBLE = st.sampled_from(["\u0000", "\t", "\n", "\u007f", "\u0085", "\u200b", "\u200c",
-                             "\u200d", "\u200e", "\u202e", "\u2060", "\u2066", "\ufeff"])
+INVISIBLE = st.sampled_from(
+    [
+        "\u0000",
+        "\t",
+        "\n",
+        "\u007f",
+        "\u0085",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u200e",
+        "\u202e",
+        "\u2060",
+        "\u2066",
+        "\ufeff",
+    ]
+)
 VISIBLE = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs")))
 
 
@@ -38,9 +53,15 @@ def test_the_shapes_forbid_exactly_the_characters_the_records_refuse():
     from jitarsa.resources import shapes_file
 
     shapes = rdflib.Graph().parse(shapes_file())
-    pattern = shapes.value(rdflib.URIRef("https://w3id.org/jitarsa/shapes#text"),
-                           rdflib.URIRef("http://www.w3.org/ns/shacl#pattern"))
+    pattern = shapes.value(
+        rdflib.URIRef("https://w3id.org/jitarsa/shapes#text"),
+        rdflib.URIRef("http://www.w3.org/ns/shacl#pattern"),
+    )
     allowed = re.compile(str(pattern))
-    disagree = [hex(cp) for cp in range(0x10000) if 0xD800 > cp or cp > 0xDFFF
-                if bool(allowed.search(chr(cp))) == bool(FORBIDDEN.search(chr(cp)))]
+    disagree = [
+        hex(cp)
+        for cp in range(0x10000)
+        if cp < 0xD800 or cp > 0xDFFF
+        if bool(allowed.search(chr(cp))) == bool(FORBIDDEN.search(chr(cp)))
+    ]
     assert disagree == ["0xa"]

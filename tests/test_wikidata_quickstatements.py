@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from v1grammar import parse_batch, parse_line
 
 from jitarsa.cli import cli
-from jitarsa.quickstatements import quote
-from jitarsa.records import load_dataset
-from jitarsa.wikidata import WikidataError
-from v1grammar import parse_batch, parse_line
+from jitarsa.records.load import load_dataset
+from jitarsa.wikidata.items import WikidataError
+from jitarsa.wikidata.quickstatements import quote
 
 EXPECTED = Path(__file__).parent / "expected"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,8 +46,10 @@ def test_step_one_is_the_network_alone_and_matches_the_golden_file():
     assert ("L", "th", "เครือข่ายจิตอาสา") in [line.term for line in lines]
     inception = [line for line in lines if line.prop == "P571"]
     assert [line.value for line in inception] == [("time", "+2005-00-00T00:00:00Z/9")]
-    assert summary.splitlines()[0] == ("QuickStatements V1: creates 1 item, edits 0 existing "
-                                       "items; 6 statements, each with a reference.")
+    assert summary.splitlines()[0] == (
+        "QuickStatements V1: creates 1 item, edits 0 existing "
+        "items; 6 statements, each with a reference."
+    )
     assert "--network-qid" in summary.splitlines()[-1]
 
 
@@ -104,19 +106,30 @@ def test_labels_and_descriptions_are_unique_pairs_per_language():
 
 
 def test_matched_items_are_edited_never_created(data_dir):
-    result = run("apply-matches", str(FIXTURES / "reconciled.csv"), "--data", str(data_dir),
-                 "--by", "test curator", "--date", "2026-11-25")
+    result = run(
+        "apply-matches",
+        str(FIXTURES / "reconciled.csv"),
+        "--data",
+        str(data_dir),
+        "--by",
+        "test curator",
+        "--date",
+        "2026-11-25",
+    )
     assert result.exit_code == 0, result.output
     text, summary = export("--data", str(data_dir), "--network-qid", SANDBOX)
     lines = parse_batch(text)
     labels = {line.term[2] for line in lines if line.kind == "term"}
-    for name in ("ActionAid", "United Nations Volunteers", "Thai Fund Foundation",
-                 "Greenpeace Southeast Asia (Thailand Office)"):
+    for name in (
+        "ActionAid",
+        "United Nations Volunteers",
+        "Thai Fund Foundation",
+        "Greenpeace Southeast Asia (Thailand Office)",
+    ):
         assert name not in labels
     edits = {line.entity: line for line in lines if line.entity not in (None, "LAST")}
     assert sorted(edits) == ["Q90000001", "Q90000002", "Q90000003", "Q90000004", "Q90000005"]
-    assert all(line.prop == "P463" and line.value == ("item", SANDBOX)
-               for line in edits.values())
+    assert all(line.prop == "P463" and line.value == ("item", SANDBOX) for line in edits.values())
     # The Thai Fund Foundation's QID is known, so its projects are created with P749 to it.
     parents = [line.value for line in lines if line.prop == "P749"]
     assert parents.count(("item", "Q90000005")) == 2
@@ -130,8 +143,11 @@ def test_the_whole_workflow_creates_every_item_exactly_once(data_dir):
         sheet = data_dir.parent / f"created-{steps + 1}.csv"
         text, summary = export("--data", str(data_dir), "--created-sheet", str(sheet))
         lines = parse_batch(text)
-        order = [s.split(": ", 1)[1].split(", ") for s in summary.splitlines()
-                 if s.startswith("Creates, in this order: ")]
+        order = [
+            s.split(": ", 1)[1].split(", ")
+            for s in summary.splitlines()
+            if s.startswith("Creates, in this order: ")
+        ]
         if not order:
             assert sheet.read_bytes() == b"id,qid\r\n"
             break
@@ -145,8 +161,18 @@ def test_the_whole_workflow_creates_every_item_exactly_once(data_dir):
             for record_id in order[0]:  # as QuickStatements reports the new items, in order
                 writer.writerow([record_id, f"Q{next_qid}"])
                 next_qid += 1
-        result = run("apply-matches", str(sheet), "--data", str(data_dir), "--by", "test",
-                     "--date", "2026-11-25", "--method", "quickstatements-create")
+        result = run(
+            "apply-matches",
+            str(sheet),
+            "--data",
+            str(data_dir),
+            "--by",
+            "test",
+            "--date",
+            "2026-11-25",
+            "--method",
+            "quickstatements-create",
+        )
         assert result.exit_code == 0, result.output
         created += order[0]
     assert steps == 3
@@ -161,8 +187,16 @@ def test_the_whole_workflow_creates_every_item_exactly_once(data_dir):
 
 
 def test_no_create_leaves_new_items_out(data_dir):
-    run("apply-matches", str(FIXTURES / "reconciled.csv"), "--data", str(data_dir),
-        "--by", "test curator", "--date", "2026-11-25")
+    run(
+        "apply-matches",
+        str(FIXTURES / "reconciled.csv"),
+        "--data",
+        str(data_dir),
+        "--by",
+        "test curator",
+        "--date",
+        "2026-11-25",
+    )
     text, summary = export("--data", str(data_dir), "--network-qid", SANDBOX, "--no-create")
     lines = parse_batch(text)
     assert "create" not in [line.kind for line in lines]
@@ -181,9 +215,10 @@ def test_out_writes_the_same_batch_to_a_file(tmp_path):
 def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     path = data_dir / "network.yaml"
     text = path.read_text(encoding="utf-8")
-    value = "Volunteer \\\"Spirit\\\" Network" if bad == '"' else "Volunteer\\tSpirit"
-    path.write_text(text.replace('en: "Volunteer Spirit Network"', f'en: "{value}"'),
-                    encoding="utf-8")
+    value = 'Volunteer \\"Spirit\\" Network' if bad == '"' else "Volunteer\\tSpirit"
+    path.write_text(
+        text.replace('en: "Volunteer Spirit Network"', f'en: "{value}"'), encoding="utf-8"
+    )
     out = data_dir.parent / "batch.tsv"
     result = run("quickstatements", "--data", str(data_dir), "--out", str(out))
     assert result.exit_code == 2
@@ -194,7 +229,8 @@ def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
         assert lines[0] == (
             f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': "
             f"'Volunteer \"Spirit\" Network' contains {name}, which a "
-            "QuickStatements V1 string cannot hold; change the text")
+            "QuickStatements V1 string cannot hold; change the text"
+        )
     else:  # the record format already refuses control characters
         assert "contains a control or invisible character" in lines[0]
 
@@ -208,8 +244,9 @@ def test_a_bad_network_qid_is_refused():
     assert "is already the item of 'thailand'" in result.stderr
 
 
-SAFE_TEXT = st.text(st.characters(blacklist_characters='"\t\n\r',
-                                  blacklist_categories=("Cs",)), min_size=1)
+SAFE_TEXT = st.text(
+    st.characters(blacklist_characters='"\t\n\r', blacklist_categories=("Cs",)), min_size=1
+)
 
 
 @given(SAFE_TEXT)
@@ -235,14 +272,20 @@ def test_the_goldens_are_the_dataset_in_the_checkout(tmp_path):
 
 
 def test_a_malformed_mapping_file_is_one_clear_error(tmp_path):
-    from jitarsa.wikidata import Mapping
+    from jitarsa.wikidata.items import Mapping
 
     path = tmp_path / "wikidata.yaml"
     path.write_text("country: thailand\nwikis: {th.wikipedia.org: Q565074}\n", encoding="utf-8")
-    with pytest.raises(WikidataError, match=r"wikidata.yaml: malformed mapping \(KeyError: "
-                                            r"'descriptions'\)"):
+    with pytest.raises(
+        WikidataError,
+        match=r"wikidata.yaml: malformed mapping \(KeyError: "
+        r"'descriptions'\)",
+    ):
         Mapping.load(path)
-    path.write_text("country: thailand\nwikis: {th.wikipedia.org: thwiki}\ndescriptions: {}\n"
-                    "abbreviation_max_length: 6\n", encoding="utf-8")
+    path.write_text(
+        "country: thailand\nwikis: {th.wikipedia.org: thwiki}\ndescriptions: {}\n"
+        "abbreviation_max_length: 6\n",
+        encoding="utf-8",
+    )
     with pytest.raises(WikidataError, match="'thwiki' is not a Wikidata item id"):
         Mapping.load(path)

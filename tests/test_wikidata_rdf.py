@@ -52,26 +52,37 @@ def test_without_the_network_qid_new_items_are_named_by_jitarsa_iris():
     s = store(rdf())
     rows = select(s, "SELECT DISTINCT ?net WHERE { ?org wdt:P463 ?net }")
     assert rows == [("https://w3id.org/jitarsa/org/volunteer-spirit-network",)]
-    labels = select(s, """SELECT ?label WHERE {
+    labels = select(
+        s,
+        """SELECT ?label WHERE {
         <https://w3id.org/jitarsa/org/volunteer-spirit-network> rdfs:label ?label ;
-            schema:name ?label }""")
+            schema:name ?label }""",
+    )
     assert labels == [("Volunteer Spirit Network",), ("เครือข่ายจิตอาสา",)]
 
 
 def test_every_statement_has_a_node_a_rank_and_a_dated_reference():
     s = store(rdf("--network-qid", SANDBOX))
-    truthy = select(s, "SELECT (COUNT(*) AS ?n) WHERE { ?i ?wdt ?v "
-                       "FILTER(STRSTARTS(STR(?wdt), STR(wdt:))) }")
-    full = select(s, """SELECT (COUNT(*) AS ?n) WHERE {
+    truthy = select(
+        s, "SELECT (COUNT(*) AS ?n) WHERE { ?i ?wdt ?v FILTER(STRSTARTS(STR(?wdt), STR(wdt:))) }"
+    )
+    full = select(
+        s,
+        """SELECT (COUNT(*) AS ?n) WHERE {
         ?i ?p ?st . ?st a wikibase:Statement ; wikibase:rank wikibase:NormalRank ;
-            prov:wasDerivedFrom ?ref . ?ref a wikibase:Reference }""")
+            prov:wasDerivedFrom ?ref . ?ref a wikibase:Reference }""",
+    )
     assert truthy == full and int(truthy[0][0]) > 100
-    membership = select(s, """SELECT ?org ?url ?date WHERE {
+    membership = select(
+        s,
+        """SELECT ?org ?url ?date WHERE {
         ?org p:P463 ?st . ?st ps:P463 wd:Q4115189 ; prov:wasDerivedFrom ?ref .
-        ?ref pr:P143 wd:Q565074 ; pr:P4656 ?url ; pr:P813 ?date }""")
+        ?ref pr:P143 wd:Q565074 ; pr:P4656 ?url ; pr:P813 ?date }""",
+    )
     assert len(membership) == 28
     assert {(url, date) for _, url, date in membership} == {
-        ("https://th.wikipedia.org/wiki?curid=26361", "2026-11-25T00:00:00Z")}
+        ("https://th.wikipedia.org/wiki?curid=26361", "2026-11-25T00:00:00Z")
+    }
     assert select(s, "SELECT ?t WHERE { ?n wdt:P571 ?t }") == []  # the network exists
     inception = select(store(rdf()), "SELECT ?t WHERE { ?n wdt:P571 ?t }")
     assert inception == [("2005-01-01T00:00:00Z",)]
@@ -87,9 +98,24 @@ def test_no_blank_nodes_and_an_independent_parser_agrees():
 
 def test_existing_items_get_only_what_jitarsa_asserts(data_dir):
     fixture = Path(__file__).parent / "fixtures" / "reconciled.csv"
-    CliRunner().invoke(cli, ["wikidata", "apply-matches", str(fixture), "--data", str(data_dir),
-                             "--by", "test", "--date", "2026-11-25"], catch_exceptions=False)
+    CliRunner().invoke(
+        cli,
+        [
+            "wikidata",
+            "apply-matches",
+            str(fixture),
+            "--data",
+            str(data_dir),
+            "--by",
+            "test",
+            "--date",
+            "2026-11-25",
+        ],
+        catch_exceptions=False,
+    )
     s = store(rdf("--data", str(data_dir), "--network-qid", SANDBOX))
     props = select(s, "SELECT DISTINCT ?p WHERE { wd:Q90000002 ?p ?o }")
-    assert props == [("http://www.wikidata.org/prop/P463",),
-                     ("http://www.wikidata.org/prop/direct/P463",)]
+    assert props == [
+        ("http://www.wikidata.org/prop/P463",),
+        ("http://www.wikidata.org/prop/direct/P463",),
+    ]

@@ -17,9 +17,21 @@ TERM = re.compile(r"^([LDA])([a-z]{2,3})$")
 PROPERTY = re.compile(r"^([PS])([1-9][0-9]*)$")
 
 #: The datatype of each property jitarsa may write (checked on wikidata.org, see issue 4).
-DATATYPES = {"31": "item", "17": "item", "463": "item", "749": "item", "527": "item",
-             "571": "time", "813": "time", "1448": "monolingual", "1813": "monolingual",
-             "856": "url", "854": "url", "4656": "url", "143": "item"}
+DATATYPES = {
+    "31": "item",
+    "17": "item",
+    "463": "item",
+    "749": "item",
+    "527": "item",
+    "571": "time",
+    "813": "time",
+    "1448": "monolingual",
+    "1813": "monolingual",
+    "856": "url",
+    "854": "url",
+    "4656": "url",
+    "143": "item",
+}
 
 
 class V1Error(ValueError):
@@ -49,7 +61,7 @@ def parse_value(text: str, datatype: str) -> tuple:
     if datatype == "monolingual":
         m = MONOLINGUAL.match(text)
         if not m:
-            raise V1Error(f"expected lang:\"text\", got {text!r}")
+            raise V1Error(f'expected lang:"text", got {text!r}')
         return ("monolingual", m.group(1), m.group(2))
     m = STRING.match(text)
     if not m:
@@ -78,12 +90,16 @@ def parse_line(line: str) -> Line:
         raise V1Error(f"expected a property: {line!r}")
     if prop.group(2) not in DATATYPES:
         raise V1Error(f"unexpected property P{prop.group(2)}")
-    result = Line(cells[0], "statement", prop="P" + prop.group(2),
-                  value=parse_value(cells[2], DATATYPES[prop.group(2)]))
+    result = Line(
+        cells[0],
+        "statement",
+        prop="P" + prop.group(2),
+        value=parse_value(cells[2], DATATYPES[prop.group(2)]),
+    )
     rest = cells[3:]
     if len(rest) % 2:
         raise V1Error(f"reference pairs are incomplete: {line!r}")
-    for key, value in zip(rest[::2], rest[1::2]):
+    for key, value in zip(rest[::2], rest[1::2], strict=True):
         ref = PROPERTY.match(key)
         if not ref or ref.group(1) != "S" or ref.group(2) not in DATATYPES:
             raise V1Error(f"expected a source property S…, got {key!r}")

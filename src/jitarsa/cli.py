@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .errors import ExitCode, JitarsaError
+from jitarsa.errors import ExitCode, JitarsaError
 
 
 def reports_errors(func):
@@ -30,11 +30,18 @@ def reports_errors(func):
 
 
 data_option = click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-    help="Data folder of YAML records (default: the embedded Volunteer Spirit Network).")
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Data folder of YAML records (default: the embedded Volunteer Spirit Network).",
+)
 base_option = click.option(
-    "--base", default=None, metavar="IRI",
-    help="Base IRI of entity IRIs (default: the data's dataset.yaml, https://w3id.org/jitarsa/).")
+    "--base",
+    default=None,
+    metavar="IRI",
+    help="Base IRI of entity IRIs (default: the data's dataset.yaml, https://w3id.org/jitarsa/).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,13 +56,27 @@ def cli():
 
 @cli.command()
 @data_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
-              default="dist", show_default=True, help="Output folder, replaced as a whole.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default="dist",
+    show_default=True,
+    help="Output folder, replaced as a whole.",
+)
 @base_option
-@click.option("--site/--no-site", default=True, show_default=True,
-              help="Also write the website into OUT/site.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="Print nothing on success, and no progress (shown on a terminal only).")
+@click.option(
+    "--site/--no-site",
+    default=True,
+    show_default=True,
+    help="Also write the website into OUT/site.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing on success, and no progress (shown on a terminal only).",
+)
 @reports_errors
 def build(data_dir, out_dir, base, site, quiet):
     """Build, validate and publish the knowledge graph into OUT.
@@ -66,9 +87,9 @@ def build(data_dir, out_dir, base, site, quiet):
 
         jitarsa build --data data --out dist
     """
-    from .errors import ValidationFailed
-    from .progress import Progress
-    from .publish import build as run_build
+    from jitarsa._util.progress import Progress
+    from jitarsa.errors import ValidationFailed
+    from jitarsa.publish.build import build as run_build
 
     # Stage-by-stage progress on stderr, only on a terminal and never with --quiet.
     progress = Progress(enabled=False if quiet else None)
@@ -79,8 +100,10 @@ def build(data_dir, out_dir, base, site, quiet):
         raise
     if not quiet:
         members = len(result.dataset.members)
-        click.echo(f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
-                   f"{members} members of {result.dataset.network.name.get('en', '')}.")
+        click.echo(
+            f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
+            f"{members} members of {result.dataset.network.name.get('en', '')}."
+        )
         for name in result.paths:
             if not name.startswith("site/"):
                 click.echo(f"  {result.out_dir.name}/{name}")
@@ -92,9 +115,14 @@ def build(data_dir, out_dir, base, site, quiet):
 @cli.command()
 @data_option
 @base_option
-@click.option("--format", "fmt", type=click.Choice(["text", "ttl", "json"]), default="text",
-              show_default=True,
-              help="text for people; ttl (the standard SHACL report) or json for programs.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "ttl", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; ttl (the standard SHACL report) or json for programs.",
+)
 @reports_errors
 def validate(data_dir, base, fmt):
     """Check the records against the SHACL shapes without writing anything.
@@ -104,7 +132,7 @@ def validate(data_dir, base, fmt):
 
         jitarsa validate --data data --format json
     """
-    from .shacl import validate as run_validate
+    from jitarsa.shacl.engine import validate as run_validate
 
     # The standard report graph comes from pySHACL, the reference engine.
     report = run_validate(data_dir, base, engine="pyshacl" if fmt == "ttl" else "auto")
@@ -116,16 +144,23 @@ def validate(data_dir, base, fmt):
 # --- Wikidata: reconcile, record matches, export (docs/wikidata.md) ---------------------------
 
 out_file_option = click.option(
-    "--out", "out_file", type=click.Path(dir_okay=False, path_type=str), default=None,
-    help="Write to this file instead of stdout.")
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
 network_qid_option = click.option(
-    "--network-qid", default=None, metavar="QID",
-    help="The network's Wikidata item, once created (if the data does not record it yet).")
+    "--network-qid",
+    default=None,
+    metavar="QID",
+    help="The network's Wikidata item, once created (if the data does not record it yet).",
+)
 
 
 def _load(data_dir):
-    from .records import load_dataset
-    from .resources import default_data_dir
+    from jitarsa.records.load import load_dataset
+    from jitarsa.resources import default_data_dir
 
     return load_dataset(data_dir or default_data_dir())
 
@@ -136,7 +171,7 @@ def _emit(data: bytes, out_file) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from .publish import write_file
+    from jitarsa.publish.output import write_file
 
     write_file(out_file, data)
 
@@ -163,7 +198,7 @@ def reconcile_sheet(data_dir, out_file):
     \b
         jitarsa wikidata reconcile-sheet --out reconcile.csv
     """
-    from .wikidata import reconcile_sheet as sheet
+    from jitarsa.wikidata.items import reconcile_sheet as sheet
 
     _emit(sheet(_load(data_dir)).encode("utf-8"), out_file)
 
@@ -171,16 +206,35 @@ def reconcile_sheet(data_dir, out_file):
 @wikidata.command("apply-matches")
 @click.argument("sheet", type=click.Path(dir_okay=False, path_type=str))
 @data_option
-@click.option("--by", "matched_by", required=True, metavar="NAME",
-              help="Who matched the items (recorded with each QID).")
-@click.option("--date", "date", required=True, metavar="YYYY-MM-DD",
-              help="When the items were matched (recorded with each QID; never the clock).")
-@click.option("--method", default="openrefine-reconciliation", show_default=True,
-              type=click.Choice(["openrefine-reconciliation", "quickstatements-create",
-                                 "cited-source"]),  # records.MATCH_METHODS, kept light here
-              help="How the QIDs were found: reconciled, created by a jitarsa batch, or cited.")
-@click.option("--source", default=None, metavar="URL",
-              help="The source that gives the QIDs (required with --method cited-source).")
+@click.option(
+    "--by",
+    "matched_by",
+    required=True,
+    metavar="NAME",
+    help="Who matched the items (recorded with each QID).",
+)
+@click.option(
+    "--date",
+    "date",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="When the items were matched (recorded with each QID; never the clock).",
+)
+@click.option(
+    "--method",
+    default="openrefine-reconciliation",
+    show_default=True,
+    type=click.Choice(
+        ["openrefine-reconciliation", "quickstatements-create", "cited-source"]
+    ),  # records.MATCH_METHODS, kept light here
+    help="How the QIDs were found: reconciled, created by a jitarsa batch, or cited.",
+)
+@click.option(
+    "--source",
+    default=None,
+    metavar="URL",
+    help="The source that gives the QIDs (required with --method cited-source).",
+)
 @reports_errors
 def apply_matches(sheet, data_dir, matched_by, date, method, source):
     """Write the QIDs of a reconciled SHEET (CSV with id and qid columns) into the records.
@@ -191,25 +245,31 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
     \b
         jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
     """
-    from .matches import apply_matches as run
+    from jitarsa.wikidata.matches import apply_matches as run
 
     changes = run(_load(data_dir), sheet, method, matched_by, date, source)
     for change in changes:
         click.echo(f"{change.status:9}  {change.qid:12} {change.record_id}  ({change.file})")
     added = sum(c.status == "added" for c in changes)
-    click.echo(f"{added} records changed, {len(changes) - added} already had their QID.",
-               err=True)
+    click.echo(f"{added} records changed, {len(changes) - added} already had their QID.", err=True)
 
 
 @wikidata.command()
 @data_option
 @out_file_option
 @network_qid_option
-@click.option("--no-create", is_flag=True,
-              help="Leave out items without a QID: only add statements to existing items.")
-@click.option("--created-sheet", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Also write a CSV (id,qid) of the items this batch creates, qid empty, to "
-                   "fill in and give to apply-matches.")
+@click.option(
+    "--no-create",
+    is_flag=True,
+    help="Leave out items without a QID: only add statements to existing items.",
+)
+@click.option(
+    "--created-sheet",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Also write a CSV (id,qid) of the items this batch creates, qid empty, to "
+    "fill in and give to apply-matches.",
+)
 @reports_errors
 def quickstatements(data_dir, out_file, network_qid, no_create, created_sheet):
     """The next QuickStatements V1 batch: tab-separated commands, a summary on stderr.
@@ -221,8 +281,8 @@ def quickstatements(data_dir, out_file, network_qid, no_create, created_sheet):
     \b
         jitarsa wikidata quickstatements --network-qid Q4115189 --out step2.tsv
     """
-    from .quickstatements import quickstatements_batch as export
-    from .wikidata import Items
+    from jitarsa.wikidata.items import Items
+    from jitarsa.wikidata.quickstatements import quickstatements_batch as export
 
     batch = export(Items(_load(data_dir), network_qid), create=not no_create)
     _emit(batch.text.encode("utf-8"), out_file)
@@ -245,19 +305,25 @@ def rdf(data_dir, out_file, network_qid):
     \b
         jitarsa wikidata rdf --network-qid Q4115189 --out wikidata.ttl
     """
-    from .wikibase_rdf import wikibase_turtle
-    from .wikidata import Items
+    from jitarsa.wikidata.items import Items
+    from jitarsa.wikidata.wikibase_rdf import wikibase_turtle
 
     _emit(wikibase_turtle(Items(_load(data_dir), network_qid)), out_file)
 
 
 # --- The website (docs/site.md) ---------------------------------------------------------------
 
+
 @cli.command("site")
 @data_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str),
-              default="dist/site", show_default=True,
-              help="Output folder of the website, replaced as a whole.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default="dist/site",
+    show_default=True,
+    help="Output folder of the website, replaced as a whole.",
+)
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @reports_errors
@@ -270,8 +336,8 @@ def site_command(data_dir, out_dir, base, quiet):
 
         jitarsa site --data data --out dist/site
     """
-    from .errors import ValidationFailed
-    from .site import build_site
+    from jitarsa.errors import ValidationFailed
+    from jitarsa.publish.build import build_site
 
     try:
         result = build_site(data_dir, out_dir, base)
@@ -280,18 +346,27 @@ def site_command(data_dir, out_dir, base, quiet):
         raise
     if not quiet:
         pages = sum(name.endswith(".html") for name in result.files)
-        click.echo(f"Wrote {pages} pages and {len(result.files) - pages} other files "
-                   f"to {result.out_dir}.")
+        click.echo(
+            f"Wrote {pages} pages and {len(result.files) - pages} other files to {result.out_dir}."
+        )
 
 
 # --- SPARQL: query, serve, load (docs/sparql.md) ----------------------------------------------
 
 source_options = [
-    click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=str),
-                 default=None, help="Build this data folder of YAML records in memory."),
-    click.option("--dump", type=click.Path(exists=True, dir_okay=False, path_type=str),
-                 default=None,
-                 help="Read any RDF file (.ttl, .nt, .jsonld, .nq, .trig, .rdf)."),
+    click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        help="Build this data folder of YAML records in memory.",
+    ),
+    click.option(
+        "--dump",
+        type=click.Path(exists=True, dir_okay=False, path_type=str),
+        default=None,
+        help="Read any RDF file (.ttl, .nt, .jsonld, .nq, .trig, .rdf).",
+    ),
 ]
 
 
@@ -304,19 +379,38 @@ def sources(func):
 
 @cli.command()
 @click.argument("query_text", metavar="QUERY", required=False)
-@click.option("--list", "list_queries", is_flag=True,
-              help="List the catalogue's queries with their descriptions, and exit.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help='Bind ?NAME to one RDF term: "text"@th, "2005"^^xsd:gYear, <http://…>, 42; '
-                   "anything else is a plain string. Repeatable.")
-@click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="table|csv|tsv|json|xml for SELECT/ASK (default: table on a terminal, tsv "
-                   "otherwise); ttl|nt|jsonld for CONSTRUCT/DESCRIBE (default: ttl).")
+@click.option(
+    "--list",
+    "list_queries",
+    is_flag=True,
+    help="List the catalogue's queries with their descriptions, and exit.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help='Bind ?NAME to one RDF term: "text"@th, "2005"^^xsd:gYear, <http://…>, 42; '
+    "anything else is a plain string. Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="FORMAT",
+    help="table|csv|tsv|json|xml for SELECT/ASK (default: table on a terminal, tsv "
+    "otherwise); ttl|nt|jsonld for CONSTRUCT/DESCRIBE (default: ttl).",
+)
 @sources
-@click.option("--endpoint", default=None, metavar="URL",
-              help="Ask a SPARQL 1.1 Protocol endpoint instead (Wikidata, Oxigraph, Fuseki, …).")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
-              help="Seconds to wait for --endpoint.")
+@click.option(
+    "--endpoint",
+    default=None,
+    metavar="URL",
+    help="Ask a SPARQL 1.1 Protocol endpoint instead (Wikidata, Oxigraph, Fuseki, …).",
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for --endpoint."
+)
 @reports_errors
 def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeout):
     """Run a SPARQL query: text, a .rq file, or the name of a catalogue query.
@@ -330,45 +424,73 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
 
         jitarsa query 'ASK { ?o schema:name "มูลนิธิกระจกเงา"@th }'
     """
-    from . import sparql
-    from .errors import QueryError
+    from jitarsa.errors import QueryError
+    from jitarsa.sparql.catalogue import catalogue
+    from jitarsa.sparql.execute import execute
+    from jitarsa.sparql.params import parse_param
+    from jitarsa.sparql.results import is_boolean, is_graph, render
 
     if list_queries:
-        entries = sparql.catalogue().values()
+        entries = catalogue().values()
         pad = max(len(e.name) for e in entries)
         for entry in entries:
             click.echo(f"{entry.name.ljust(pad)}  {entry.description}")
         return
     if query_text is None:
-        raise QueryError("give a QUERY (SPARQL text, a .rq file or a catalogue name); "
-                         "see jitarsa query --list")
+        raise QueryError(
+            "give a QUERY (SPARQL text, a .rq file or a catalogue name); see jitarsa query --list"
+        )
     if sum(x is not None for x in (data_dir, dump, endpoint)) > 1:
         raise QueryError("choose one of --data, --dump and --endpoint")
-    bound = dict(sparql.parse_param(p) for p in params)
-    result = sparql.execute(query_text, bound, data=data_dir, dump=dump, endpoint=endpoint,
-                            timeout=timeout)
+    bound = dict(parse_param(p) for p in params)
+    result = execute(
+        query_text, bound, data=data_dir, dump=dump, endpoint=endpoint, timeout=timeout
+    )
     if fmt is None:
-        fmt = "ttl" if sparql.is_graph(result) else (
-            "table" if sys.stdout.isatty() else "tsv")
-    sys.stdout.buffer.write(sparql.render(result, fmt))
+        fmt = "ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv")
+    sys.stdout.buffer.write(render(result, fmt))
     sys.stdout.buffer.flush()
-    if sparql.is_boolean(result):
+    if is_boolean(result):
         sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True,
-              help="Port to listen on (0: any free port, printed at start).")
-@click.option("--timeout", type=float, default=10.0, show_default=True,
-              help="Seconds a query may run before it is stopped and answered with 503.")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Query worker processes, each holding the graph.")
-@click.option("--cache", type=click.IntRange(0), default=256, show_default=True,
-              help="Answers kept for repeated requests (the graph never changes); 0: none.")
-@click.option("--site", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Static web site to serve, and HTML pages of entities "
-                   "(default: ./dist/site, else the checkout's dist/site, when it exists).")
+@click.option(
+    "--port",
+    type=int,
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed at start).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds a query may run before it is stopped and answered with 503.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Query worker processes, each holding the graph.",
+)
+@click.option(
+    "--cache",
+    type=click.IntRange(0),
+    default=256,
+    show_default=True,
+    help="Answers kept for repeated requests (the graph never changes); 0: none.",
+)
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Static web site to serve, and HTML pages of entities "
+    "(default: ./dist/site, else the checkout's dist/site, when it exists).",
+)
 @sources
 @reports_errors
 def serve(host, port, timeout, workers, cache, site, data_dir, dump):
@@ -383,18 +505,20 @@ def serve(host, port, timeout, workers, cache, site, data_dir, dump):
     """
     from pathlib import Path
 
-    from .resources import dist_dir
-    from .server import make_server
+    from jitarsa.resources import dist_dir
+    from jitarsa.sparql.server import make_server
 
     if site is None:  # what `jitarsa build` wrote here, else the checkout's
-        site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()),
-                    None)
-    server = make_server(host, port, timeout, workers, data=data_dir, dump=dump, site=site,
-                         cache=cache)
+        site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()), None)
+    server = make_server(
+        host, port, timeout, workers, data=data_dir, dump=dump, site=site, cache=cache
+    )
     bound_host, bound_port = server.server_address[:2]
-    click.echo(f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
-               f"({workers} worker{'s' if workers != 1 else ''}, timeout {timeout:g} s"
-               f"{', site ' + str(Path(site)) if site else ''}). Ctrl-C stops.")
+    click.echo(
+        f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "
+        f"({workers} worker{'s' if workers != 1 else ''}, timeout {timeout:g} s"
+        f"{', site ' + str(Path(site)) if site else ''}). Ctrl-C stops."
+    )
     sys.stdout.flush()
     try:
         server.serve_forever()
@@ -406,15 +530,28 @@ def serve(host, port, timeout, workers, cache, site, data_dir, dump):
 
 
 @cli.command()
-@click.option("--endpoint", required=True, metavar="URL",
-              help="The store's Graph Store endpoint: Oxigraph /store, Fuseki /DATASET/data, "
-                   "Virtuoso /sparql-graph-crud-auth.")
-@click.option("--graph", default=None, metavar="IRI",
-              help="Named graph to replace (default: the default graph).")
-@click.option("--user", default=None, metavar="NAME:PASSWORD",
-              help="Credentials for a store that asks for them (HTTP Basic or Digest).")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for the store.")
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's Graph Store endpoint: Oxigraph /store, Fuseki /DATASET/data, "
+    "Virtuoso /sparql-graph-crud-auth.",
+)
+@click.option(
+    "--graph",
+    default=None,
+    metavar="IRI",
+    help="Named graph to replace (default: the default graph).",
+)
+@click.option(
+    "--user",
+    default=None,
+    metavar="NAME:PASSWORD",
+    help="Credentials for a store that asks for them (HTTP Basic or Digest).",
+)
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the store."
+)
 @sources
 @reports_errors
 def load(endpoint, graph, user, timeout, data_dir, dump):
@@ -425,27 +562,48 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
 
         jitarsa load --endpoint http://localhost:7878/store --graph https://w3id.org/jitarsa/
     """
-    from .gsp import load as run_load
+    from jitarsa.sparql.graph_store import load as run_load
 
     loaded = run_load(endpoint, graph, data=data_dir, dump=dump, user=user, timeout=timeout)
-    click.echo(f"Loaded {loaded.triples} triples into {graph or 'the default graph'} "
-               f"(HTTP {loaded.status} from {loaded.url}).")
+    click.echo(
+        f"Loaded {loaded.triples} triples into {graph or 'the default graph'} "
+        f"(HTTP {loaded.status} from {loaded.url})."
+    )
 
 
 # --- Synthetic data for scale tests and benchmarks (docs/scale.md) ----------------------------
 
+
 @cli.command()
 @click.argument("count", type=click.IntRange(min=1))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=str), required=True,
-              help="Folder to write the synthetic data folder into.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Random seed: the same seed writes the same bytes.")
-@click.option("--errors", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Inject this many broken records.")
-@click.option("--error-kind", type=click.Choice(["shacl", "record"]), default="shacl",
-              show_default=True,
-              help="shacl: records that load but break the shapes; record: records the record "
-                   "checks refuse.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    required=True,
+    help="Folder to write the synthetic data folder into.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed: the same seed writes the same bytes.",
+)
+@click.option(
+    "--errors",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Inject this many broken records.",
+)
+@click.option(
+    "--error-kind",
+    type=click.Choice(["shacl", "record"]),
+    default="shacl",
+    show_default=True,
+    help="shacl: records that load but break the shapes; record: records the record checks refuse.",
+)
 @reports_errors
 def synth(count, out_dir, seed, errors, error_kind):
     """Write a synthetic registry of COUNT organisations, for measuring jitarsa at scale.
@@ -455,7 +613,7 @@ def synth(count, out_dir, seed, errors, error_kind):
 
         jitarsa synth 100000 --out /tmp/registry --seed 1
     """
-    from .synth import synthesize
+    from jitarsa.records.synth import synthesize
 
     folder = synthesize(count, out_dir, seed=seed, errors=errors, error_kind=error_kind)
     click.echo(f"Wrote {count} synthetic organisations to {folder}.", err=True)

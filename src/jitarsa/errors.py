@@ -18,8 +18,13 @@ class JitarsaError(Exception):
 
     exit_code = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, file: str | None = None, record: str | None = None,
-                 field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        file: str | None = None,
+        record: str | None = None,
+        field: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.file = file
@@ -38,7 +43,7 @@ class JitarsaError(Exception):
             where.append(f"record {self.record!r}")
         if self.field:
             where.append(f"field {self.field!r}")
-        return (": ".join([", ".join(where), self.message]) if where else self.message)
+        return ": ".join([", ".join(where), self.message]) if where else self.message
 
 
 class RecordError(JitarsaError):
@@ -51,8 +56,10 @@ class ValidationFailed(JitarsaError):
     exit_code = ExitCode.VIOLATIONS
 
     def __init__(self, report):
-        super().__init__(f"{len(report.violations)} SHACL violation(s); "
-                         "run 'jitarsa validate' for the full report")
+        super().__init__(
+            f"{len(report.violations)} SHACL violation(s); "
+            "run 'jitarsa validate' for the full report"
+        )
         self.report = report
 
 

@@ -22,8 +22,9 @@ class Format:
 
 
 TURTLE = Format("turtle", "ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle")
-NTRIPLES = Format("n-triples", "nt", "application/n-triples",
-                  "http://www.w3.org/ns/formats/N-Triples")
+NTRIPLES = Format(
+    "n-triples", "nt", "application/n-triples", "http://www.w3.org/ns/formats/N-Triples"
+)
 JSONLD = Format("json-ld", "jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD")
 
 RDF_FORMATS = (TURTLE, NTRIPLES, JSONLD)

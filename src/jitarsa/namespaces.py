@@ -4,6 +4,8 @@ schema.org is `http://schema.org/` (not rdflib's `https://schema.org/` SDO): it 
 schema.org's own JSON-LD context expands to and what Wikidata's RDF uses.
 """
 
+import re
+
 SCHEMA = "http://schema.org/"
 ORG = "http://www.w3.org/ns/org#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -20,6 +22,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 JITARSA = "https://w3id.org/jitarsa/ontology#"
 WD = "http://www.wikidata.org/entity/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
+SHAPES = "https://w3id.org/jitarsa/shapes#"
 
 DEFAULT_BASE = "https://w3id.org/jitarsa/"
 
@@ -40,6 +43,20 @@ PREFIXES = {
     "wd": WD,
     "sd": SD,
 }
+
+
+#: Prefixes for showing IRIs to people: the published ones and those of the SHACL shapes.
+SHOWN_PREFIXES = {**PREFIXES, "sh": SH, "jsh": SHAPES}
+_LOCAL = re.compile(r"[\w-]+")
+
+
+def shorten(iri: str) -> str:
+    """`http://schema.org/name` → `schema:name`, for people to read (reports, tables, pages);
+    an IRI under no known prefix, or whose local part is not a plain name, stays in full."""
+    for prefix, ns in SHOWN_PREFIXES.items():
+        if iri.startswith(ns) and _LOCAL.fullmatch(iri, len(ns)):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
 
 
 def expand(curie: str) -> str:

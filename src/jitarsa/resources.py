@@ -59,4 +59,4 @@ def default_dump() -> Path:
 
 def queries_dir() -> Path:
     """The catalogue of SPARQL queries shipped with the package (`jitarsa query --list`)."""
-    return _PACKAGE / "queries"
+    return _PACKAGE / "sparql" / "queries"

@@ -23,9 +23,11 @@ class Stopped(Exception):
 def can_fork() -> bool:
     import multiprocessing
 
-    return (os.environ.get("JITARSA_PROCESSES", "").strip() != "1"
-            and (os.cpu_count() or 1) >= 2
-            and "fork" in multiprocessing.get_all_start_methods())
+    return (
+        os.environ.get("JITARSA_PROCESSES", "").strip() != "1"
+        and (os.cpu_count() or 1) >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args)()

@@ -9,7 +9,7 @@ guessed. Thai digits (๐–๙) are accepted.
 import re
 from datetime import date
 
-from .errors import RecordError
+from jitarsa.errors import RecordError
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BE_OFFSET = 543

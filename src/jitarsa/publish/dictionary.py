@@ -11,16 +11,14 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
-from .namespaces import JITARSA, OWL, RDF, RDFS, SH, XSD
-from .resources import ontology_file, shapes_file
-from .site import curie
+from jitarsa.namespaces import JITARSA, OWL, RDF, RDFS, SH, XSD, shorten
+from jitarsa.resources import ontology_file, shapes_file
 
 TYPE = RDF + "type"
 LABEL, COMMENT = RDFS + "label", RDFS + "comment"
 #: SHACL parameters that say how a shape is applied rather than what it checks.
 STRUCTURE = {TYPE, SH + "property", SH + "path", SH + "message", COMMENT, LABEL}
-TARGETS = (SH + "targetClass", SH + "targetNode", SH + "targetSubjectsOf",
-           SH + "targetObjectsOf")
+TARGETS = (SH + "targetClass", SH + "targetNode", SH + "targetSubjectsOf", SH + "targetObjectsOf")
 
 
 class Graph:
@@ -40,13 +38,21 @@ class Graph:
 
     def text(self, node, predicate: str) -> dict[str, str]:
         """Language → text of a property, for the bilingual page."""
-        return {o.language: o.value for o in self.values(node, predicate)
-                if getattr(o, "language", None)}
+        return {
+            o.language: o.value
+            for o in self.values(node, predicate)
+            if getattr(o, "language", None)
+        }
 
     def subjects(self, predicate: str, obj: str) -> list:
-        return sorted((s for s, p in self.by.items() if any(
-            getattr(o, "value", None) == obj for o in p.get(predicate, []))),
-            key=lambda s: s.value)
+        return sorted(
+            (
+                s
+                for s, p in self.by.items()
+                if any(getattr(o, "value", None) == obj for o in p.get(predicate, []))
+            ),
+            key=lambda s: s.value,
+        )
 
     def items(self, node) -> list:
         """The members of an RDF list."""
@@ -71,9 +77,15 @@ class Graph:
             alternatives = self.one(node, SH + "alternativePath")
             if alternatives is not None:
                 return " | ".join(self.show(i) for i in self.items(alternatives))
-            return "[ " + " ; ".join(f"{curie(p)} {', '.join(self.show(o) for o in objs)}"
-                                     for p, objs in sorted(self.by[node].items())) + " ]"
-        return curie(node.value)
+            return (
+                "[ "
+                + " ; ".join(
+                    f"{shorten(p)} {', '.join(self.show(o) for o in objs)}"
+                    for p, objs in sorted(self.by[node].items())
+                )
+                + " ]"
+            )
+        return shorten(node.value)
 
 
 @dataclass
@@ -92,7 +104,7 @@ class Term:
 
     @property
     def name(self) -> str:
-        return curie(self.iri)
+        return shorten(self.iri)
 
 
 @dataclass
@@ -112,7 +124,7 @@ class Shape:
 
     @property
     def name(self) -> str:
-        return curie(self.iri)
+        return shorten(self.iri)
 
 
 @dataclass
@@ -133,34 +145,60 @@ class Dictionary:
         named = (s for s in onto.by if isinstance(s, NamedNode) and s != ontology_node)
         for subject in sorted(named, key=lambda s: s.value):
             if subject.value.startswith(JITARSA):
-                types = [curie(o.value) for o in onto.values(subject, TYPE)]
-                facts = [(curie(p), ", ".join(onto.show(o) for o in objs))
-                         for p, objs in sorted(onto.by[subject].items())
-                         if p not in (TYPE, LABEL, COMMENT, RDFS + "isDefinedBy")]
-                terms.append(Term(subject.value, ", ".join(sorted(types)),
-                                  onto.text(subject, LABEL), onto.text(subject, COMMENT), facts))
+                types = [shorten(o.value) for o in onto.values(subject, TYPE)]
+                facts = [
+                    (shorten(p), ", ".join(onto.show(o) for o in objs))
+                    for p, objs in sorted(onto.by[subject].items())
+                    if p not in (TYPE, LABEL, COMMENT, RDFS + "isDefinedBy")
+                ]
+                terms.append(
+                    Term(
+                        subject.value,
+                        ", ".join(sorted(types)),
+                        onto.text(subject, LABEL),
+                        onto.text(subject, COMMENT),
+                        facts,
+                    )
+                )
             else:
-                axioms += [(curie(subject.value), curie(p), onto.show(o))
-                           for p, objs in sorted(onto.by[subject].items()) for o in objs]
+                axioms += [
+                    (shorten(subject.value), shorten(p), onto.show(o))
+                    for p, objs in sorted(onto.by[subject].items())
+                    for o in objs
+                ]
         node_shapes = [cls._shape(shapes, s) for s in shapes.subjects(TYPE, SH + "NodeShape")]
-        return cls(onto.text(ontology_node, COMMENT), onto.text(ontology_node, LABEL),
-                   terms, axioms, node_shapes)
+        return cls(
+            onto.text(ontology_node, COMMENT),
+            onto.text(ontology_node, LABEL),
+            terms,
+            axioms,
+            node_shapes,
+        )
 
     @staticmethod
     def _shape(g: Graph, node) -> Shape:
-        constraints = [(curie(p), ", ".join(g.show(o) for o in objs))
-                       for p, objs in sorted(g.by.get(node, {}).items())
-                       if p not in STRUCTURE and p not in TARGETS]
-        targets = [(curie(p), g.show(o)) for p in TARGETS for o in g.values(node, p)]
+        constraints = [
+            (shorten(p), ", ".join(g.show(o) for o in objs))
+            for p, objs in sorted(g.by.get(node, {}).items())
+            if p not in STRUCTURE and p not in TARGETS
+        ]
+        targets = [(shorten(p), g.show(o)) for p in TARGETS for o in g.values(node, p)]
         rule = g.text(node, SH + "message") or g.text(node, COMMENT)
         path = g.one(node, SH + "path")
 
         def order(shape):  # blank-node ids change from parse to parse; paths do not
             path = g.one(shape, SH + "path")
-            return (g.show(path) if path is not None else "",
-                    shape.value if isinstance(shape, NamedNode) else "")
+            return (
+                g.show(path) if path is not None else "",
+                shape.value if isinstance(shape, NamedNode) else "",
+            )
 
         props = sorted(g.values(node, SH + "property"), key=order)
-        return Shape(node.value if isinstance(node, NamedNode) else "",
-                     g.show(path) if path is not None else None, rule, constraints, targets,
-                     [Dictionary._shape(g, p) for p in props])
+        return Shape(
+            node.value if isinstance(node, NamedNode) else "",
+            g.show(path) if path is not None else None,
+            rule,
+            constraints,
+            targets,
+            [Dictionary._shape(g, p) for p in props],
+        )

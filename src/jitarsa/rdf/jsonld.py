@@ -14,12 +14,16 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C version where available
 from pathlib import Path
 
-from .graph import TYPE, XSD_STRING, as_graph
-from .namespaces import SCHEMA, XSD
+from jitarsa.namespaces import SCHEMA, XSD
+from jitarsa.rdf.graph import TYPE, XSD_STRING, as_graph
 
 #: Relations along which a node is embedded in the first node that reaches it.
-EMBED = (SCHEMA + "member", SCHEMA + "subOrganization", SCHEMA + "parentOrganization",
-         SCHEMA + "areaServed")
+EMBED = (
+    SCHEMA + "member",
+    SCHEMA + "subOrganization",
+    SCHEMA + "parentOrganization",
+    SCHEMA + "areaServed",
+)
 _TYPE = TYPE.value
 _INTEGER = XSD + "integer"
 
@@ -29,8 +33,9 @@ class Context:
 
     def __init__(self, document: dict):
         ctx = document["@context"]
-        self.prefixes = {k: v for k, v in ctx.items()
-                         if isinstance(v, str) and v.endswith(("/", "#"))}
+        self.prefixes = {
+            k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))
+        }
         self.terms: dict[str, tuple[str, dict]] = {}
         self.vocab: dict[str, str] = {}
         self._compacted: dict[str, str] = {}
@@ -63,7 +68,7 @@ class Context:
             return self.vocab[iri]
         for prefix, ns in self.prefixes.items():
             if iri.startswith(ns) and iri != ns:
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return iri
 
 
@@ -95,8 +100,15 @@ def frame(triples, root: str, context: Context, context_ref: str, stream: bool =
                 definitions[term] = definition
             found.append(o)
         for term in sorted(values):
-            out[term] = _value(values[term], definitions[term], context, node, embedded,
-                               term in embedding, by_subject)
+            out[term] = _value(
+                values[term],
+                definitions[term],
+                context,
+                node,
+                embedded,
+                term in embedding,
+                by_subject,
+            )
         return out
 
     document = {"@context": context_ref, **node(root)}
@@ -212,8 +224,9 @@ def _encode(value, newline: str, parts: list[str]) -> None:
         if kind is dict:
             for key, item in value.items():
                 if type(item) is str:
-                    parts.append(separator + encode_basestring(key) + ": " +
-                                 encode_basestring(item))
+                    parts.append(
+                        separator + encode_basestring(key) + ": " + encode_basestring(item)
+                    )
                 else:
                     parts.append(separator + encode_basestring(key) + ": ")
                     _encode(item, inner, parts)

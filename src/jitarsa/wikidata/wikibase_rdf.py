@@ -13,10 +13,19 @@ import hashlib
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from .graph import TYPE, IRIs, sort_triples
-from .namespaces import PROV, RDFS, SCHEMA, WD, XSD
-from .wikidata import (Item, Items, ItemValue, RecordValue, Statement, TextValue, TimeValue,
-                       UrlValue, Value)
+from jitarsa.namespaces import PROV, RDFS, SCHEMA, WD, XSD
+from jitarsa.rdf.graph import TYPE, IRIs, sort_triples
+from jitarsa.wikidata.items import (
+    Item,
+    Items,
+    ItemValue,
+    RecordValue,
+    Statement,
+    TextValue,
+    TimeValue,
+    UrlValue,
+    Value,
+)
 
 WIKIBASE = "http://wikiba.se/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -26,8 +35,19 @@ PS = "http://www.wikidata.org/prop/statement/"
 PR = "http://www.wikidata.org/prop/reference/"
 
 #: The prefixes of the Wikidata Query Service, as users write them.
-PREFIXES = {"wd": WD, "wdt": WDT, "p": P_, "ps": PS, "pr": PR, "wikibase": WIKIBASE,
-            "prov": PROV, "rdfs": RDFS, "schema": SCHEMA, "skos": SKOS, "xsd": XSD}
+PREFIXES = {
+    "wd": WD,
+    "wdt": WDT,
+    "p": P_,
+    "ps": PS,
+    "pr": PR,
+    "wikibase": WIKIBASE,
+    "prov": PROV,
+    "rdfs": RDFS,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "xsd": XSD,
+}
 
 
 def _n(iri: str) -> NamedNode:
@@ -66,13 +86,11 @@ class _Writer:
             out.append(Triple(s, TYPE, _n(WIKIBASE + "Item")))
             for lang, text in item.labels.items():
                 label = Literal(text, language=lang)
-                out += [Triple(s, _n(RDFS + "label"), label), Triple(s, _n(SCHEMA + "name"),
-                                                                     label)]
+                out += [Triple(s, _n(RDFS + "label"), label), Triple(s, _n(SCHEMA + "name"), label)]
             for lang, text in item.descriptions.items():
                 out.append(Triple(s, _n(SCHEMA + "description"), Literal(text, language=lang)))
             for lang, names in item.aliases.items():
-                out += [Triple(s, _n(SKOS + "altLabel"), Literal(n, language=lang))
-                        for n in names]
+                out += [Triple(s, _n(SKOS + "altLabel"), Literal(n, language=lang)) for n in names]
         for st in item.statements:
             out += self.statement(s, item, st)
         return out

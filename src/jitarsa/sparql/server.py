@@ -20,11 +20,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import JitarsaError
+from jitarsa.errors import JitarsaError
 
 #: Results formats by media type, best first: JSON is the answer when a client has no preference.
-RESULTS_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
-                 "text/csv", "text/tab-separated-values")
+RESULTS_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
 HTML = "text/html"
 MAX_BODY = 1 << 20
@@ -64,7 +68,7 @@ def negotiate(accept: str | None, offered) -> str | None:
                     q = 0.0
         ranked.append((media.lower(), q))
     best, best_q = None, 0.0
-    for index, media in enumerate(offered):
+    for media in offered:
         q = max((q for pattern, q in ranked if _matches(pattern, media)), default=0.0)
         if q > best_q:
             best, best_q = media, q
@@ -98,8 +102,8 @@ def _worker(conn, ntriples: bytes) -> None:
 def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
     from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions
 
-    from .namespaces import PREFIXES
-    from .sparql import render_graph
+    from jitarsa.namespaces import PREFIXES
+    from jitarsa.sparql.results import render_graph
 
     query = text
     if kind == "entity":
@@ -134,9 +138,9 @@ def entity_jsonld(triples, iri: str) -> bytes:
     """An entity as the dump writes it (jitarsa's context, inline so it reads offline)."""
     import json
 
-    from .graph import sort_triples
-    from .jsonld import Context, dumps, frame
-    from .resources import context_file
+    from jitarsa.rdf.graph import sort_triples
+    from jitarsa.rdf.jsonld import Context, dumps, frame
+    from jitarsa.resources import context_file
 
     document = json.loads(context_file().read_text(encoding="utf-8"))
     framed = frame(sort_triples(triples), iri, Context(document), document["@context"])
@@ -222,8 +226,9 @@ class Pool:
         try:
             worker = self.idle.get(timeout=self.timeout)
         except queue.Empty:
-            return text_answer(503, f"Every query worker stayed busy for {self.timeout:g} s; "
-                                    "try again.")
+            return text_answer(
+                503, f"Every query worker stayed busy for {self.timeout:g} s; try again."
+            )
         try:
             worker.conn.send((kind, text, accept))
             remaining = max(0.0, self.timeout - (time.monotonic() - started))
@@ -232,8 +237,11 @@ class Pool:
                 self.idle.put(worker)
                 return answer
             self._replace(worker)
-            return text_answer(503, f"The query ran longer than {self.timeout:g} s and was "
-                                    f"stopped (worker process {worker.pid} ended).")
+            return text_answer(
+                503,
+                f"The query ran longer than {self.timeout:g} s and was "
+                f"stopped (worker process {worker.pid} ended).",
+            )
         except (EOFError, OSError, ValueError):  # the worker died; ValueError: unpicklable
             self._replace(worker)
             return text_answer(500, "The query worker failed; it has been replaced.")
@@ -257,8 +265,9 @@ class Pool:
 class Site:
     """What the server publishes besides /sparql: entities, VoID and a static site folder."""
 
-    def __init__(self, pool: Pool, triple_count: int, base: str, void: Path | None,
-                 site: Path | None):
+    def __init__(
+        self, pool: Pool, triple_count: int, base: str, void: Path | None, site: Path | None
+    ):
         self.pool, self.triple_count, self.base = pool, triple_count, base
         self.void = void if void is not None and void.is_file() else None
         self.site = site.resolve() if site is not None and site.is_dir() else None
@@ -278,9 +287,9 @@ class Site:
         """The SPARQL 1.1 Service Description of this endpoint, in Turtle."""
         from pyoxigraph import Literal, NamedNode, Triple
 
-        from .graph import sort_triples
-        from .namespaces import SD as sd
-        from .dumps import turtle
+        from jitarsa.namespaces import SD as sd
+        from jitarsa.rdf.dumps import turtle
+        from jitarsa.rdf.graph import sort_triples
 
         formats = "http://www.w3.org/ns/formats/"
         rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -293,13 +302,20 @@ class Site:
             Triple(dataset, rdf_type, NamedNode(sd + "Dataset")),
             Triple(dataset, NamedNode(sd + "defaultGraph"), graph),
             Triple(graph, rdf_type, NamedNode(sd + "Graph")),
-            Triple(graph, NamedNode("http://rdfs.org/ns/void#triples"),
-                   Literal(self.triple_count)),
+            Triple(graph, NamedNode("http://rdfs.org/ns/void#triples"), Literal(self.triple_count)),
         ]
-        triples += [Triple(service, NamedNode(sd + "resultFormat"), NamedNode(formats + name))
-                    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML",
-                                 "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
-                                 "N-Triples", "JSON-LD")]
+        triples += [
+            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(formats + name))
+            for name in (
+                "SPARQL_Results_JSON",
+                "SPARQL_Results_XML",
+                "SPARQL_Results_CSV",
+                "SPARQL_Results_TSV",
+                "Turtle",
+                "N-Triples",
+                "JSON-LD",
+            )
+        ]
         return turtle(sort_triples(triples))
 
 
@@ -330,19 +346,24 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
-                return self.send(Answer(200, "text/turtle; charset=utf-8",
-                                        self.site.service_description(self.endpoint())))
+                return self.send(
+                    Answer(
+                        200,
+                        "text/turtle; charset=utf-8",
+                        self.site.service_description(self.endpoint()),
+                    )
+                )
             return self.query(params)
         if path == "/ontology":
-            from .resources import ontology_file
+            from jitarsa.resources import ontology_file
 
-            return self.send(Answer(200, "text/turtle; charset=utf-8",
-                                    ontology_file().read_bytes()))
+            return self.send(
+                Answer(200, "text/turtle; charset=utf-8", ontology_file().read_bytes())
+            )
         if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
-            return self.send(Answer(200, "text/turtle; charset=utf-8",
-                                    self.site.void.read_bytes()))
+            return self.send(Answer(200, "text/turtle; charset=utf-8", self.site.void.read_bytes()))
         if ENTITY_PATH.fullmatch(path.rstrip("/")):
             return self.entity(path.rstrip("/"))
         found = self.site.static_file(path)
@@ -364,8 +385,9 @@ class Handler(BaseHTTPRequestHandler):
             length = -1
         if not 0 <= length <= MAX_BODY:
             self.close_connection = True
-            return self.send(text_answer(413, f"Send a Content-Length of at most {MAX_BODY} "
-                                              "bytes."))
+            return self.send(
+                text_answer(413, f"Send a Content-Length of at most {MAX_BODY} bytes.")
+            )
         body = self.rfile.read(length).decode("utf-8", "replace")
         media = (self.headers.get_content_type() or "").lower()
         if media == "application/x-www-form-urlencoded":
@@ -373,30 +395,37 @@ class Handler(BaseHTTPRequestHandler):
         if media == "application/sparql-query":
             return self.query({"query": [body]})
         if media == "application/sparql-update":
-            return self.send(text_answer(403, "This endpoint is read-only: SPARQL Update is "
-                                              "refused."))
-        self.send(text_answer(415, "POST application/sparql-query or a form "
-                                   "(application/x-www-form-urlencoded)."))
+            return self.send(
+                text_answer(403, "This endpoint is read-only: SPARQL Update is refused.")
+            )
+        self.send(
+            text_answer(
+                415, "POST application/sparql-query or a form (application/x-www-form-urlencoded)."
+            )
+        )
 
     def endpoint(self) -> str:
         """This endpoint's URL as the client reached it (the Host header, if it is a host)."""
         host = self.headers.get("Host", "")
-        if not re.fullmatch(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?",
-                            host):
+        if not re.fullmatch(
+            r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?", host
+        ):
             address, port = self.server.server_address[:2]
             host = f"{address}:{port}"
         return f"http://{host}/sparql"
 
     def query(self, params: dict):
         if "update" in params:
-            return self.send(text_answer(403, "This endpoint is read-only: SPARQL Update is "
-                                              "refused."))
+            return self.send(
+                text_answer(403, "This endpoint is read-only: SPARQL Update is refused.")
+            )
         queries = params.get("query", [])
         if len(queries) != 1:
             return self.send(text_answer(400, "Give exactly one query parameter."))
         if params.get("default-graph-uri") or params.get("named-graph-uri"):
-            return self.send(text_answer(400, "This endpoint has one default graph and no "
-                                              "named graphs."))
+            return self.send(
+                text_answer(400, "This endpoint has one default graph and no named graphs.")
+            )
         self.send(self.site.pool.run("query", queries[0], self.headers.get("Accept")))
 
     def entity(self, path: str):
@@ -408,13 +437,13 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
         if media == HTML:
-            return self.send(Answer(200, "text/html; charset=utf-8", page.read_bytes()),
-                             vary=True)
+            return self.send(Answer(200, "text/html; charset=utf-8", page.read_bytes()), vary=True)
         answer = self.site.pool.run("entity", self.site.base + path.lstrip("/"), media)
         self.send(answer, vary=True)
 
-    def send(self, answer: Answer, vary: bool = False, allow: str | None = None,
-             preflight: bool = False):
+    def send(
+        self, answer: Answer, vary: bool = False, allow: str | None = None, preflight: bool = False
+    ):
         status, content_type, body = answer
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -437,16 +466,35 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops connections when 50 clients arrive at once
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
-                workers: int = 4, data=None, dump=None, site=None, base=None, cache: int = 256):
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    timeout: float = 10.0,
+    workers: int = 4,
+    data=None,
+    dump=None,
+    site=None,
+    base=None,
+    cache: int = 256,
+):
     """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
-    from .sparql import source_ntriples
+    from jitarsa.sparql.execute import source_ntriples
 
     ntriples, data_base, void = source_ntriples(data, dump)
     pool = Pool(ntriples, workers, timeout, cache)
-    handler = type("BoundHandler", (Handler,), {"site": Site(
-        pool, ntriples.count(b"\n"), base or data_base, void,
-        Path(site) if site is not None else None)})
+    handler = type(
+        "BoundHandler",
+        (Handler,),
+        {
+            "site": Site(
+                pool,
+                ntriples.count(b"\n"),
+                base or data_base,
+                void,
+                Path(site) if site is not None else None,
+            )
+        },
+    )
     try:
         server = Server((host, port), handler)
     except OSError as err:

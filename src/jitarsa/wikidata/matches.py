@@ -17,11 +17,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dates import parse_date
-from .errors import OutputError
-from .records import MATCH_METHODS, QID_PATTERN, Dataset, check_record
-from .yamlfile import read_text, read_yaml
-from .wikidata import WikidataError
+from jitarsa.errors import OutputError
+from jitarsa.records.checks import check_record
+from jitarsa.records.dates import parse_date
+from jitarsa.records.model import MATCH_METHODS, QID_PATTERN, Dataset
+from jitarsa.records.yamlfile import read_text, read_yaml
+from jitarsa.wikidata.items import WikidataError
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,28 @@ def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:
     header = [h.strip() for h in rows[0]]
     for column in ("id", "qid"):
         if header.count(column) != 1:
-            raise WikidataError(f"the header needs exactly one {column!r} column (it has: "
-                                f"{', '.join(map(repr, header))})", path)
+            raise WikidataError(
+                f"the header needs exactly one {column!r} column (it has: "
+                f"{', '.join(map(repr, header))})",
+                path,
+            )
     id_col, qid_col = header.index("id"), header.index("qid")
     found = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise WikidataError(f"row {number} has {len(row)} cells, the header "
-                                f"{len(header)}", path)
+            raise WikidataError(
+                f"row {number} has {len(row)} cells, the header {len(header)}", path
+            )
         record_id, qid = row[id_col].strip(), row[qid_col].strip()
         if qid and not QID_PATTERN.match(qid):
-            raise WikidataError(f"row {number}: {qid!r} is not a Wikidata item id such as "
-                                "Q869", path, record_id or None, "qid")
+            raise WikidataError(
+                f"row {number}: {qid!r} is not a Wikidata item id such as Q869",
+                path,
+                record_id or None,
+                "qid",
+            )
         if qid:
             found.append(Match(number, record_id, qid))
     return found
@@ -86,6 +95,7 @@ def plan(dataset: Dataset, matches: list[Match], path: Path | str) -> list[Chang
     seen: dict[str, Match] = {}
     changes = []
     for m in matches:
+
         def fail(message, field="qid", m=m):
             raise WikidataError(f"row {m.row}: {message}", path, m.record_id, field)
 
@@ -95,20 +105,32 @@ def plan(dataset: Dataset, matches: list[Match], path: Path | str) -> list[Chang
             fail("no record has this id", "id")
         if m.record_id in seen:
             if seen[m.record_id].qid != m.qid:
-                fail(f"row {seen[m.record_id].row} matched it to {seen[m.record_id].qid}, "
-                     f"this row to {m.qid}")
+                fail(
+                    f"row {seen[m.record_id].row} matched it to {seen[m.record_id].qid}, "
+                    f"this row to {m.qid}"
+                )
             continue
         if m.qid in claimed:
-            fail(f"{m.qid} is also matched to {claimed[m.qid].record_id!r} (row "
-                 f"{claimed[m.qid].row}): one item, one record")
+            fail(
+                f"{m.qid} is also matched to {claimed[m.qid].record_id!r} (row "
+                f"{claimed[m.qid].row}): one item, one record"
+            )
         if by_qid.get(m.qid, m.record_id) != m.record_id:
             fail(f"{m.qid} is already the item of {by_qid[m.qid]!r} in the data")
         if record.wikidata not in (None, m.qid):
-            fail(f"the record is already linked to {record.wikidata}; correct the record by "
-                 "hand if that link is wrong")
+            fail(
+                f"the record is already linked to {record.wikidata}; correct the record by "
+                "hand if that link is wrong"
+            )
         seen[m.record_id] = claimed[m.qid] = m
-        changes.append(Change(m.record_id, record.file, m.qid,
-                              "unchanged" if record.wikidata == m.qid else "added"))
+        changes.append(
+            Change(
+                m.record_id,
+                record.file,
+                m.qid,
+                "unchanged" if record.wikidata == m.qid else "added",
+            )
+        )
     return changes
 
 
@@ -124,13 +146,24 @@ def provenance(method: str, matched_by: str | None, date: str, source: str | Non
         raise WikidataError(f"--date: {err}") from None
     if not datatype.endswith("#date"):
         raise WikidataError(f"--date {date!r} is not a full date: write it as YYYY-MM-DD")
-    fields = [("qid", None), ("method", method), ("matched_by", matched_by),
-              ("date", datetime.date.fromisoformat(lexical)), ("source", source)]
+    fields = [
+        ("qid", None),
+        ("method", method),
+        ("matched_by", matched_by),
+        ("date", datetime.date.fromisoformat(lexical)),
+        ("source", source),
+    ]
     return CommentedMap([(k, v) for k, v in fields if v is not None or k == "qid"])
 
 
-def apply_matches(dataset: Dataset, path: Path | str, method: str, matched_by: str | None,
-                  date: str, source: str | None = None) -> list[Change]:
+def apply_matches(
+    dataset: Dataset,
+    path: Path | str,
+    method: str,
+    matched_by: str | None,
+    date: str,
+    source: str | None = None,
+) -> list[Change]:
     """Write the sheet's matches into the records, all files or none."""
     changes = plan(dataset, read_matches(path), path)
     template = provenance(method, matched_by, date, source)
@@ -138,8 +171,9 @@ def apply_matches(dataset: Dataset, path: Path | str, method: str, matched_by: s
     for change in changes:
         if change.status == "added":
             by_file.setdefault(change.file, {})[change.record_id] = change.qid
-    _write_all({file: _edited(Path(file), qids, template) for file, qids in by_file.items()},
-               dataset)
+    _write_all(
+        {file: _edited(Path(file), qids, template) for file, qids in by_file.items()}, dataset
+    )
     return changes
 
 
@@ -168,8 +202,9 @@ def _edited(path: Path, qids: dict[str, str], template) -> str:
             record["wikidata"] = value
         else:
             keys = list(record)
-            record.insert(keys.index("sources") if "sources" in keys else len(keys),
-                          "wikidata", value)
+            record.insert(
+                keys.index("sources") if "sources" in keys else len(keys), "wikidata", value
+            )
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()
@@ -182,8 +217,7 @@ def _write_all(texts: dict[str, str], dataset: Dataset) -> None:
     try:
         for file, text in sorted(texts.items()):
             target = Path(file)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             temps[file] = Path(name)
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)

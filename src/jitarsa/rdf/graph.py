@@ -17,8 +17,8 @@ from operator import itemgetter
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from .namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, WD, XSD, entity_iri, expand
-from .records import LANGUAGES, Dataset, Record
+from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, WD, XSD, entity_iri, expand
+from jitarsa.records.model import LANGUAGES, Dataset, Record
 
 TYPE = NamedNode(RDF + "type")
 _TYPE_IRI = TYPE.value
@@ -31,11 +31,26 @@ NAME_BASIS = {
 }
 _LANG_ORDER = {lang: i for i, lang in enumerate(LANGUAGES)}
 
-S = {name: SCHEMA + name for name in (
-    "name", "alternateName", "description", "member", "memberOf", "parentOrganization",
-    "subOrganization", "foundingDate", "areaServed", "url", "sameAs")}
-O = {name: ORG + name for name in (
-    "Organization", "hasMember", "memberOf", "subOrganizationOf", "hasSubOrganization")}
+S = {
+    name: SCHEMA + name
+    for name in (
+        "name",
+        "alternateName",
+        "description",
+        "member",
+        "memberOf",
+        "parentOrganization",
+        "subOrganization",
+        "foundingDate",
+        "areaServed",
+        "url",
+        "sameAs",
+    )
+}
+Org = {
+    name: ORG + name
+    for name in ("Organization", "hasMember", "memberOf", "subOrganizationOf", "hasSubOrganization")
+}
 J = {name: JITARSA + name for name in ("sourceEntry", "sourcePosition", "englishNameBasis")}
 DERIVED_FROM = PROV + "wasDerivedFrom"
 OWL_SAME_AS = OWL + "sameAs"
@@ -89,8 +104,9 @@ class Graph:
     def iris(self) -> set[str]:
         if self._iris is None:
             groups = self.statements.values()
-            self._iris = {p for pairs in groups for p, _ in pairs} | \
-                {o if type(o) is str else o[2] or LANG_STRING for pairs in groups for _, o in pairs}
+            self._iris = {p for pairs in groups for p, _ in pairs} | {
+                o if type(o) is str else o[2] or LANG_STRING for pairs in groups for _, o in pairs
+            }
         return self._iris
 
     def __len__(self) -> int:
@@ -119,8 +135,7 @@ class IRIs:
     def text(self, record_id: str) -> str:
         found = self._texts.get(record_id)
         if found is None:
-            found = self._texts[record_id] = entity_iri(self.base, self._kind[record_id],
-                                                        record_id)
+            found = self._texts[record_id] = entity_iri(self.base, self._kind[record_id], record_id)
         return found
 
 
@@ -134,7 +149,7 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     kind = dataset.kinds[record.kind]
     own = [(_TYPE_IRI, expand(cls)) for cls in kind.types]
     if kind.organisation:
-        own.append((_TYPE_IRI, O["Organization"]))
+        own.append((_TYPE_IRI, Org["Organization"]))
     for _, cls in own:
         note(cls)
     add = own.append
@@ -150,11 +165,14 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     for lang, text in record.description.items():
         add((S["description"], (text, lang, None)))
     others = []
-    links = [(t, S["memberOf"], S["member"]) for t in record.member_of] + \
-        [(t, O["memberOf"], O["hasMember"]) for t in record.member_of]
+    links = [(t, S["memberOf"], S["member"]) for t in record.member_of] + [
+        (t, Org["memberOf"], Org["hasMember"]) for t in record.member_of
+    ]
     if record.parent:
-        links += [(record.parent, S["parentOrganization"], S["subOrganization"]),
-                  (record.parent, O["subOrganizationOf"], O["hasSubOrganization"])]
+        links += [
+            (record.parent, S["parentOrganization"], S["subOrganization"]),
+            (record.parent, Org["subOrganizationOf"], Org["hasSubOrganization"]),
+        ]
     if links:
         note(s)
     for target, forward, inverse in links:
@@ -215,7 +233,7 @@ def triples(dataset: Dataset, progress=None) -> Graph:
 
     Each record's statements are sorted as they are made; the inverse links a record implies
     on others are kept aside and merged into their subjects at the end."""
-    from .progress import SILENT
+    from jitarsa._util.progress import SILENT
 
     iri = IRIs(dataset)
     statements: dict[str, list[tuple]] = {}

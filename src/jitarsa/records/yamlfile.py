@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RecordError
+from jitarsa.errors import RecordError
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -29,7 +29,8 @@ def _construct_mapping(loader, node, deep=False):
         if key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", mark)
+                None, None, f"key {key!r} appears twice in one mapping", mark
+            )
         seen.add(key)
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
@@ -50,24 +51,33 @@ _Loader.yaml_implicit_resolvers = {
 #: `re` scans a file for it in C at full speed; one pattern of alternatives would be tried at
 #: every digit and hyphen, ten times slower. (Numbers with an exponent read as floats in
 #: yaml_rs, which `_same_in_pyyaml` refuses.)
-_NUMBER_RISKS = tuple(re.compile(p) for p in (
-    r"0(?<=[^\w.:-]0)[0-9_oObB]", r"-0(?<=[^\w.:-]-0)[0-9_oObB]", r"\+0(?<=[^\w.:-]\+0)[0-9_oObB]",
-    r"_(?<=[0-9]_)", r"_[0-9]", r":(?<=[0-9]:)[0-9]"))
+_NUMBER_RISKS = tuple(
+    re.compile(p)
+    for p in (
+        r"0(?<=[^\w.:-]0)[0-9_oObB]",
+        r"-0(?<=[^\w.:-]-0)[0-9_oObB]",
+        r"\+0(?<=[^\w.:-]\+0)[0-9_oObB]",
+        r"_(?<=[0-9]_)",
+        r"_[0-9]",
+        r":(?<=[0-9]:)[0-9]",
+    )
+)
 #: Tags, anchors, aliases and merge keys, which yaml_rs and PyYAML may resolve differently.
 _MARKUP = ("!", "&", "*", "<<")
 
 
 def _risky(text: str) -> bool:
     """Whether `text` may read differently in the two YAML versions: then PyYAML reads it."""
-    return any(mark in text for mark in _MARKUP) or \
-        any(risk.search(text) for risk in _NUMBER_RISKS)
+    return any(mark in text for mark in _MARKUP) or any(risk.search(text) for risk in _NUMBER_RISKS)
 
 
 #: What PyYAML reads a plain scalar as, by its first character: the union of the regexps of its
 #: implicit resolvers for that character (bool, int, float, null, timestamp, merge, value).
 _NOT_TEXT_IN_PYYAML = {
     first: re.compile("|".join(f"(?:{regexp.pattern})" for _, regexp in resolvers), re.X)
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items() if resolvers}
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if resolvers
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -143,8 +153,11 @@ def read_yaml(path: Path):
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise RecordError(f"malformed YAML at {where}{problem}", path) from None
     except (ValueError, OverflowError) as err:  # PyYAML's own constructors fail on `0x_`
-        raise RecordError(f"malformed YAML: a plain value reads as a number PyYAML cannot "
-                          f"convert ({err}); quote it if it is text", path) from None
+        raise RecordError(
+            f"malformed YAML: a plain value reads as a number PyYAML cannot "
+            f"convert ({err}); quote it if it is text",
+            path,
+        ) from None
     if value is None:
         raise RecordError("the file is empty: it should hold a record (a YAML mapping)", path)
     return value

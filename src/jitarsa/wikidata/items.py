@@ -15,15 +15,26 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from .errors import JitarsaError
-from .records import QID_PATTERN, Dataset, Record, Source, read_yaml
-from .resources import wikidata_file
+from jitarsa.errors import JitarsaError
+from jitarsa.records.model import QID_PATTERN, Dataset, Record, Source
+from jitarsa.records.yamlfile import read_yaml
+from jitarsa.resources import wikidata_file
 
 #: Wikidata properties by what they mean (checked on wikidata.org, see the issue).
-P = {"instance_of": "P31", "country": "P17", "inception": "P571", "official_name": "P1448",
-     "short_name": "P1813", "website": "P856", "member_of": "P463", "parent": "P749",
-     "imported_from": "P143", "import_url": "P4656", "reference_url": "P854",
-     "retrieved": "P813"}
+P = {
+    "instance_of": "P31",
+    "country": "P17",
+    "inception": "P571",
+    "official_name": "P1448",
+    "short_name": "P1813",
+    "website": "P856",
+    "member_of": "P463",
+    "parent": "P749",
+    "imported_from": "P143",
+    "import_url": "P4656",
+    "reference_url": "P854",
+    "retrieved": "P813",
+}
 #: Time precision of Wikibase: 9 year, 10 month, 11 day; by XSD datatype.
 PRECISION = {"gYear": 9, "gYearMonth": 10, "date": 11}
 _THAI = re.compile("[\u0e00-\u0e7f]")
@@ -119,24 +130,31 @@ class Mapping:
         path = path or wikidata_file()
         data = read_yaml(path)
         try:
-            mapping = cls(str(data["country"]), dict(data["wikis"]),
-                          {role: dict(texts) for role, texts in data["descriptions"].items()},
-                          int(data["abbreviation_max_length"]))
+            mapping = cls(
+                str(data["country"]),
+                dict(data["wikis"]),
+                {role: dict(texts) for role, texts in data["descriptions"].items()},
+                int(data["abbreviation_max_length"]),
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise WikidataError(f"malformed mapping ({type(err).__name__}: {err}); see the "
-                                "comments in the file", path) from None
+            raise WikidataError(
+                f"malformed mapping ({type(err).__name__}: {err}); see the comments in the file",
+                path,
+            ) from None
         for host, qid in mapping.wikis.items():
             if not QID_PATTERN.match(str(qid)):
-                raise WikidataError(f"{qid!r} is not a Wikidata item id", path, None,
-                                    f"wikis.{host}")
+                raise WikidataError(
+                    f"{qid!r} is not a Wikidata item id", path, None, f"wikis.{host}"
+                )
         return mapping
 
 
 class Items:
     """The organisations of a dataset as Wikidata items, in a stable order."""
 
-    def __init__(self, dataset: Dataset, network_qid: str | None = None,
-                 mapping: Mapping | None = None):
+    def __init__(
+        self, dataset: Dataset, network_qid: str | None = None, mapping: Mapping | None = None
+    ):
         self.dataset = dataset
         self.mapping = mapping or Mapping.load()
         self.qids = {r.id: r.wikidata for r in dataset.records if r.wikidata}
@@ -148,14 +166,23 @@ class Items:
         if not QID_PATTERN.match(qid):
             raise WikidataError(f"--network-qid {qid!r} is not a Wikidata item id such as Q869")
         if network.wikidata not in (None, qid):
-            raise WikidataError(f"the data already says {network.wikidata}; remove "
-                                f"--network-qid or correct the record", network.file,
-                                network.id, "wikidata")
-        other = next((r for r in self.dataset.records if r.wikidata == qid and r is not network),
-                     None)
+            raise WikidataError(
+                f"the data already says {network.wikidata}; remove "
+                f"--network-qid or correct the record",
+                network.file,
+                network.id,
+                "wikidata",
+            )
+        other = next(
+            (r for r in self.dataset.records if r.wikidata == qid and r is not network), None
+        )
         if other is not None:
-            raise WikidataError(f"--network-qid {qid} is already the item of {other.id!r}",
-                                other.file, other.id, "wikidata")
+            raise WikidataError(
+                f"--network-qid {qid} is already the item of {other.id!r}",
+                other.file,
+                other.id,
+                "wikidata",
+            )
         self.qids[network.id] = qid
 
     @cached_property
@@ -179,8 +206,12 @@ class Items:
         if qid is None:
             kind = self.dataset.kinds[r.kind]
             if not kind.wikidata:
-                raise WikidataError(f"kind {r.kind!r} has no reviewed Wikidata class "
-                                    "(ontology/kinds.yaml)", r.file, r.id, "kind")
+                raise WikidataError(
+                    f"kind {r.kind!r} has no reviewed Wikidata class (ontology/kinds.yaml)",
+                    r.file,
+                    r.id,
+                    "kind",
+                )
             add("instance_of", ItemValue(kind.wikidata), "kind")
             add("country", ItemValue(self.country_qid), "area_served")
             if r.founded:
@@ -199,8 +230,9 @@ class Items:
             add("parent", RecordValue(r.parent), "parent")
         if qid is not None:
             return Item(r, qid, {}, {}, {}, tuple(statements))
-        return Item(r, None, dict(r.name), self.descriptions(r), dict(r.alternate_names),
-                    tuple(statements))
+        return Item(
+            r, None, dict(r.name), self.descriptions(r), dict(r.alternate_names), tuple(statements)
+        )
 
     @cached_property
     def country_qid(self) -> str:
@@ -208,11 +240,13 @@ class Items:
         try:
             record = self.dataset.get(place)
         except KeyError:
-            raise WikidataError(f"no record has the id {place!r} (the country of new items, "
-                                "ontology/wikidata.yaml)") from None
+            raise WikidataError(
+                f"no record has the id {place!r} (the country of new items, ontology/wikidata.yaml)"
+            ) from None
         if not record.wikidata:
-            raise WikidataError("the country of new items needs its QID", record.file,
-                                record.id, "wikidata")
+            raise WikidataError(
+                "the country of new items needs its QID", record.file, record.id, "wikidata"
+            )
         return record.wikidata
 
     @staticmethod
@@ -238,21 +272,30 @@ class Items:
         elif children:
             role, names = "parent", {"child": ds.get(children[0]).name}
         else:
-            raise WikidataError("is neither the network, a member, a part nor a parent of one: "
-                                "no description template fits (ontology/wikidata.yaml)",
-                                r.file, r.id)
+            raise WikidataError(
+                "is neither the network, a member, a part nor a parent of one: "
+                "no description template fits (ontology/wikidata.yaml)",
+                r.file,
+                r.id,
+            )
         kind = ds.kinds[r.kind].label
-        return {lang: templates[role][lang].format(
-            kind=kind[lang], **{k: v.get(lang, v.get("en", "")) for k, v in names.items()})
-            for lang in r.name if lang in templates[role]}
+        return {
+            lang: templates[role][lang].format(
+                kind=kind[lang], **{k: v.get(lang, v.get("en", "")) for k, v in names.items()}
+            )
+            for lang in r.name
+            if lang in templates[role]
+        }
 
     def reference(self, r: Record, field: str) -> tuple[tuple[str, Value], ...]:
         """The source that backs `field`: one citing it by `about`, else the record's own."""
         source = _source_for(r, field)
         host = urlsplit(source.url).hostname or ""
         if host in self.mapping.wikis:
-            pairs = [(P["imported_from"], ItemValue(self.mapping.wikis[host])),
-                     (P["import_url"], UrlValue(source.url))]
+            pairs = [
+                (P["imported_from"], ItemValue(self.mapping.wikis[host])),
+                (P["import_url"], UrlValue(source.url)),
+            ]
         else:
             pairs = [(P["reference_url"], UrlValue(source.url))]
         if source.retrieved:
@@ -281,7 +324,10 @@ def _check_unique_descriptions(items: list[Item]) -> None:
                     f"label and description in {lang!r} are the same as "
                     f"{seen[key].record.id!r}'s; Wikidata refuses that: change a name or the "
                     "description templates in ontology/wikidata.yaml",
-                    item.record.file, item.record.id, "name")
+                    item.record.file,
+                    item.record.id,
+                    "name",
+                )
             seen[key] = item
 
 
@@ -302,6 +348,14 @@ def reconcile_sheet(dataset: Dataset, mapping: Mapping | None = None) -> str:
     for item in items.all:
         r = item.record
         alternates = [n for lang in ("th", "en") for n in r.alternate_names.get(lang, ())]
-        writer.writerow([r.id, r.name.get("th", ""), r.name.get("en", ""), " | ".join(alternates),
-                         dataset.kinds[r.kind].wikidata or "", items.country_qid])
+        writer.writerow(
+            [
+                r.id,
+                r.name.get("th", ""),
+                r.name.get("en", ""),
+                " | ".join(alternates),
+                dataset.kinds[r.kind].wikidata or "",
+                items.country_qid,
+            ]
+        )
     return out.getvalue()

@@ -19,23 +19,66 @@ from functools import partial
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
-from .graph import Blank, as_graph, compact
-from .namespaces import RDF, RDFS, SCHEMA, SH, XSD
+from jitarsa.namespaces import RDF, RDFS, SCHEMA, SH, XSD, shorten
+from jitarsa.rdf.graph import Blank, as_graph, compact
 
 _TYPE = NamedNode(RDF + "type")
 _FIRST, _REST, _NIL = (NamedNode(RDF + n) for n in ("first", "rest", "nil"))
 _VIOLATION = NamedNode(SH + "Violation")
 _NO_VALUE = object()
 #: Constraint parameters this engine evaluates, and shape keys it reads without evaluating.
-_PARAMETERS = {"class", "datatype", "nodeKind", "minCount", "maxCount", "minInclusive", "pattern",
-               "flags", "languageIn", "uniqueLang", "in", "equals", "or", "node",
-               "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount"}
-_SHAPE_KEYS = {"path", "property", "message", "severity", "deactivated", "targetClass",
-               "targetSubjectsOf", "targetNode", "targetObjectsOf", "name", "description",
-               "order", "group"}
-_INTEGERS = {XSD + n for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                               "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                               "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_PARAMETERS = {
+    "class",
+    "datatype",
+    "nodeKind",
+    "minCount",
+    "maxCount",
+    "minInclusive",
+    "pattern",
+    "flags",
+    "languageIn",
+    "uniqueLang",
+    "in",
+    "equals",
+    "or",
+    "node",
+    "qualifiedValueShape",
+    "qualifiedMinCount",
+    "qualifiedMaxCount",
+}
+_SHAPE_KEYS = {
+    "path",
+    "property",
+    "message",
+    "severity",
+    "deactivated",
+    "targetClass",
+    "targetSubjectsOf",
+    "targetNode",
+    "targetObjectsOf",
+    "name",
+    "description",
+    "order",
+    "group",
+}
+_INTEGERS = {
+    XSD + n
+    for n in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
 
 
@@ -54,9 +97,14 @@ class Shapes:
         self.graph: dict = defaultdict(lambda: defaultdict(list))
         for t in parse(path=str(path), format=RdfFormat.TURTLE):
             self.graph[t.subject][t.predicate].append(t.object)
-        targeted = [s for s, props in self.graph.items()
-                    if any(_sh(k) in props for k in ("targetClass", "targetSubjectsOf",
-                                                     "targetNode", "targetObjectsOf"))]
+        targeted = [
+            s
+            for s, props in self.graph.items()
+            if any(
+                _sh(k) in props
+                for k in ("targetClass", "targetSubjectsOf", "targetNode", "targetObjectsOf")
+            )
+        ]
         self.top = sorted(targeted, key=str)
         for shape in self.top:
             self._check(shape, reports=True)
@@ -84,7 +132,7 @@ class Shapes:
     def _check(self, shape, reports: bool) -> None:
         """Refuse what this engine would evaluate differently from pySHACL."""
         for predicate in self.graph.get(shape, {}):
-            name = predicate.value[len(SH):] if predicate.value.startswith(SH) else None
+            name = predicate.value[len(SH) :] if predicate.value.startswith(SH) else None
             if name is not None and name not in _PARAMETERS | _SHAPE_KEYS:
                 raise Unsupported(f"sh:{name} on {shape}")
         if reports and not self.get(shape, "message") and self._has_constraints(shape):
@@ -170,8 +218,11 @@ class Data:
                 for q in p:
                     for s, objects in self.out.get(q.value, {}).items():
                         known = found.get(s)
-                        found[s] = objects if known is None else \
-                            known + tuple(o for o in objects if o not in known)
+                        found[s] = (
+                            objects
+                            if known is None
+                            else known + tuple(o for o in objects if o not in known)
+                        )
             self._indexes[path] = dict(found)
         return self._indexes[path]
 
@@ -251,8 +302,9 @@ class Engine:
             index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
         else:
             index = self.data.index(c.path)
-        per_value = [(check.ok, check.component) for check, _ in c.checks
-                     if type(check) is _PerValue]
+        per_value = [
+            (check.ok, check.component) for check, _ in c.checks if type(check) is _PerValue
+        ]
         if per_value:  # most checks: one pass over the values for all, no call a node
             path, shape, severity = c.path, c.shape, c.severity
             for focus, values in index.items():
@@ -271,8 +323,14 @@ class Engine:
                 nodes = present = focus_nodes & index.keys() if present is None else present
             for focus in nodes:
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield (focus, c.path, None if value is _NO_VALUE else value,
-                           component, c.shape, c.severity)
+                    yield (
+                        focus,
+                        c.path,
+                        None if value is _NO_VALUE else value,
+                        component,
+                        c.shape,
+                        c.severity,
+                    )
                     yield from details
         for prop in c.properties:
             if prop.active:
@@ -287,8 +345,16 @@ class Engine:
         out = []
         for check, _ in c.checks:
             for component, value, details in check(node, values):
-                out.append((node, c.path, None if value is _NO_VALUE else value, component,
-                            c.shape, c.severity))
+                out.append(
+                    (
+                        node,
+                        c.path,
+                        None if value is _NO_VALUE else value,
+                        component,
+                        c.shape,
+                        c.severity,
+                    )
+                )
                 out += details
         for prop in c.properties:
             out += self.node_results(prop, node)
@@ -307,8 +373,11 @@ class Engine:
         c.shape, c.active = shape, not (flag is not None and flag.value == "true")
         c.severity = sh.one(shape, "severity") or _VIOLATION
         c.path = sh.path(shape) if sh.get(shape, "path") else None
-        c.checks = [make(self, shape, parameter) for name, make in _CHECKS.items()
-                    for parameter in sh.get(shape, name)]
+        c.checks = [
+            make(self, shape, parameter)
+            for name, make in _CHECKS.items()
+            for parameter in sh.get(shape, name)
+        ]
         c.properties = [self.compile(p) for p in sh.get(shape, "property")]
         return c
 
@@ -335,17 +404,26 @@ def _each(component, ok):
 
 def _min_count(engine, shape, parameter):
     bound = int(parameter.value)
+
     def relevant(focus_nodes, with_values):
-        return (focus_nodes - with_values if bound > 0 else set()) | \
-            (focus_nodes & with_values if bound > 1 else set())
-    return (lambda f, values: [("MinCountConstraintComponent", _NO_VALUE, ())]
-            if len(values) < bound else ()), relevant
+        return (focus_nodes - with_values if bound > 0 else set()) | (
+            focus_nodes & with_values if bound > 1 else set()
+        )
+
+    return (
+        lambda f, values: (
+            [("MinCountConstraintComponent", _NO_VALUE, ())] if len(values) < bound else ()
+        )
+    ), relevant
 
 
 def _max_count(engine, shape, parameter):
     bound = int(parameter.value)
-    return (lambda f, values: [("MaxCountConstraintComponent", _NO_VALUE, ())]
-            if len(values) > bound else ()), _with_values
+    return (
+        lambda f, values: (
+            [("MaxCountConstraintComponent", _NO_VALUE, ())] if len(values) > bound else ()
+        )
+    ), _with_values
 
 
 def _class(engine, shape, cls):
@@ -358,21 +436,22 @@ def _datatype(engine, shape, datatype):
 
 
 def _node_kind(engine, shape, kind):
-    return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH):]))
+    return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH) :]))
 
 
 def _min_inclusive(engine, shape, minimum):
     bound = _number(compact(minimum))
     if bound is None:
         raise Unsupported("sh:minInclusive other than an integer")
-    return _each("MinInclusiveConstraintComponent",
-                 lambda v: (n := _number(v)) is not None and n >= bound)
+    return _each(
+        "MinInclusiveConstraintComponent", lambda v: (n := _number(v)) is not None and n >= bound
+    )
 
 
 def _pattern(engine, shape, pattern):
     flags = engine.shapes.one(shape, "flags")
     bits = 0
-    for letter in (flags.value if flags is not None else ""):
+    for letter in flags.value if flags is not None else "":
         bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}.get(letter, 0)
     search = re.compile(pattern.value, bits).search
 
@@ -380,6 +459,7 @@ def _pattern(engine, shape, pattern):
         if type(v) is tuple:
             return search(v[0]) is not None
         return not isinstance(v, Blank) and search(v) is not None
+
     return _each("PatternConstraintComponent", ok)
 
 
@@ -388,8 +468,10 @@ def _language_in(engine, shape, head):
 
     def ok(v):
         lang = v[1] if type(v) is tuple else None
-        return bool(lang) and ("*" in allowed or lang.lower() in allowed or
-                               lang.split("-")[0].lower() in allowed)
+        return bool(lang) and (
+            "*" in allowed or lang.lower() in allowed or lang.split("-")[0].lower() in allowed
+        )
+
     return _each("LanguageInConstraintComponent", ok)
 
 
@@ -400,7 +482,12 @@ def _unique_lang(engine, shape, flag):
         langs = [v[1].lower() for v in values if type(v) is tuple and v[1]]
         if len(set(langs)) == len(langs):
             return ()  # the usual case, found without counting
-        return [("UniqueLangConstraintComponent", _NO_VALUE, ()) for n in Counter(langs).values() if n > 1]
+        return [
+            ("UniqueLangConstraintComponent", _NO_VALUE, ())
+            for n in Counter(langs).values()
+            if n > 1
+        ]
+
     return check, _with_values
 
 
@@ -414,8 +501,10 @@ def _equals(engine, shape, p):
 
     def check(focus, values):
         mine, theirs = set(values), set(other.get(focus, ()))
-        return [("EqualsConstraintComponent", v, ())
-                for v in list(mine - theirs) + list(theirs - mine)]
+        return [
+            ("EqualsConstraintComponent", v, ()) for v in list(mine - theirs) + list(theirs - mine)
+        ]
+
     return check, lambda focus_nodes, with_values: focus_nodes & (with_values | other.keys())
 
 
@@ -434,6 +523,7 @@ def _node(engine, shape, other):
             if details:
                 out.append(("NodeConstraintComponent", v, details))
         return out
+
     return check, _with_values
 
 
@@ -450,24 +540,40 @@ def _qualified(engine, shape, other):
         if low is not None and count < int(low.value):
             out.append(("QualifiedMinCountConstraintComponent", _NO_VALUE, ()))
         return out
+
     if low is not None and int(low.value) > 0:
         return check, lambda focus_nodes, with_values: focus_nodes
     return check, _with_values
 
 
 #: Constraint parameter → maker of its check, in pySHACL's order of evaluation.
-_CHECKS = {"minCount": _min_count, "maxCount": _max_count, "class": _class,
-           "datatype": _datatype, "nodeKind": _node_kind, "minInclusive": _min_inclusive,
-           "pattern": _pattern, "languageIn": _language_in, "uniqueLang": _unique_lang,
-           "in": _in, "equals": _equals, "or": _or, "node": _node,
-           "qualifiedValueShape": _qualified}
+_CHECKS = {
+    "minCount": _min_count,
+    "maxCount": _max_count,
+    "class": _class,
+    "datatype": _datatype,
+    "nodeKind": _node_kind,
+    "minInclusive": _min_inclusive,
+    "pattern": _pattern,
+    "languageIn": _language_in,
+    "uniqueLang": _unique_lang,
+    "in": _in,
+    "equals": _equals,
+    "or": _or,
+    "node": _node,
+    "qualifiedValueShape": _qualified,
+}
 
 
 #: sh:nodeKind → the kinds of node it admits.
-_NODE_KINDS = {"IRI": {"IRI"}, "BlankNode": {"BlankNode"}, "Literal": {"Literal"},
-               "BlankNodeOrIRI": {"BlankNode", "IRI"},
-               "BlankNodeOrLiteral": {"BlankNode", "Literal"},
-               "IRIOrLiteral": {"IRI", "Literal"}}
+_NODE_KINDS = {
+    "IRI": {"IRI"},
+    "BlankNode": {"BlankNode"},
+    "Literal": {"Literal"},
+    "BlankNodeOrIRI": {"BlankNode", "IRI"},
+    "BlankNodeOrLiteral": {"BlankNode", "Literal"},
+    "IRIOrLiteral": {"IRI", "Literal"},
+}
 
 
 def _kind_ok(v, kind: str) -> bool:
@@ -478,27 +584,28 @@ def _kind_ok(v, kind: str) -> bool:
 def violations(triples, base: str, shapes_path):
     """The SHACL results of `triples` (a jitarsa.graph.Graph or pyoxigraph Triples) as
     `shacl.Violation`s (raises Unsupported to fall back)."""
-    from .shacl import Violation, short
+    from jitarsa.shacl.report import Violation
 
     shapes = Shapes(shapes_path)
     data = Data(as_graph(triples))
     names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
-        messages = {m.language: m.value for m in shapes.get(shape, "message")} or \
-            _generic_message(shapes, shapes_path, focus, path, component, shape)
+        messages = {m.language: m.value for m in shapes.get(shape, "message")} or _generic_message(
+            shapes, shapes_path, focus, path, component, shape
+        )
         focus_text = _text(focus)
         named = {n[1]: n[0] for n in names.get(focus, ()) if type(n) is tuple}
         yield Violation(
             focus=focus_text,
             record=focus_text.rsplit("/", 1)[-1] if focus_text.startswith(base) else None,
             name=named.get("th") or named.get("en"),
-            path=None if path is None else _path_text(path, short),
+            path=None if path is None else _path_text(path),
             value=None if value is None else _text(value),
             component="sh:" + component,
-            severity=short(severity.value),
+            severity=shorten(severity.value),
             message_en=messages.get("en") or messages.get(None) or "",
             message_th=messages.get("th"),
-            shape="(complex path)" if isinstance(shape, BlankNode) else short(shape.value),
+            shape="(complex path)" if isinstance(shape, BlankNode) else shape.value,
         )
 
 
@@ -507,12 +614,18 @@ def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict
     only: anything else is Unsupported). Prefixed names as rdflib writes them."""
     import rdflib
 
-    if component not in ("MinCountConstraintComponent", "MaxCountConstraintComponent") or \
-            path is None or path[0] != "iri":
+    if (
+        component not in ("MinCountConstraintComponent", "MaxCountConstraintComponent")
+        or path is None
+        or path[0] != "iri"
+    ):
         raise Unsupported(f"no sh:message for {component} on {shape}")
     bound = int(shapes.one(shape, component[:3].lower() + "Count").value)
-    focus_text = rdflib.URIRef(focus).n3(rdflib.Graph().namespace_manager) \
-        if not isinstance(focus, Blank) else focus[2:]
+    focus_text = (
+        rdflib.URIRef(focus).n3(rdflib.Graph().namespace_manager)
+        if not isinstance(focus, Blank)
+        else focus[2:]
+    )
     path_text = rdflib.URIRef(path[1].value).n3(_shapes_namespaces(shapes_path))
     word = "Less" if component.startswith("Min") else "More"
     return {None: f"{word} than {bound} values on {focus_text}->{path_text}"}
@@ -524,10 +637,10 @@ def _shapes_namespaces(shapes_path):
     return rdflib.Graph().parse(shapes_path, format="turtle").namespace_manager
 
 
-def _path_text(path, short) -> str:
+def _path_text(path) -> str:
     kind, p = path
     if kind == "iri":
-        return short(p.value)
+        return shorten(p.value)
     if kind == "inverse":
-        return "^" + short(p.value)
+        return "^" + shorten(p.value)
     return "(complex path)"

@@ -14,7 +14,8 @@ WIDTH = 24
 
 
 class Stage:
-    """One stage of work: `advance(n)` as items are done; the line is redrawn ≤ 10 times a second."""
+    """One stage of work: `advance(n)` as items are done; the line is redrawn at most 10 times
+    a second."""
 
     def __init__(self, progress: Progress, name: str, total: int, unit: str):
         self.progress, self.name, self.total, self.unit = progress, name, max(total, 0), unit
@@ -34,8 +35,10 @@ class Stage:
         share = min(self.done / self.total, 1.0) if self.total else 1.0
         bar = "#" * int(share * WIDTH)
         eta = (self.total - self.done) / rate if rate and self.total > self.done else 0.0
-        return (f"{self.name:<9} [{bar:<{WIDTH}}] {share:4.0%} {self.done:,}/{self.total:,} "
-                f"{self.unit}  {rate:,.0f}/s  ETA {_clock(eta)}  ({_clock(elapsed)})")
+        return (
+            f"{self.name:<9} [{bar:<{WIDTH}}] {share:4.0%} {self.done:,}/{self.total:,} "
+            f"{self.unit}  {rate:,.0f}/s  ETA {_clock(eta)}  ({_clock(elapsed)})"
+        )
 
     def __enter__(self) -> Stage:
         return self

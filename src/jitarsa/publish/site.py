@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
-from .formats import JSONLD, NTRIPLES, TURTLE
 from pyoxigraph import Literal
 
-from .namespaces import JITARSA, PREFIXES, RDF, SCHEMA, SH, WD, entity_iri
-from .records import Dataset, Record
-from .resources import context_file
+from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
+from jitarsa.namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri, shorten
+from jitarsa.publish.output import checksums
+from jitarsa.records.dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
+from jitarsa.records.model import Dataset, Record
+from jitarsa.resources import context_file
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUERIES = TEMPLATES / "queries"
@@ -30,19 +31,7 @@ RDF_TYPE = RDF + "type"
 
 def path_of(base: str, iri: str) -> str | None:
     """The page folder of an IRI under the base (`org/x`), or None for an IRI outside it."""
-    return iri[len(base):] if iri.startswith(base) and len(iri) > len(base) else None
-
-
-#: Prefixes for showing IRIs to people: the published ones and those of the SHACL shapes.
-SHOWN_PREFIXES = {**PREFIXES, "sh": SH, "jsh": "https://w3id.org/jitarsa/shapes#"}
-
-
-def curie(iri: str) -> str:
-    """`http://schema.org/name` → `schema:name`, for tables people read."""
-    for prefix, ns in SHOWN_PREFIXES.items():
-        if iri.startswith(ns) and iri != ns:
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return iri[len(base) :] if iri.startswith(base) and len(iri) > len(base) else None
 
 
 def script_json(document) -> str:
@@ -130,29 +119,37 @@ class Site:
         out = []
         for t in self.own.get(self.iri(record), []):
             o = t.object
-            row = {"predicate": curie(t.predicate.value),
-                   "predicate_href": self.link(page, t.predicate.value)}
+            row = {
+                "predicate": shorten(t.predicate.value),
+                "predicate_href": self.link(page, t.predicate.value),
+            }
             if isinstance(o, Literal):
-                row.update(text=o.value, lang=o.language,
-                           datatype=None if o.language else curie(o.datatype.value))
+                row.update(
+                    text=o.value,
+                    lang=o.language,
+                    datatype=None if o.language else shorten(o.datatype.value),
+                )
             else:
-                row.update(text=curie(o.value), iri=o.value, href=self.link(page, o.value))
+                row.update(text=shorten(o.value), iri=o.value, href=self.link(page, o.value))
             out.append(row)
         return out
 
     # --- files beside each page -----------------------------------------------------------
 
     def entity_files(self, record: Record) -> dict[str, bytes]:
-        from .jsonld import Context, dumps, frame
-        from .dumps import ntriples, turtle
+        from jitarsa.rdf.dumps import ntriples, turtle
+        from jitarsa.rdf.jsonld import Context, dumps, frame
 
         context = Context(self.context_document)
         own = self.own[self.iri(record)]
         # The context is inline: the IRI <base>org/x has no folder of its own to resolve a
         # relative context against, and a reader then needs no other request.
         document = frame(own, self.iri(record), context, self.context_document["@context"])
-        return {"index.ttl": turtle(own), "index.nt": ntriples(own),
-                "index.jsonld": dumps(document).encode("utf-8")}
+        return {
+            "index.ttl": turtle(own),
+            "index.nt": ntriples(own),
+            "index.jsonld": dumps(document).encode("utf-8"),
+        }
 
     @cached_property
     def context_document(self) -> dict:
@@ -165,23 +162,28 @@ class Site:
         Its own schema.org triples, with the names of the entities it links to embedded; the
         context is inline (`@vocab` schema.org), so reading it needs no other request.
         """
+
         def node(iri: str, deep: bool) -> dict:
             out: dict = {"@id": iri}
             for t in self.own.get(iri, []):
                 p, o = t.predicate.value, t.object
                 if p == RDF_TYPE and o.value.startswith(SCHEMA):
-                    out.setdefault("@type", []).append(o.value[len(SCHEMA):])
+                    out.setdefault("@type", []).append(o.value[len(SCHEMA) :])
                 elif not p.startswith(SCHEMA) or (not deep and p != SCHEMA + "name"):
                     continue
                 elif isinstance(o, Literal):
                     value = {"@value": o.value}
-                    value.update({"@language": o.language} if o.language
-                                 else {"@type": o.datatype.value})
-                    out.setdefault(p[len(SCHEMA):], []).append(value)
+                    value.update(
+                        {"@language": o.language} if o.language else {"@type": o.datatype.value}
+                    )
+                    out.setdefault(p[len(SCHEMA) :], []).append(value)
                 else:
-                    linked = node(o.value, False) if deep and o.value in self.by_iri else \
-                        {"@id": o.value}
-                    out.setdefault(p[len(SCHEMA):], []).append(linked)
+                    linked = (
+                        node(o.value, False)
+                        if deep and o.value in self.by_iri
+                        else {"@id": o.value}
+                    )
+                    out.setdefault(p[len(SCHEMA) :], []).append(linked)
             return out
 
         return script_json({"@context": {"@vocab": SCHEMA}, **node(self.iri(record), True)})
@@ -191,7 +193,7 @@ class Site:
         if iri in self.by_iri:
             return self.href(page, self.by_iri[iri])
         if iri.startswith(JITARSA):
-            return page.to("ontology/index.html#" + iri[len(JITARSA):])
+            return page.to("ontology/index.html#" + iri[len(JITARSA) :])
         return iri
 
     # --- example queries ------------------------------------------------------------------
@@ -206,13 +208,24 @@ class Site:
         out = []
         for path in sorted(QUERIES.glob("*.rq")):
             text = path.read_text(encoding="utf-8")
-            titles = {line[2:4]: line[5:].strip() for line in text.splitlines()
-                      if line[:2] == "# " and line[4:5] == ":" and line[2:4] in ("th", "en")}
+            titles = {
+                line[2:4]: line[5:].strip()
+                for line in text.splitlines()
+                if line[:2] == "# " and line[4:5] == ":" and line[2:4] in ("th", "en")
+            }
             result = store.query(text, prefixes=PREFIXES)
             variables = [v.value for v in result.variables]
             rows = [[self.cell(solution[v]) for v in variables] for solution in result]
-            out.append({"name": path.name, "text": text, "title": titles,
-                        "variables": variables, "rows": rows, "id": path.stem})
+            out.append(
+                {
+                    "name": path.name,
+                    "text": text,
+                    "title": titles,
+                    "variables": variables,
+                    "rows": rows,
+                    "id": path.stem,
+                }
+            )
         return out
 
     def cell(self, term) -> dict:
@@ -220,18 +233,23 @@ class Site:
             return {"text": "", "lang": None, "record": None}
         if isinstance(term, Literal):
             return {"text": term.value, "lang": term.language, "record": None}
-        return {"text": curie(term.value), "lang": None, "record": self.by_iri.get(term.value)}
+        return {"text": shorten(term.value), "lang": None, "record": self.by_iri.get(term.value)}
 
     # --- the pages ------------------------------------------------------------------------
 
     def render(self) -> dict[str, bytes]:
-        from .dictionary import Dictionary
+        from jitarsa.publish.dictionary import Dictionary
 
         env = environment()
         files: dict[str, bytes] = {}
-        common = {"site": self, "info": self.dataset.info, "network": self.dataset.network,
-                  "formats": (TURTLE, JSONLD, NTRIPLES),
-                  "year_text": year_text, "wikidata": WD}
+        common = {
+            "site": self,
+            "info": self.dataset.info,
+            "network": self.dataset.network,
+            "formats": (TURTLE, JSONLD, NTRIPLES),
+            "year_text": year_text,
+            "wikidata": WD,
+        }
 
         def page(template: str, path: str, **values) -> None:
             html = env.get_template(template).render(page=Page(path), **common, **values)
@@ -260,27 +278,18 @@ class Site:
 def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render_site(dataset: Dataset, triples, files: dict[str, bytes]) -> dict[str, bytes]:
     """The site's files by path inside the site folder; `files` are the dumps to copy in."""
-    from .publish import checksums
-
     out = Site(dataset, triples, files).render()
     out["SHA256SUMS"] = checksums(out)
     return out
-
-
-def build_site(data_dir: Path | str | None = None, out_dir: Path | str = "dist/site",
-               base: str | None = None):
-    """`jitarsa site`: build and validate as `jitarsa build` does, write only the site."""
-    from .publish import build_files, write_atomic
-
-    result = build_files(data_dir, base, site=True)
-    result.files = {name[5:]: data for name, data in result.files.items()
-                    if name.startswith("site/")}
-    result.out_dir = write_atomic(Path(out_dir), result.files)
-    return result

@@ -12,16 +12,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .formats import TURTLE
-from .graph import TYPE, XSD_STRING, Graph, as_graph
-from .namespaces import PREFIXES, XSD
+from jitarsa.formats import TURTLE
+from jitarsa.namespaces import PREFIXES, XSD
+from jitarsa.rdf.graph import TYPE, XSD_STRING, Graph, as_graph
 
 #: Subjects per chunk: few enough that a chunk's text is small beside the graph.
 CHUNK = 4096
 
 _SPECIAL = re.compile(r'[\x00-\x1f"\\\x7f]')
 _ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | {
-    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
 
 
 def quoted(text: str) -> str:
@@ -70,7 +77,7 @@ def _lines(graph: Graph, subjects: Iterable[str]) -> list[str]:
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def ntriples_chunks(triples, part: slice = slice(None)) -> Iterator[bytes]:
@@ -120,23 +127,30 @@ def turtle_chunks(triples) -> Iterator[bytes]:
                     pred = predicates.get(p)
                     if pred is None:
                         pred = predicates[p] = "a" if p == TYPE.value else iri(p)
-                    add((nt_term(s) if s[:2] == "_:" else iri(s)) + " " + pred + " "
-                        if previous is None else " ;\n\t" + pred + " ")
+                    add(
+                        (nt_term(s) if s[:2] == "_:" else iri(s)) + " " + pred + " "
+                        if previous is None
+                        else " ;\n\t" + pred + " "
+                    )
                     previous = p
                 add(iri(o) if type(o) is str else literal(o))
             add(" .\n")
         yield "".join(out).encode("utf-8")
 
 
-_INLINE = {XSD + "integer": re.compile(r"[+-]?[0-9]+"),
-           XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
-           XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
-           XSD + "boolean": re.compile(r"true|false")}
+_INLINE = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
 # Turtle's PN_CHARS_BASE, PN_CHARS_U and PN_CHARS (https://www.w3.org/TR/turtle/#grammar).
-_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
-         "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
-         "\U00010000-\U000EFFFF")
-_CHARS = _BASE + "_\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+_CHARS = _BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _FIRST = re.compile(f"[{_BASE}_:0-9]")
 _LATER = re.compile(f"[{_CHARS}:]")
 _PLAIN_LOCAL = re.compile(f"[{_BASE}_:0-9](?:[{_CHARS}.:]*[{_CHARS}:])?")
@@ -167,10 +181,12 @@ class _TurtleTerms:
 
         sample = Triple(NamedNode("urn:x"), NamedNode("urn:x"), Literal(""))
         self.header = serialize([sample], format=TURTLE.pyoxigraph(), prefixes=prefixes)
-        self.header = self.header[:_header_end(self.header)]
+        self.header = self.header[: _header_end(self.header)]
         # Oxigraph tries the prefixes in the order it declares them (the longest first).
-        self.order = [(line.split()[1][:-1], line.split()[2][1:-1])
-                      for line in self.header.decode("utf-8").splitlines()]
+        self.order = [
+            (line.split()[1][:-1], line.split()[2][1:-1])
+            for line in self.header.decode("utf-8").splitlines()
+        ]
         self.starts = tuple(ns for _, ns in self.order)
         self._cache: dict[str, str] = {}
 
@@ -182,7 +198,7 @@ class _TurtleTerms:
             found = "<" + value + ">"
             for name, ns in self.order:
                 if value.startswith(ns):
-                    local = _local_name(value[len(ns):])
+                    local = _local_name(value[len(ns) :])
                     if local is not None:
                         found = name + ":" + local
                         break

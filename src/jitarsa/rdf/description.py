@@ -11,10 +11,10 @@ from collections import Counter
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from .formats import Format
-from .graph import TYPE, as_graph, sort_triples
-from .namespaces import DCAT, DCTERMS, ORG, OWL, PREFIXES, PROV, SCHEMA, SPDX, VOID, XSD
-from .records import Dataset
+from jitarsa.formats import Format
+from jitarsa.namespaces import DCAT, DCTERMS, ORG, OWL, PREFIXES, PROV, SCHEMA, SPDX, VOID, XSD
+from jitarsa.rdf.graph import TYPE, as_graph, sort_triples
+from jitarsa.records.model import Dataset
 
 
 def _n(iri: str) -> NamedNode:
@@ -29,8 +29,9 @@ def dataset_iri(base: str) -> str:
     return base + "dataset"
 
 
-def description_triples(dataset: Dataset, graph,
-                        dumps: list[tuple[Format, str, int, str]]) -> list[Triple]:
+def description_triples(
+    dataset: Dataset, graph, dumps: list[tuple[Format, str, int, str]]
+) -> list[Triple]:
     """VoID + DCAT triples for the dataset (a jitarsa.graph.Graph or Triples), its class
     partitions and its dump files, each given as (format, file name, size in bytes, SHA-256
     in hex)."""
@@ -79,8 +80,13 @@ def description_triples(dataset: Dataset, graph,
         add(Triple(dist, _n(SPDX + "checksum"), checksum))
         add(Triple(checksum, TYPE, _n(SPDX + "Checksum")))
         add(Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")))
-        add(Triple(checksum, _n(SPDX + "checksumValue"),
-                   Literal(sha256, datatype=_n(XSD + "hexBinary"))))
+        add(
+            Triple(
+                checksum,
+                _n(SPDX + "checksumValue"),
+                Literal(sha256, datatype=_n(XSD + "hexBinary")),
+            )
+        )
     return sort_triples(set(out))
 
 
@@ -101,5 +107,5 @@ def _slug(iri: str) -> str:
     """`http://schema.org/NGO` → `schema-NGO`: a readable, stable partition name."""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
-            return f"{prefix}-{iri[len(ns):]}"
+            return f"{prefix}-{iri[len(ns) :]}"
     return hashlib.sha256(iri.encode()).hexdigest()[:12]

@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .wikidata import (Item, Items, ItemValue, RecordValue, Statement, TextValue, TimeValue,
-                       UrlValue, Value, WikidataError)
+from jitarsa.wikidata.items import (
+    Item,
+    Items,
+    ItemValue,
+    RecordValue,
+    Statement,
+    TextValue,
+    TimeValue,
+    UrlValue,
+    Value,
+    WikidataError,
+)
 
 #: What V1 cannot carry inside a quoted string: it has no escapes.
 _UNQUOTABLE = {"\t": "a tab", "\n": "a line break", "\r": "a line break", '"': 'a double quote (")'}
@@ -42,27 +52,35 @@ class Batch:
 
     def summary(self) -> list[str]:
         """Lines for stderr: counts, the order of created items, and the next step."""
-        out = [f"QuickStatements V1: creates {_n(len(self.created), 'item')}, edits "
-               f"{_n(len(self.edited), 'existing item')}; {_n(self.statements, 'statement')}, "
-               "each with a reference."]
+        out = [
+            f"QuickStatements V1: creates {_n(len(self.created), 'item')}, edits "
+            f"{_n(len(self.edited), 'existing item')}; {_n(self.statements, 'statement')}, "
+            "each with a reference."
+        ]
         if self.created:
             out.append("Creates, in this order: " + ", ".join(i.record.id for i in self.created))
         if self.left_out:
             out.append(f"--no-create: left out {_n(len(self.left_out), 'item')} without a QID.")
         if self.waiting:
             blockers = sorted(set().union(*self.waiting.values()))
-            out.append(f"Waiting: {_n(len(self.waiting), 'item')}, until these have a QID: "
-                       f"{', '.join(blockers)}.")
+            out.append(
+                f"Waiting: {_n(len(self.waiting), 'item')}, until these have a QID: "
+                f"{', '.join(blockers)}."
+            )
             if self.network_pending:
-                out.append("Next step: run this batch in QuickStatements, then run this command "
-                           "again with --network-qid Q… (the network's new item), or record "
-                           "the QID with 'jitarsa wikidata apply-matches'.")
+                out.append(
+                    "Next step: run this batch in QuickStatements, then run this command "
+                    "again with --network-qid Q… (the network's new item), or record "
+                    "the QID with 'jitarsa wikidata apply-matches'."
+                )
             else:
-                out.append("Next step: run this batch in QuickStatements, record the new QIDs "
-                           "with 'jitarsa wikidata apply-matches FILE --method "
-                           "quickstatements-create' (a CSV of id,qid: --created-sheet writes "
-                           "one to fill in), then run this command again. Not before: it "
-                           "would create them twice.")
+                out.append(
+                    "Next step: run this batch in QuickStatements, record the new QIDs "
+                    "with 'jitarsa wikidata apply-matches FILE --method "
+                    "quickstatements-create' (a CSV of id,qid: --created-sheet writes "
+                    "one to fill in), then run this command again. Not before: it "
+                    "would create them twice."
+                )
         return out
 
 
@@ -75,8 +93,9 @@ def quickstatements_batch(items: Items, create: bool = True) -> Batch:
         missing = {t for t in item.targets if items.resolve(t) is None}
         if item.qid is None and not create:
             batch.left_out.append(item)
-        elif item.qid is None and (missing or (batch.network_pending
-                                               and item.record.id != network_id)):
+        elif item.qid is None and (
+            missing or (batch.network_pending and item.record.id != network_id)
+        ):
             batch.waiting[item.record.id] = missing or {network_id}
         elif item.qid is None:
             batch.created.append(item)
@@ -138,7 +157,11 @@ def quote(text: str, item: Item | None = None, where: str | None = None) -> str:
     for char, name in _UNQUOTABLE.items():
         if char in text:
             record = item.record if item else None
-            raise WikidataError(f"{text!r} contains {name}, which a QuickStatements V1 string "
-                                "cannot hold; change the text", record.file if record else None,
-                                record.id if record else None, where)
+            raise WikidataError(
+                f"{text!r} contains {name}, which a QuickStatements V1 string "
+                "cannot hold; change the text",
+                record.file if record else None,
+                record.id if record else None,
+                where,
+            )
     return f'"{text}"'

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import EndpointError, QueryError
+from jitarsa.errors import EndpointError, QueryError
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,10 @@ def graph_url(endpoint: str, graph: str | None = None) -> str:
 
     parts = urllib.parse.urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise QueryError(f"--endpoint {endpoint!r}: give the store's http:// or https:// Graph "
-                         "Store URL (Oxigraph: /store, Fuseki: /DATASET/data)")
+        raise QueryError(
+            f"--endpoint {endpoint!r}: give the store's http:// or https:// Graph "
+            "Store URL (Oxigraph: /store, Fuseki: /DATASET/data)"
+        )
     if graph is None:
         target = "default"
     else:
@@ -43,26 +45,41 @@ def graph_url(endpoint: str, graph: str | None = None) -> str:
     return f"{endpoint}{'&' if parts.query else '?'}{target}"
 
 
-def load(endpoint: str, graph: str | None = None, *, data=None, dump=None,
-         user: str | None = None, timeout: float = 60.0) -> Loaded:
+def load(
+    endpoint: str,
+    graph: str | None = None,
+    *,
+    data=None,
+    dump=None,
+    user: str | None = None,
+    timeout: float = 60.0,
+) -> Loaded:
     """PUT the dataset (the packaged dump, a data folder, or an RDF file) into GRAPH."""
     import urllib.error
     import urllib.request
 
-    from .sparql import source_ntriples
+    from jitarsa.sparql.execute import source_ntriples
 
     url = graph_url(endpoint, graph)
     payload, _, _ = source_ntriples(data, dump)
-    request = urllib.request.Request(url, data=payload, method="PUT", headers={
-        "Content-Type": "application/n-triples", "User-Agent": "jitarsa (Graph Store client)"})
+    request = urllib.request.Request(
+        url,
+        data=payload,
+        method="PUT",
+        headers={
+            "Content-Type": "application/n-triples",
+            "User-Agent": "jitarsa (Graph Store client)",
+        },
+    )
     opener = urllib.request.build_opener(*_auth(url, user))
     try:
         with opener.open(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as err:
         detail = " ".join(err.read().decode("utf-8", "replace").split())[:300]
-        raise EndpointError(f"{url} answered HTTP {err.code} {err.reason}: "
-                            f"{detail or '(no message)'}") from None
+        raise EndpointError(
+            f"{url} answered HTTP {err.code} {err.reason}: {detail or '(no message)'}"
+        ) from None
     except (TimeoutError, urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
@@ -82,5 +99,7 @@ def _auth(url: str, user: str | None) -> list:
         raise QueryError("--user: write it as NAME:PASSWORD")
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     passwords.add_password(None, url, name, password)
-    return [urllib.request.HTTPBasicAuthHandler(passwords),
-            urllib.request.HTTPDigestAuthHandler(passwords)]
+    return [
+        urllib.request.HTTPBasicAuthHandler(passwords),
+        urllib.request.HTTPDigestAuthHandler(passwords),
+    ]

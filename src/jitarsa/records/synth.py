@@ -65,8 +65,11 @@ class _Maker:
         place = r.choice(w["places"]) if r.random() < 0.5 else None
         th = prefix_th + link_th + "".join(t[0] for t in topics)
         en_topics = [t[1] for t in topics]
-        en_list = en_topics[0] if len(en_topics) == 1 else \
-            ", ".join(en_topics[:-1]) + " and " + en_topics[-1]
+        en_list = (
+            en_topics[0]
+            if len(en_topics) == 1
+            else ", ".join(en_topics[:-1]) + " and " + en_topics[-1]
+        )
         en = f"{suffix_en} {link_en} {en_list}"
         if place:
             th += place[0]
@@ -81,27 +84,36 @@ class _Maker:
         kind = next(k for k, share in _cumulative() if roll < share)
         th, en, abbr_th, abbr_en = self.name(kind)
         record_id = f"{_slug(en)}-{i:07d}"
-        lines = [f"- id: {record_id}", f"  kind: {kind}", "  name:", f"    th: {_q(th)}",
-                 f"    en: {_q(en)}", "  name_en_basis: translation"]
+        lines = [
+            f"- id: {record_id}",
+            f"  kind: {kind}",
+            "  name:",
+            f"    th: {_q(th)}",
+            f"    en: {_q(en)}",
+            "  name_en_basis: translation",
+        ]
         if r.random() < 0.3:
             lines += ["  alternate_names:", f"    th: [{_q(abbr_th)}]"]
             if len(abbr_en) > 1:
                 lines.append(f"    en: [{_q(abbr_en)}]")
         if r.random() < 0.3:
-            lines += ["  description:",
-                      f"    th: {_q(f'ข้อมูลสังเคราะห์ ไม่ใช่องค์กรจริง: {th}')}",
-                      f"    en: {_q(f'Synthetic record, not a real organisation: {en}.')}"]
+            lines += [
+                "  description:",
+                f"    th: {_q(f'ข้อมูลสังเคราะห์ ไม่ใช่องค์กรจริง: {th}')}",
+                f"    en: {_q(f'Synthetic record, not a real organisation: {en}.')}",
+            ]
         listed = kind != "project" and (self.position == 0 or r.random() < 0.1)
         if listed:
             lines.append(f"  member_of: [{NETWORK}]")
         parent = None
         if self.parents and (kind == "project" or r.random() < 0.1):
-            parent = self.parents[r.randrange(max(0, len(self.parents) - 1000),
-                                              len(self.parents))]
+            parent = self.parents[r.randrange(max(0, len(self.parents) - 1000), len(self.parents))]
             lines.append(f"  parent: {parent}")
         if r.random() < 0.5:
             year = r.randrange(1950, 2025)
-            founded = r.choice((str(year), f"พ.ศ. {year + 543}", f"{year}-{r.randrange(1, 13):02d}"))
+            founded = r.choice(
+                (str(year), f"พ.ศ. {year + 543}", f"{year}-{r.randrange(1, 13):02d}")
+            )
             lines.append(f"  founded: {_q(founded)}")
         if r.random() < 0.2:
             lines.append("  area_served: [thailand]")
@@ -133,25 +145,49 @@ def _errors(count: int, kind: str) -> str:
     out = []
     for e in range(count):
         rid = f"broken-{e:05d}"
-        head = [f"- id: {rid}", "  name:", f"    th: {_q(f'เครือข่ายสังเคราะห์ที่ผิด {e}')}",
-                "  sources:", f"    - url: {SOURCE}"]
+        head = [
+            f"- id: {rid}",
+            "  name:",
+            f"    th: {_q(f'เครือข่ายสังเคราะห์ที่ผิด {e}')}",
+            "  sources:",
+            f"    - url: {SOURCE}",
+        ]
         if kind == "shacl" and e % 2 == 0:  # a network without members
             out.append("\n".join(head + ["  kind: collaboration"]))
         elif kind == "shacl":  # a network whose member is not on the source's list
             out.append("\n".join(head + ["  kind: collaboration"]))
-            out.append("\n".join([f"- id: {rid}-member", "  kind: ngo", "  name:",
-                                  f"    th: {_q(f'สมาชิกที่ไม่อยู่ในรายชื่อ {e}')}",
-                                  f"  member_of: [{rid}]", "  sources:",
-                                  f"    - url: {SOURCE}"]))
+            out.append(
+                "\n".join(
+                    [
+                        f"- id: {rid}-member",
+                        "  kind: ngo",
+                        "  name:",
+                        f"    th: {_q(f'สมาชิกที่ไม่อยู่ในรายชื่อ {e}')}",
+                        f"  member_of: [{rid}]",
+                        "  sources:",
+                        f"    - url: {SOURCE}",
+                    ]
+                )
+            )
         else:
-            extra = ("  wikidata: Q0", "  founded: \"พ.ศ. 2400\"", "  parent: thailand",
-                     "  colour: red")[e % 4]
+            extra = (
+                "  wikidata: Q0",
+                '  founded: "พ.ศ. 2400"',
+                "  parent: thailand",
+                "  colour: red",
+            )[e % 4]
             out.append("\n".join(head + ["  kind: ngo", extra]))
     return "\n".join(out) + "\n"
 
 
-def synthesize(count: int, out_dir: Path | str, seed: int = 1, errors: int = 0,
-               error_kind: str = "shacl", per_file: int = RECORDS_PER_FILE) -> Path:
+def synthesize(
+    count: int,
+    out_dir: Path | str,
+    seed: int = 1,
+    errors: int = 0,
+    error_kind: str = "shacl",
+    per_file: int = RECORDS_PER_FILE,
+) -> Path:
     """Write a synthetic data folder of `count` organisations (plus the network and a place),
     `per_file` records to a file."""
     out = Path(out_dir)
@@ -165,21 +201,29 @@ def synthesize(count: int, out_dir: Path | str, seed: int = 1, errors: int = 0,
         f"  en: {_q(f'Synthetic registry of {count} organisations (not real data)')}\n"
         "description:\n"
         f"  en: {_q(f'Made by jitarsa synth with seed {seed} to measure jitarsa at scale.')}\n"
-        f"version: \"{seed}\"\nbase: {BASE}\n"
+        f'version: "{seed}"\nbase: {BASE}\n'
         "license: https://creativecommons.org/publicdomain/zero/1.0/\n"
-        f"network: {NETWORK}\nsources:\n  - url: {SOURCE}\n", encoding="utf-8")
+        f"network: {NETWORK}\nsources:\n  - url: {SOURCE}\n",
+        encoding="utf-8",
+    )
     (out / "places" / "thailand.yaml").write_text(
-        "id: thailand\nkind: country\nname:\n  th: \"ประเทศไทย\"\n  en: \"Thailand\"\n"
-        f"name_en_basis: translation\nsources:\n  - url: {SOURCE}\n", encoding="utf-8")
+        'id: thailand\nkind: country\nname:\n  th: "ประเทศไทย"\n  en: "Thailand"\n'
+        f"name_en_basis: translation\nsources:\n  - url: {SOURCE}\n",
+        encoding="utf-8",
+    )
     for start in range(0, count, per_file):
         text = "".join(maker.record(i) for i in range(start, min(count, start + per_file)))
         (out / "organisations" / f"part-{start // per_file:05d}.yaml").write_text(
-            text, encoding="utf-8")
+            text, encoding="utf-8"
+        )
     if errors:
         (out / "organisations" / "zz-errors.yaml").write_text(
-            _errors(errors, error_kind), encoding="utf-8")
+            _errors(errors, error_kind), encoding="utf-8"
+        )
     (out / "network.yaml").write_text(
-        f"id: {NETWORK}\nkind: collaboration\nname:\n  th: \"เครือข่ายสังเคราะห์\"\n"
-        "  en: \"Synthetic Network\"\nname_en_basis: translation\narea_served: [thailand]\n"
-        f"sources:\n  - url: {SOURCE}\n", encoding="utf-8")
+        f'id: {NETWORK}\nkind: collaboration\nname:\n  th: "เครือข่ายสังเคราะห์"\n'
+        '  en: "Synthetic Network"\nname_en_basis: translation\narea_served: [thailand]\n'
+        f"sources:\n  - url: {SOURCE}\n",
+        encoding="utf-8",
+    )
     return out

@@ -1,0 +1,83 @@
+"""pySHACL, the reference SHACL engine: the data through rdflib, results read back into a Report."""
+
+from __future__ import annotations
+
+from jitarsa.namespaces import SCHEMA, SH, shorten
+from jitarsa.resources import shapes_file
+from jitarsa.shacl.report import Report, Violation, result_order
+
+
+def to_rdflib(triples):
+    """An rdflib Graph of a jitarsa graph or pyoxigraph triples, through N-Triples."""
+    import rdflib
+
+    from jitarsa.rdf.dumps import ntriples
+
+    return rdflib.Graph().parse(data=ntriples(triples).decode("utf-8"), format="nt")
+
+
+def shapes_graph():
+    import rdflib
+
+    return rdflib.Graph().parse(shapes_file(), format="turtle")
+
+
+def validate_graph(data_graph, base: str, shapes=None) -> Report:
+    """Validate an rdflib graph against the shapes (the project's unless given)."""
+    import pyshacl
+
+    conforms, results, _ = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes if shapes is not None else shapes_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+    )
+    violations = sorted(_violations(results, data_graph, base), key=result_order)
+    return Report(conforms=bool(conforms), violations=violations, graph=results)
+
+
+def _violations(results, data_graph, base: str):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SH as RSH
+
+    name = URIRef(SCHEMA + "name")
+    for result in results.subjects(RSH.resultSeverity, None):
+        focus = results.value(result, RSH.focusNode)
+        messages = {
+            m.language: str(m)
+            for m in results.objects(result, RSH.resultMessage)
+            if isinstance(m, Literal)
+        }
+        names = {n.language: str(n) for n in data_graph.objects(focus, name)}
+        path = results.value(result, RSH.resultPath)
+        value = results.value(result, RSH.value)
+        focus_text = str(focus)
+        yield Violation(
+            focus=focus_text,
+            record=focus_text.rsplit("/", 1)[-1] if focus_text.startswith(base) else None,
+            name=names.get("th") or names.get("en"),
+            path=_short(path, results) if path is not None else None,
+            value=None if value is None else str(value),
+            component=_short(results.value(result, RSH.sourceConstraintComponent), results),
+            severity=_short(results.value(result, RSH.resultSeverity), results),
+            message_en=messages.get("en") or messages.get(None) or "",
+            message_th=messages.get("th"),
+            shape=_shape(results.value(result, RSH.sourceShape)),
+        )
+
+
+def _short(term, graph) -> str:
+    from rdflib import BNode, URIRef
+
+    if isinstance(term, BNode):
+        inverse = graph.value(term, URIRef(SH + "inversePath"))
+        return f"^{_short(inverse, graph)}" if inverse is not None else "(complex path)"
+    return shorten(str(term))
+
+
+def _shape(term) -> str:
+    """A named shape by its full IRI, for programs to match; a blank one as "(complex path)"."""
+    from rdflib import BNode
+
+    return "(complex path)" if isinstance(term, BNode) else str(term)

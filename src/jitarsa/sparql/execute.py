@@ -1,0 +1,273 @@
+"""SPARQL for everyone: ask the network's graph a question from the shell or from Python.
+
+A query is SPARQL text, a `.rq` file or the name of a query in the catalogue (`queries/*.rq`).
+It runs on Oxigraph (pyoxigraph) over the packaged N-Triples dump (no build needed), a data
+folder built in memory, any RDF file, or a remote SPARQL 1.1 Protocol endpoint. `--param`
+values are parsed into one RDF term each and bound by a trailing VALUES clause written from the
+term, so no value can change the structure of the query. Only pyoxigraph is imported on the
+default path: a cold `jitarsa query` must start faster than `import rdflib`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jitarsa.errors import EndpointError, QueryError
+from jitarsa.namespaces import PREFIXES, XSD
+from jitarsa.resources import default_dump
+from jitarsa.sparql.catalogue import read_query
+from jitarsa.sparql.params import bind
+
+#: What `--endpoint` asks for: results it can parse back (pyoxigraph reads JSON, XML, TSV) and RDF.
+ACCEPT = (
+    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+    "text/turtle;q=0.8, application/n-triples;q=0.8"
+)
+USER_AGENT = "jitarsa (SPARQL client; https://w3id.org/jitarsa/)"
+
+
+def open_store(data=None, dump=None):
+    """An in-memory Oxigraph store of a data folder, an RDF file, or the packaged dump."""
+    from pyoxigraph import Quad, Store
+
+    store = Store()
+    if data is not None:
+        from jitarsa.rdf.graph import triples
+        from jitarsa.records.load import load_dataset
+
+        store.extend(Quad(t.subject, t.predicate, t.object) for t in triples(load_dataset(data)))
+        return store
+    path = Path(dump) if dump is not None else default_dump()
+    try:
+        store.load(path=str(path), format=rdf_format(path))
+    except SyntaxError as err:
+        raise QueryError(f"not valid RDF: {err}", path) from None
+    except OSError as err:
+        raise QueryError(f"cannot be read ({err.strerror or err})", path) from None
+    return store
+
+
+def source_ntriples(data=None, dump=None) -> tuple[bytes, str, Path | None]:
+    """The graph of a source as N-Triples, its base IRI, and the VoID file beside it if any."""
+    from jitarsa.namespaces import DEFAULT_BASE
+
+    if data is not None:
+        from jitarsa.rdf.dumps import ntriples
+        from jitarsa.rdf.graph import triples
+        from jitarsa.records.load import load_dataset
+
+        dataset = load_dataset(data)
+        return ntriples(triples(dataset)), dataset.info.base, None
+    path = Path(dump) if dump is not None else default_dump()
+    if dump is None:
+        try:
+            return path.read_bytes(), DEFAULT_BASE, path.with_name("void.ttl")
+        except OSError as err:
+            raise QueryError(f"cannot be read ({err.strerror or err})", path) from None
+    from pyoxigraph import DefaultGraph, RdfFormat
+
+    store = open_store(dump=path)
+    return (
+        store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()),
+        DEFAULT_BASE,
+        path.with_name("void.ttl"),
+    )
+
+
+def rdf_format(path: Path):
+    """The RDF format of a file from its extension (.ttl .nt .jsonld .nq .trig .rdf …)."""
+    from pyoxigraph import RdfFormat
+
+    from jitarsa.formats import for_path
+
+    try:
+        return for_path(path).pyoxigraph()
+    except KeyError:
+        fmt = RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+    if fmt is None:
+        raise QueryError(
+            "unknown RDF format; name the file .ttl, .nt, .jsonld, .nq, .trig or .rdf", path
+        )
+    return fmt
+
+
+# --- Running a query ----------------------------------------------------------------------
+
+
+def execute(
+    query: str,
+    params: dict | None = None,
+    *,
+    data=None,
+    dump=None,
+    endpoint=None,
+    timeout: float = 30.0,
+    store=None,
+):
+    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples."""
+    text = bind(read_query(query), params or {})
+    if endpoint is not None:
+        return remote(endpoint, text, timeout)
+    if store is None:
+        store = open_store(data, dump)
+    try:
+        result = store.query(text, prefixes=PREFIXES)
+    except SyntaxError as err:
+        hint = " (--param adds a VALUES clause after the query)" if params else ""
+        raise QueryError(f"bad query: {err}{hint}") from None
+    except (OSError, RuntimeError) as err:
+        raise QueryError(f"the query failed: {err}") from None
+    from pyoxigraph import QueryTriples
+
+    return list(result) if isinstance(result, QueryTriples) else result
+
+
+def with_prefixes(query: str) -> str:
+    """QUERY with the predeclared prefixes it does not declare itself, on its first line, so
+    an endpoint's error line numbers still match the user's text."""
+    declared = {m.lower() for m in re.findall(r"(?i)\bPREFIX\s+([\w.-]*):", query)}
+    missing = [f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items() if p.lower() not in declared]
+    return " ".join(missing + [query])
+
+
+def remote(endpoint: str, text: str, timeout: float):
+    """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
+        raise QueryError(f"--endpoint {endpoint!r}: give an http:// or https:// URL")
+    body = urllib.parse.urlencode({"query": with_prefixes(text)}).encode("utf-8")
+    request = urllib.request.Request(
+        endpoint,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": ACCEPT,
+            "User-Agent": USER_AGENT,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            media_type = response.headers.get_content_type()
+            payload = response.read()
+    except urllib.error.HTTPError as err:
+        detail = _first_lines(err.read())
+        if err.code == 400:
+            raise QueryError(f"{endpoint} refused the query (HTTP 400): {detail}") from None
+        raise EndpointError(f"{endpoint} answered HTTP {err.code} {err.reason}: {detail}") from None
+    except (TimeoutError, urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
+            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s") from None
+        raise EndpointError(f"cannot reach {endpoint}: {reason}") from None
+    return parse_answer(payload, media_type, endpoint)
+
+
+def parse_answer(payload: bytes, media_type: str, endpoint: str):
+    from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
+
+    try:
+        results = QueryResultsFormat.from_media_type(media_type)
+        if results is not None and results != QueryResultsFormat.CSV:
+            return parse_query_results(payload, format=results)
+        rdf = RdfFormat.from_media_type(media_type)
+        if rdf is not None:
+            return [quad.triple for quad in parse(payload, format=rdf)]
+    except SyntaxError as err:
+        raise EndpointError(f"{endpoint} answered with invalid {media_type}: {err}") from None
+    raise EndpointError(f"{endpoint} answered with {media_type}, not SPARQL results or RDF")
+
+
+def _first_lines(payload: bytes, limit: int = 300) -> str:
+    text = " ".join(payload.decode("utf-8", "replace").split())
+    return text[:limit] + ("…" if len(text) > limit else "") or "(no message)"
+
+
+# --- Results as Python values (jitarsa.query) ---------------------------------------------
+
+_INTEGERS = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
+
+
+def python_value(term):
+    """An RDF term as the Python value a user expects: int, Decimal, float, bool, date, str."""
+    import datetime
+    from decimal import Decimal, InvalidOperation
+
+    from pyoxigraph import BlankNode, Literal
+
+    if term is None:
+        return None
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if not isinstance(term, Literal):
+        return term.value
+    datatype, value = term.datatype.value, term.value
+    convert = {
+        XSD + "decimal": Decimal,
+        XSD + "double": float,
+        XSD + "float": float,
+        XSD + "boolean": lambda v: v in ("true", "1"),
+        XSD + "date": datetime.date.fromisoformat,
+        XSD + "dateTime": datetime.datetime.fromisoformat,
+    }.get(datatype)
+    if datatype in _INTEGERS:
+        convert = int
+    try:
+        return convert(value) if convert else value
+    except (ValueError, InvalidOperation):
+        return value
+
+
+def query(
+    query: str,
+    params: dict | None = None,
+    *,
+    data=None,
+    dump=None,
+    endpoint=None,
+    timeout: float = 30.0,
+):
+    """Run a SPARQL query (text, .rq file or catalogue name) and answer Python values.
+
+    SELECT → a list of dicts (variable → value, None when unbound); ASK → a bool;
+    CONSTRUCT/DESCRIBE → a list of (subject, predicate, object) tuples. PARAMS binds variables
+    like `--param`: a string is read as a SPARQL term or else a plain string.
+
+    >>> jitarsa.query("member-count")
+    [{'members': 28}]
+    """
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
+    result = execute(query, params, data=data, dump=dump, endpoint=endpoint, timeout=timeout)
+    if isinstance(result, QueryBoolean):
+        return bool(result)
+    if isinstance(result, QuerySolutions):
+        names = [v.value for v in result.variables]
+        return [{n: python_value(row[n]) for n in names} for row in result]
+    from jitarsa.rdf.graph import sort_triples
+
+    return [
+        tuple(python_value(x) for x in (t.subject, t.predicate, t.object))
+        for t in sort_triples(result)
+    ]
