@@ -324,7 +324,8 @@ def test_a_validating_process_that_dies_is_one_line_and_leaves_the_output(tmp_pa
 def test_forked_work_that_ends_without_a_result_raises_stopped():
     import os
 
-    from jitarsa._util.background import Stopped, forked
+    from jitarsa._util.background import forked
+    from jitarsa.errors import Stopped
 
     with pytest.raises(Stopped, match="exit code 3"):
         forked(os._exit, 3)()

@@ -17,9 +17,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
-from jitarsa.errors import RecordError
+from jitarsa.errors import RecordError, WikidataError
 from jitarsa.records.load import load_dataset
-from jitarsa.wikidata.items import WikidataError
 from jitarsa.wikidata.matches import _yaml, parse_matches, read_matches
 
 ROOT = Path(__file__).parent.parent

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from v1grammar import parse_batch, parse_line
 
 from jitarsa.cli import cli
+from jitarsa.errors import WikidataError
 from jitarsa.records.load import load_dataset
-from jitarsa.wikidata.items import WikidataError
 from jitarsa.wikidata.quickstatements import quote
 
 EXPECTED = Path(__file__).parent / "expected"

@@ -77,3 +77,15 @@ class EndpointError(JitarsaError):
     """A SPARQL or Graph Store endpoint could not be reached or answered with an error."""
 
     exit_code = ExitCode.ENDPOINT
+
+
+class WikidataError(JitarsaError):
+    """The records cannot be expressed as Wikidata statements as they are."""
+
+
+class Unsupported(Exception):  # noqa: N818 - a verdict, not a failure the user sees
+    """The shapes use SHACL the fast engine does not evaluate: pySHACL must decide."""
+
+
+class Stopped(Exception):  # noqa: N818 - a verdict, not a failure the user sees
+    """A forked process ended without a result (killed, perhaps for lack of memory)."""

@@ -13,11 +13,9 @@ import sys
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from jitarsa.errors import Stopped
+
 T = TypeVar("T")
-
-
-class Stopped(Exception):
-    """The forked process ended without a result (killed, perhaps for lack of memory)."""
 
 
 def can_fork() -> bool:

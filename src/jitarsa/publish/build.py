@@ -187,7 +187,7 @@ def _validate_now(dataset, graph, progress) -> None:
 def _require(report, graph, stage, out_dir=None) -> None:
     """Raise ValidationFailed unless the graph conforms; `report()` validates, or waits for the
     process that does (then `stage`, the progress line, started when that process did)."""
-    from jitarsa._util.background import Stopped
+    from jitarsa.errors import Stopped
 
     with stage:
         try:

@@ -21,7 +21,7 @@ STRUCTURE = {TYPE, SH + "property", SH + "path", SH + "message", COMMENT, LABEL}
 TARGETS = (SH + "targetClass", SH + "targetNode", SH + "targetSubjectsOf", SH + "targetObjectsOf")
 
 
-class Graph:
+class TurtleFile:
     """A Turtle file as subject → predicate → objects, with RDF lists and paths readable."""
 
     def __init__(self, path):
@@ -139,7 +139,7 @@ class Dictionary:
 
     @classmethod
     def load(cls) -> Dictionary:
-        onto, shapes = Graph(ontology_file()), Graph(shapes_file())
+        onto, shapes = TurtleFile(ontology_file()), TurtleFile(shapes_file())
         ontology_node = onto.subjects(TYPE, OWL + "Ontology")[0]
         terms, axioms = [], []
         named = (s for s in onto.by if isinstance(s, NamedNode) and s != ontology_node)
@@ -176,7 +176,7 @@ class Dictionary:
         )
 
     @staticmethod
-    def _shape(g: Graph, node) -> Shape:
+    def _shape(g: TurtleFile, node) -> Shape:
         constraints = [
             (shorten(p), ", ".join(g.show(o) for o in objs))
             for p, objs in sorted(g.by.get(node, {}).items())

@@ -19,6 +19,7 @@ from functools import partial
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
+from jitarsa.errors import Unsupported
 from jitarsa.namespaces import RDF, RDFS, SCHEMA, SH, XSD, shorten
 from jitarsa.rdf.graph import Blank, as_graph, compact
 
@@ -80,10 +81,6 @@ _INTEGERS = {
     )
 }
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
-
-
-class Unsupported(Exception):
-    """The shapes use SHACL this engine does not evaluate: use pySHACL."""
 
 
 def _sh(name: str) -> NamedNode:

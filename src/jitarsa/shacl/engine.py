@@ -24,7 +24,8 @@ def validate_triples(triples, base: str, engine: str = "auto") -> Report:
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "fast" or (engine == "auto" and len(triples) >= FAST_FROM):
-        from jitarsa.shacl._fast import Unsupported, violations
+        from jitarsa.errors import Unsupported
+        from jitarsa.shacl._fast import violations
 
         try:
             found = sorted(violations(triples, base, shapes_file()), key=result_order)

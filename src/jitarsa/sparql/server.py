@@ -262,7 +262,7 @@ class Pool:
 # --- HTTP ---------------------------------------------------------------------------------
 
 
-class Site:
+class Published:
     """What the server publishes besides /sparql: entities, VoID and a static site folder."""
 
     def __init__(
@@ -325,7 +325,7 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body leave in one write (flushed after each request): two small writes meet
     # Nagle's algorithm and the client's delayed ACK, and each answer waits ~40 ms.
     wbufsize = 1 << 16
-    site: Site  # set on the subclass made by `serve`
+    site: Published  # set on the subclass made by `serve`
 
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         """Quiet: one line per request would dominate a benchmark and a test's output."""
@@ -486,7 +486,7 @@ def make_server(
         "BoundHandler",
         (Handler,),
         {
-            "site": Site(
+            "site": Published(
                 pool,
                 ntriples.count(b"\n"),
                 base or data_base,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from jitarsa.errors import JitarsaError
+from jitarsa.errors import WikidataError
 from jitarsa.records.model import QID_PATTERN, Dataset, Record, Source
 from jitarsa.records.yamlfile import read_yaml
 from jitarsa.resources import wikidata_file
@@ -110,10 +110,6 @@ class Item:
     def targets(self) -> set[str]:
         """Ids of the records this item's statements point to."""
         return {s.value.record_id for s in self.statements if isinstance(s.value, RecordValue)}
-
-
-class WikidataError(JitarsaError):
-    """The records cannot be expressed as Wikidata statements as they are."""
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from jitarsa.errors import OutputError
+from jitarsa.errors import OutputError, WikidataError
 from jitarsa.records.checks import check_record
 from jitarsa.records.dates import parse_date
 from jitarsa.records.model import MATCH_METHODS, QID_PATTERN, Dataset
 from jitarsa.records.yamlfile import read_text, read_yaml
-from jitarsa.wikidata.items import WikidataError
 
 
 @dataclass(frozen=True)
