@@ -43,3 +43,16 @@ def data_dir(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target)
     return target
+
+
+#: Fixtures that start a server process: a test using one is marked network_service.
+SERVICE_FIXTURES = {"server", "oxigraph"}
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow too; tests on a served endpoint are marked network_service."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.network_service)

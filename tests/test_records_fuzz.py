@@ -1,5 +1,6 @@
 """Any YAML a curator could write is either a record or one RecordError: never a crash."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ VALUES = st.recursive(
 RECORDS = st.dictionaries(st.sampled_from(RECORD_FIELDS + ("other",)), VALUES, max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(RECORDS)
 def test_check_record_returns_a_record_or_raises_a_record_error(data):

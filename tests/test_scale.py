@@ -123,6 +123,7 @@ def test_synth_command(tmp_path):
     assert len(records.load_dataset(tmp_path / "d").records) == 52
 
 
+@pytest.mark.slow
 def test_build_prints_no_progress_when_piped(synthetic, tmp_path):
     import subprocess
     import sys
@@ -244,6 +245,7 @@ def _yaml_scalar(value: str, quoted: bool) -> str:
     ),
     st.booleans(),
 )
+@pytest.mark.slow
 @example([("id", "0x_", False)], False)  # PyYAML resolves it as an int, then cannot convert it
 def test_fast_yaml_reads_what_pyyaml_reads(tmp_path_factory, fields, as_list):
     text = "".join(f"{key}: {_yaml_scalar(value, quoted)}\n" for key, value, quoted in fields)
@@ -297,6 +299,7 @@ def test_background_validation_gives_the_inline_verdict_and_keeps_the_output(tmp
     assert verdicts[0] == verdicts[1] and len(verdicts[0]) >= 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("site", [False, True])
 def test_background_validation_writes_the_same_bytes(synthetic, tmp_path, monkeypatch, site):
 

@@ -279,6 +279,7 @@ def test_an_injected_name_is_escaped_in_html_and_in_json_ld(data_dir):
 NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @example("</script><b>x</b> &amp; ]]> \u003c")
 @given(NAMES)

@@ -36,6 +36,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 INJECTED = "<script>alert(1)</script><b>x</b>"
 TIMEOUT_MS = 15_000
 
+pytestmark = pytest.mark.browser
+
 
 def write_site(files: dict[str, bytes], folder: Path) -> Path:
     site = {name[5:]: data for name, data in files.items() if name.startswith("site/")}
