@@ -5,8 +5,28 @@ pySHACL and pyoxigraph load only when a function that needs them runs.
 """
 
 from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("jitarsa")  # the one place it is written is pyproject.toml
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads on first use
+    from jitarsa.errors import ExitCode, JitarsaError, RecordError, ValidationFailed
+    from jitarsa.publish.build import BuildResult, build, build_files, build_site
+    from jitarsa.rdf.graph import triples
+    from jitarsa.records.load import load_dataset
+    from jitarsa.records.model import Dataset, Record
+    from jitarsa.resources import default_data_dir
+    from jitarsa.shacl.engine import validate
+    from jitarsa.shacl.report import Report
+    from jitarsa.sparql.execute import query
+    from jitarsa.wikidata.items import Items, reconcile_sheet
+    from jitarsa.wikidata.matches import apply_matches
+    from jitarsa.wikidata.quickstatements import quickstatements_batch
+    from jitarsa.wikidata.wikibase_rdf import wikibase_triples
 
 _EXPORTS = {
     "build": "publish.build",
@@ -32,10 +52,32 @@ _EXPORTS = {
     "query": "sparql.execute",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BuildResult",
+    "Dataset",
+    "ExitCode",
+    "Items",
+    "JitarsaError",
+    "Record",
+    "RecordError",
+    "Report",
+    "ValidationFailed",
+    "apply_matches",
+    "build",
+    "build_files",
+    "build_site",
+    "default_data_dir",
+    "load_dataset",
+    "query",
+    "quickstatements_batch",
+    "reconcile_sheet",
+    "triples",
+    "validate",
+    "wikibase_triples",
+]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     if name in _EXPORTS:
         return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'jitarsa' has no attribute {name!r}")
