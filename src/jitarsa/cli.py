@@ -104,6 +104,7 @@ def build(data_dir, out_dir, base, site, quiet):
             f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
             f"{members} members of {result.dataset.network.name.get('en', '')}."
         )
+        assert result.out_dir is not None  # build() says where it wrote
         for name in result.paths:
             if not name.startswith("site/"):
                 click.echo(f"  {result.out_dir.name}/{name}")

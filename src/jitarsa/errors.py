@@ -1,6 +1,7 @@
 """Errors that name the file, the record and the field, and the exit codes they map to."""
 
 from enum import IntEnum
+from os import PathLike
 
 
 class ExitCode(IntEnum):
@@ -21,7 +22,7 @@ class JitarsaError(Exception):
     def __init__(
         self,
         message: str,
-        file: str | None = None,
+        file: str | PathLike[str] | None = None,
         record: str | None = None,
         field: str | None = None,
     ):

@@ -20,6 +20,14 @@ class Format:
 
         return RdfFormat.from_media_type(self.media_type)
 
+    def serialize(self, triples, prefixes: dict[str, str] | None = None) -> bytes:
+        """Triples in this format, by Oxigraph's writer."""
+        from pyoxigraph import serialize
+
+        data = serialize(triples, format=self.pyoxigraph(), prefixes=prefixes)
+        assert data is not None  # pyoxigraph returns None only when given an output file
+        return data
+
 
 TURTLE = Format("turtle", "ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle")
 NTRIPLES = Format(

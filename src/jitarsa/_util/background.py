@@ -39,6 +39,7 @@ class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args
         self._receive, send = context.Pipe(duplex=False)
 
         def run():
+            outcome: tuple[bool, object]
             try:
                 outcome = (True, fn(*args))
             except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it

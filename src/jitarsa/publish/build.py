@@ -83,7 +83,7 @@ def _ntriples_in_halves(graph, second_half) -> Iterator[bytes]:
 
 def artefacts(
     dataset: Dataset, graph, site: bool = True, second_half=None
-) -> Iterator[tuple[str, object]]:
+) -> Iterator[tuple[str, bytes | Stream]]:
     """Every published file but SHA256SUMS, as (name, bytes or Stream), one at a time: a
     Stream must be read to its end before the next file is asked for. `second_half()`, if
     given, waits for the file holding the second half of the N-Triples dump, written by another
@@ -268,6 +268,7 @@ def build(
         finally:
             if second is not None:
                 second.cancel()
+            if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
     result.paths = sorted(result.paths + [FILES["checksums"]])
     return result

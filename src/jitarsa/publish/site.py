@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pyoxigraph import Literal
+from pyoxigraph import Literal, QuerySolutions
 
 from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
 from jitarsa.namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri, shorten
@@ -81,7 +81,9 @@ class Site:
         return entity_iri(self.base, record.kind, record.id)
 
     def folder(self, record: Record) -> str:
-        return path_of(self.base, self.iri(record))
+        folder = path_of(self.base, self.iri(record))
+        assert folder is not None  # a record's IRI is under the base
+        return folder
 
     def href(self, page: Page, record: Record) -> str:
         return page.to(f"{self.folder(record)}/index.html")
@@ -119,7 +121,7 @@ class Site:
         out = []
         for t in self.own.get(self.iri(record), []):
             o = t.object
-            row = {
+            row: dict[str, object] = {
                 "predicate": shorten(t.predicate.value),
                 "predicate_href": self.link(page, t.predicate.value),
             }
@@ -214,6 +216,7 @@ class Site:
                 if line[:2] == "# " and line[4:5] == ":" and line[2:4] in ("th", "en")
             }
             result = store.query(text, prefixes=PREFIXES)
+            assert isinstance(result, QuerySolutions), f"{path.name} is not a SELECT query"
             variables = [v.value for v in result.variables]
             rows = [[self.cell(solution[v]) for v in variables] for solution in result]
             out.append(

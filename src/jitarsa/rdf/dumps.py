@@ -177,10 +177,10 @@ class _TurtleTerms:
     """IRIs and literals as Oxigraph's Turtle serialiser writes them, with these prefixes."""
 
     def __init__(self, prefixes: dict[str, str]):
-        from pyoxigraph import Literal, NamedNode, Triple, serialize
+        from pyoxigraph import Literal, NamedNode, Triple
 
         sample = Triple(NamedNode("urn:x"), NamedNode("urn:x"), Literal(""))
-        self.header = serialize([sample], format=TURTLE.pyoxigraph(), prefixes=prefixes)
+        self.header = TURTLE.serialize([sample], prefixes)
         self.header = self.header[: _header_end(self.header)]
         # Oxigraph tries the prefixes in the order it declares them (the longest first).
         self.order = [

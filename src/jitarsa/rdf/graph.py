@@ -56,6 +56,10 @@ DERIVED_FROM = PROV + "wasDerivedFrom"
 OWL_SAME_AS = OWL + "sameAs"
 _INTEGER = XSD + "integer"
 
+#: The plain form of an object: an IRI as its text, a literal as (text, language, datatype).
+PlainLiteral = tuple[str, str | None, str | None]
+Pair = tuple[str, str | PlainLiteral]  # (predicate, object) of one subject
+
 
 class Blank(str):
     """A blank node's label as text (`_:b0`): none in jitarsa's graph, but SHACL test data may
@@ -147,7 +151,7 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     registry-sized build."""
     s = iri.text(record.id)
     kind = dataset.kinds[record.kind]
-    own = [(_TYPE_IRI, expand(cls)) for cls in kind.types]
+    own: list[Pair] = [(_TYPE_IRI, expand(cls)) for cls in kind.types]
     if kind.organisation:
         own.append((_TYPE_IRI, Org["Organization"]))
     for _, cls in own:
@@ -202,6 +206,7 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     listed = record.listed
     if listed:
         note(_INTEGER)
+        assert listed.entry is not None  # what makes it the listed source
         add((J["sourceEntry"], (listed.entry, "th", None)))
         add((J["sourcePosition"], (str(listed.position), None, _INTEGER)))
     return own, others
@@ -271,7 +276,9 @@ def _object_key(value) -> tuple:
 
 def triple_key(t: Triple) -> tuple:
     """Subjects by IRI; rdf:type first, then predicates by IRI; Thai before English."""
-    return (t.subject.value, *_pair_key((t.predicate.value, compact(t.object))))
+    subject = t.subject
+    assert not isinstance(subject, Triple), "jitarsa's graphs have no RDF-star subjects"
+    return (subject.value, *_pair_key((t.predicate.value, compact(t.object))))
 
 
 def sort_triples(found: Iterable[Triple]) -> list[Triple]:

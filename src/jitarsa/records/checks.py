@@ -7,6 +7,7 @@ line before any RDF is made.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jitarsa.errors import RecordError
 from jitarsa.records.dates import check_date, parse_date
@@ -87,7 +88,7 @@ class _Checker:
                 f"expected a mapping of language to text (th: …, en: …), got {_kind_of(value)}",
                 name,
             )
-        out = {}
+        out: dict[str, Any] = {}
         for lang, text in value.items():
             if lang not in LANGUAGES:
                 self.fail(

@@ -72,7 +72,7 @@ PARALLEL_FROM = 16
 def _read_files(files: list[Path], kinds: dict[str, Kind]) -> list:
     """(file, its checked records, the RecordError that stopped it or None) for each file, up
     to and including the first failing one."""
-    out = []
+    out: list[tuple[Path, list[Record], RecordError | None]] = []
     for path in files:
         found: list[Record] = []
         try:
@@ -171,6 +171,7 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
                     f"{dataset.info.network!r}",
                     "member_of",
                 )
+            assert listed.position is not None  # checks: entry and position go together
             if listed.position in positions:
                 fail(
                     f"list position {listed.position} is already given to "
@@ -188,7 +189,7 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
 
 def _check_no_cycle(record: Record, by_id: dict[str, Record]) -> None:
     seen = {record.id}
-    current = by_id.get(record.parent)
+    current = by_id.get(record.parent) if record.parent else None
     while current is not None:
         if current.id in seen:
             raise RecordError(

@@ -11,13 +11,19 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from jitarsa.errors import RecordError
 
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # libyaml's parser where PyYAML was built with it
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+
+class _Loader(_SafeLoader):
     """Safe YAML (libyaml's fast parser where present) that refuses a key given twice in one
     mapping, as YAML requires keys to be unique."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from jitarsa.namespaces import PREFIXES, SH
 
@@ -44,7 +45,7 @@ class Report:
 
     conforms: bool
     violations: list[Violation]
-    graph: object  # rdflib.Graph holding the sh:ValidationReport; None from the fast engine
+    graph: Any  # rdflib.Graph holding the sh:ValidationReport; None from the fast engine
 
     def text(self) -> str:
         if self.conforms:

@@ -11,6 +11,7 @@ default path: a cold `jitarsa query` must start faster than `import rdflib`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from jitarsa.errors import EndpointError, QueryError
@@ -223,14 +224,15 @@ def python_value(term):
     if not isinstance(term, Literal):
         return term.value
     datatype, value = term.datatype.value, term.value
-    convert = {
+    converters: dict[str, Callable[[str], object]] = {
         XSD + "decimal": Decimal,
         XSD + "double": float,
         XSD + "float": float,
         XSD + "boolean": lambda v: v in ("true", "1"),
         XSD + "date": datetime.date.fromisoformat,
         XSD + "dateTime": datetime.datetime.fromisoformat,
-    }.get(datatype)
+    }
+    convert = converters.get(datatype)
     if datatype in _INTEGERS:
         convert = int
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from jitarsa.errors import QueryError
+from jitarsa.formats import JSONLD
 from jitarsa.namespaces import shorten
 
 #: Output formats: W3C SPARQL 1.1 Query Results formats (and a table for people) for SELECT
@@ -33,7 +34,7 @@ def is_boolean(result) -> bool:
 
 def render(result, fmt: str) -> bytes:
     """The result in FMT: a W3C results format, `table`, or an RDF format for graphs."""
-    from pyoxigraph import QueryBoolean, QueryResultsFormat
+    from pyoxigraph import QueryBoolean
 
     if fmt not in RESULTS_FORMATS + GRAPH_FORMATS:
         raise QueryError(
@@ -56,7 +57,16 @@ def render(result, fmt: str) -> bytes:
         return ("true\n" if bool(result) else "false\n").encode("utf-8")
     if fmt == "table":
         return table(result).encode("utf-8")
-    return result.serialize(format=QueryResultsFormat.from_media_type(RESULTS_MEDIA_TYPES[fmt]))
+    return results_bytes(result, RESULTS_MEDIA_TYPES[fmt])
+
+
+def results_bytes(result, media_type: str) -> bytes:
+    """A SELECT or ASK answer in a W3C results format, by its media type."""
+    from pyoxigraph import QueryResultsFormat
+
+    data = result.serialize(format=QueryResultsFormat.from_media_type(media_type))
+    assert data is not None  # pyoxigraph returns None only when given an output file
+    return data
 
 
 def render_graph(triples, fmt: str) -> bytes:
@@ -68,9 +78,7 @@ def render_graph(triples, fmt: str) -> bytes:
         return turtle(sort_triples(triples))
     if fmt == "nt":
         return ntriples(triples) if triples else b""
-    from pyoxigraph import RdfFormat, serialize
-
-    return serialize(triples, format=RdfFormat.JSON_LD)
+    return JSONLD.serialize(triples)
 
 
 def compact(term) -> str:

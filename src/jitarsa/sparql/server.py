@@ -100,10 +100,10 @@ def _worker(conn, ntriples: bytes) -> None:
 
 
 def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
-    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions
+    from pyoxigraph import QueryBoolean, QuerySolutions
 
     from jitarsa.namespaces import PREFIXES
-    from jitarsa.sparql.results import render_graph
+    from jitarsa.sparql.results import render_graph, results_bytes
 
     query = text
     if kind == "entity":
@@ -120,7 +120,7 @@ def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
         media = negotiate(accept, RESULTS_TYPES)
         if media is None:
             return text_answer(406, "Acceptable results formats: " + ", ".join(RESULTS_TYPES))
-        body = result.serialize(format=QueryResultsFormat.from_media_type(media))
+        body = results_bytes(result, media)
         return Answer(200, f"{media}; charset=utf-8", body)
     triples = list(result)
     if kind == "entity" and not triples:

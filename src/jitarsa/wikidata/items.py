@@ -287,6 +287,7 @@ class Items:
         """The source that backs `field`: one citing it by `about`, else the record's own."""
         source = _source_for(r, field)
         host = urlsplit(source.url).hostname or ""
+        pairs: list[tuple[str, Value]]
         if host in self.mapping.wikis:
             pairs = [
                 (P["imported_from"], ItemValue(self.mapping.wikis[host])),

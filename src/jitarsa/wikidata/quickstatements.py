@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jitarsa.errors import WikidataError
 from jitarsa.wikidata.items import (
     Item,
     Items,
@@ -21,7 +22,6 @@ from jitarsa.wikidata.items import (
     TimeValue,
     UrlValue,
     Value,
-    WikidataError,
 )
 
 #: What V1 cannot carry inside a quoted string: it has no escapes.
@@ -142,7 +142,10 @@ def value(v: Value, items: Items, item: Item, where: str) -> str:
     if isinstance(v, ItemValue):
         return v.qid
     if isinstance(v, RecordValue):
-        return items.resolve(v.record_id)
+        qid = items.resolve(v.record_id)
+        if qid is None:  # the batches are ordered so that this cannot happen
+            raise WikidataError(f"{v.record_id!r} has no item yet", None, item.record.id, where)
+        return qid
     if isinstance(v, TimeValue):
         return f"{v.time}/{v.precision}"
     if isinstance(v, TextValue):

@@ -13,6 +13,7 @@ import hashlib
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from jitarsa.formats import TURTLE
 from jitarsa.namespaces import PROV, RDFS, SCHEMA, WD, XSD
 from jitarsa.rdf.graph import TYPE, IRIs, sort_triples
 from jitarsa.wikidata.items import (
@@ -126,6 +127,4 @@ def wikibase_triples(items: Items) -> list[Triple]:
 
 
 def wikibase_turtle(items: Items) -> bytes:
-    from pyoxigraph import RdfFormat, serialize
-
-    return serialize(wikibase_triples(items), format=RdfFormat.TURTLE, prefixes=PREFIXES)
+    return TURTLE.serialize(wikibase_triples(items), prefixes=PREFIXES)
