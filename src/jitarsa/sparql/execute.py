@@ -14,15 +14,17 @@ import re
 from pathlib import Path
 
 from jitarsa.errors import EndpointError, QueryError
+from jitarsa.formats import FORM, NTRIPLES, RESULTS_MEDIA_TYPES, TURTLE
 from jitarsa.namespaces import PREFIXES, XSD
 from jitarsa.resources import default_dump
 from jitarsa.sparql.catalogue import read_query
+from jitarsa.sparql.guard import check
 from jitarsa.sparql.params import bind
 
 #: What `--endpoint` asks for: results it can parse back (pyoxigraph reads JSON, XML, TSV) and RDF.
 ACCEPT = (
-    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
-    "text/turtle;q=0.8, application/n-triples;q=0.8"
+    f"{RESULTS_MEDIA_TYPES['json']}, {RESULTS_MEDIA_TYPES['xml']};q=0.9, "
+    f"{TURTLE.media_type};q=0.8, {NTRIPLES.media_type};q=0.8"
 )
 USER_AGENT = "jitarsa (SPARQL client; https://w3id.org/jitarsa/)"
 
@@ -104,11 +106,20 @@ def execute(
     endpoint=None,
     timeout: float = 30.0,
     store=None,
+    allow_service: bool = False,
 ):
-    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples."""
+    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples.
+
+    A local query is checked first (`guard.check`): no SERVICE unless ALLOW_SERVICE, and a
+    bounded nesting depth. An endpoint's own parser judges what is sent to it."""
     text = bind(read_query(query), params or {})
     if endpoint is not None:
         return remote(endpoint, text, timeout)
+    check(
+        text,
+        allow_service=allow_service,
+        hint=" unless you add --allow-service (allow_service=True from Python)",
+    )
     if store is None:
         store = open_store(data, dump)
     try:
@@ -145,7 +156,7 @@ def remote(endpoint: str, text: str, timeout: float):
         data=body,
         method="POST",
         headers={
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": FORM,
             "Accept": ACCEPT,
             "User-Agent": USER_AGENT,
         },
@@ -247,19 +258,29 @@ def query(
     dump=None,
     endpoint=None,
     timeout: float = 30.0,
+    allow_service: bool = False,
 ):
     """Run a SPARQL query (text, .rq file or catalogue name) and answer Python values.
 
     SELECT → a list of dicts (variable → value, None when unbound); ASK → a bool;
     CONSTRUCT/DESCRIBE → a list of (subject, predicate, object) tuples. PARAMS binds variables
-    like `--param`: a string is read as a SPARQL term or else a plain string.
+    like `--param`: a string is read as a SPARQL term or else a plain string. SERVICE clauses
+    (federation) are refused unless ALLOW_SERVICE.
 
     >>> jitarsa.query("member-count")
     [{'members': 28}]
     """
     from pyoxigraph import QueryBoolean, QuerySolutions
 
-    result = execute(query, params, data=data, dump=dump, endpoint=endpoint, timeout=timeout)
+    result = execute(
+        query,
+        params,
+        data=data,
+        dump=dump,
+        endpoint=endpoint,
+        timeout=timeout,
+        allow_service=allow_service,
+    )
     if isinstance(result, QueryBoolean):
         return bool(result)
     if isinstance(result, QuerySolutions):
