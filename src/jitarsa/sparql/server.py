@@ -666,6 +666,7 @@ class Handler(BaseHTTPRequestHandler):
         """Write ANSWER within --write-timeout, with HTTP's caching headers; an answer larger
         than SMALL waits for room under the server's limit of bytes held (503 if none)."""
         status, content_type, body = answer
+        del answer  # a refused large answer is freed at once, not when this returns
         held = len(body) if len(body) > SMALL else 0
         if held and not self.server.hold(held):
             held = 0
@@ -809,6 +810,20 @@ class Server(ThreadingHTTPServer):
         super().server_close()
 
 
+def _map_large_allocations() -> None:
+    """Give answers' memory back to the system when they are sent. glibc's malloc otherwise
+    raises its mmap threshold after the first large free and keeps later answers' memory in
+    per-thread arenas: twenty 3 MB answers stayed resident after they were freed."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, SMALL)  # M_MMAP_THRESHOLD: allocations from SMALL up are mapped
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator decides
+
+
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
@@ -835,6 +850,7 @@ def make_server(
     from jitarsa.sparql.execute import source_ntriples
 
     limits = replace(limits or Limits(), timeout=timeout)
+    _map_large_allocations()
     ntriples, data_base, void = source_ntriples(data, dump)
     base = base or data_base
     pool = Pool(
