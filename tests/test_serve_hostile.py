@@ -399,3 +399,44 @@ def test_too_many_connections_get_503(server):
             sock.close()
     time.sleep(0.3)
     assert get_query(server, COUNT + " # after the crowd")[0] == 200
+
+
+# --- Random input -----------------------------------------------------------------------------
+
+_WORDS = [
+    "SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "SERVICE", "FILTER", "BIND", "AS",
+    "OPTIONAL", "UNION", "MINUS", "GRAPH", "VALUES", "FROM", "NAMED", "LIMIT", "ORDER BY",
+    "GROUP BY", "COUNT(*)", "?s", "?p", "?o", "*", "{", "}", "(", ")", "[", "]", ".", ";", ",",
+    "<http://127.0.0.1:9/x>", "schema:name", '"x"@th', "'''a'''", "1", "1.5", "#", "\n", "<",
+    ">", "=", "!", "^", "/", "|", "\\u0053", "a", " ",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_random_sparql_and_bytes_never_crash_a_worker(server):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    before = workers(server[1])
+    queries = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join) | st.text(max_size=200)
+
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    @given(query=queries, body=st.binary(max_size=300), accept=st.sampled_from(
+        [None, "text/csv", "application/sparql-results+xml", "text/turtle", "image/png", "*/*"]
+    ))  # fmt: skip
+    def probe(query, body, accept):
+        status, _, _ = get_query(server, query, accept)
+        assert status in STATUSES, (query, status)
+        for media in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            status, _, _ = request(server, "POST", "/sparql", body, {"Content-Type": media})
+            assert status in STATUSES, (body, status)
+        raw = socket.create_connection(("127.0.0.1", server[0]), timeout=10)
+        with raw:
+            raw.sendall(body.replace(b"\r", b"") + b"\r\n\r\n")
+            answer = raw.recv(12)
+        assert answer == b"" or int(answer[9:12]) in STATUSES, (body, answer)
+
+    probe()
+    assert workers(server[1]) == before  # not one worker died or was replaced

@@ -504,6 +504,13 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.unwatch(self.connection)
 
+    def send_error(self, code, message=None, explain=None):
+        """The stdlib's own refusals (a garbled request line, headers too long, an unknown
+        method) as one plain line with a status line: HTTP/0.9 is never spoken."""
+        self.request_version = "HTTP/1.1"
+        self.close_connection = True
+        self.send(text_answer(code, message or self.responses.get(code, ("Error",))[0]))
+
     # The read-only endpoint refuses every way of changing data.
     def do_PUT(self):
         self.send(text_answer(405, "This endpoint is read-only."), allow="GET, POST")
