@@ -635,7 +635,11 @@ def serve(
     help="Credentials for a store that asks for them (HTTP Basic or Digest).",
 )
 @click.option(
-    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the store."
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole exchange with the store.",
 )
 @sources
 @reports_errors
@@ -643,7 +647,9 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     """Put the dataset into a triplestore with the SPARQL 1.1 Graph Store HTTP Protocol.
 
     The graph is replaced: what was in it before is gone, and loading twice leaves the same
-    data. Exit code 3 when the store cannot be reached or refuses. Example:
+    data. Exit code 3 when the store cannot be reached, refuses or answers broken HTTP.
+    Credentials in the URL (http://NAME:PASSWORD@host/) work like --user and are never
+    printed. Example:
 
         jitarsa load --endpoint http://localhost:7878/store --graph https://w3id.org/jitarsa/
     """
