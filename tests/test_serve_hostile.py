@@ -340,7 +340,7 @@ def test_long_queries_never_hold_every_worker(server):
     started = time.monotonic()
     status, _, body = get_query(server, EXPLOSIVE + " # 2")
     assert status == 503 and b"kept for quick queries" in body
-    assert time.monotonic() - started < 1.9
+    assert time.monotonic() - started < 4  # well before the 5 s timeout
     status, _, _ = get_query(server, COUNT + " # quick, meanwhile")
     assert status == 200
     first.join(30)

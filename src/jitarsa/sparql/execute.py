@@ -11,6 +11,7 @@ default path: a cold `jitarsa query` must start faster than `import rdflib`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from jitarsa.errors import EndpointError, QueryError
@@ -142,9 +143,75 @@ def with_prefixes(query: str) -> str:
     return " ".join(missing + [query])
 
 
+#: Bytes of an error answer read for its message (a message shows at most 300 characters).
+MAX_ERROR_BODY = 4096
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a server answered: any status, with the body (an error's only up to a cap)."""
+
+    status: int
+    reason: str
+    media_type: str
+    body: bytes
+
+    def detail(self) -> str:
+        return _first_lines(self.body)
+
+
+def exchange(request, url: str, timeout: float, opener=None, read: bool = True) -> Reply:
+    """Send REQUEST and take the answer within TIMEOUT seconds in all (not per read: a server
+    that trickles a byte at a time is cut off). URL names the server in messages, without
+    credentials. Broken HTTP and unreachable servers are EndpointErrors of one line."""
+    import threading
+
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(_exchange(request, url, timeout, opener, read))
+        except EndpointError as err:
+            outcome.append(err)
+
+    thread = threading.Thread(target=run, name="http-exchange", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise EndpointError(f"{url} did not answer within {timeout:g} s")
+    if isinstance(outcome[0], EndpointError):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _exchange(request, url: str, timeout: float, opener, read: bool) -> Reply:
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as response:
+            media_type = response.headers.get_content_type()
+            return Reply(
+                response.status, response.reason, media_type, response.read() if read else b""
+            )
+    except urllib.error.HTTPError as err:
+        try:
+            body = err.read(MAX_ERROR_BODY)
+        except (OSError, http.client.HTTPException):
+            body = b""
+        return Reply(err.code, str(err.reason), err.headers.get_content_type(), body)
+    except http.client.HTTPException as err:  # a garbled status line, huge headers, a cut body
+        raise EndpointError(f"{url} answered with broken HTTP ({type(err).__name__})") from None
+    except (TimeoutError, urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
+            raise EndpointError(f"{url} did not answer within {timeout:g} s") from None
+        raise EndpointError(f"cannot reach {url}: {reason}") from None
+
+
 def remote(endpoint: str, text: str, timeout: float):
     """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers."""
-    import urllib.error
     import urllib.parse
     import urllib.request
 
@@ -161,21 +228,14 @@ def remote(endpoint: str, text: str, timeout: float):
             "User-Agent": USER_AGENT,
         },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            media_type = response.headers.get_content_type()
-            payload = response.read()
-    except urllib.error.HTTPError as err:
-        detail = _first_lines(err.read())
-        if err.code == 400:
-            raise QueryError(f"{endpoint} refused the query (HTTP 400): {detail}") from None
-        raise EndpointError(f"{endpoint} answered HTTP {err.code} {err.reason}: {detail}") from None
-    except (TimeoutError, urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
-            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s") from None
-        raise EndpointError(f"cannot reach {endpoint}: {reason}") from None
-    return parse_answer(payload, media_type, endpoint)
+    reply = exchange(request, endpoint, timeout)
+    if reply.status == 400:
+        raise QueryError(f"{endpoint} refused the query (HTTP 400): {reply.detail()}")
+    if reply.status >= 400:
+        raise EndpointError(
+            f"{endpoint} answered HTTP {reply.status} {reply.reason}: {reply.detail()}"
+        )
+    return parse_answer(reply.body, reply.media_type, endpoint)
 
 
 def parse_answer(payload: bytes, media_type: str, endpoint: str):

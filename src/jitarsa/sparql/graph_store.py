@@ -45,10 +45,6 @@ def graph_url(endpoint: str, graph: str | None = None) -> str:
     return f"{endpoint}{'&' if parts.query else '?'}{target}"
 
 
-#: Bytes of an error answer read for its message (the message shows at most 300 characters).
-MAX_ERROR_BODY = 4096
-
-
 def split_credentials(endpoint: str) -> tuple[str, str | None]:
     """ENDPOINT without the `user:password@` of its URL, and those credentials (or None)."""
     import urllib.parse
@@ -79,11 +75,10 @@ def load(
     TIMEOUT bounds the whole exchange (connecting, sending, the answer), not each read.
     Credentials written in the URL (`http://user:password@host/`) are used as `user` would be
     and never shown: every message names the URL without them."""
-    import threading
     import urllib.request
 
     from jitarsa.formats import NTRIPLES
-    from jitarsa.sparql.execute import source_ntriples
+    from jitarsa.sparql.execute import exchange, source_ntriples
 
     endpoint, in_url = split_credentials(endpoint)
     if in_url is not None and user is not None:
@@ -100,49 +95,10 @@ def load(
             "User-Agent": "jitarsa (Graph Store client)",
         },
     )
-    opener = urllib.request.build_opener(*_auth(url, user))
-    outcome: list = []
-
-    def exchange() -> None:
-        try:
-            outcome.append(_put(opener, request, url, timeout))
-        except EndpointError as err:
-            outcome.append(err)
-
-    thread = threading.Thread(target=exchange, name="graph-store-put", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not outcome:  # still talking: a store that trickles bytes is cut off here
-        raise EndpointError(f"{url} did not answer within {timeout:g} s")
-    if isinstance(outcome[0], EndpointError):
-        raise outcome[0]
-    return Loaded(url, payload.count(b"\n"), outcome[0])
-
-
-def _put(opener, request, url: str, timeout: float) -> int:
-    """The status of the PUT; an EndpointError (one line) for anything that goes wrong."""
-    import http.client
-    import urllib.error
-
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        try:
-            detail = " ".join(err.read(MAX_ERROR_BODY).decode("utf-8", "replace").split())[:300]
-        except (OSError, http.client.HTTPException):
-            detail = ""
-        raise EndpointError(
-            f"{url} answered HTTP {err.code} {err.reason}: {detail or '(no message)'}"
-        ) from None
-    except http.client.HTTPException as err:  # a garbled status line, huge headers, a cut body
-        reason = type(err).__name__
-        raise EndpointError(f"{url} answered with broken HTTP ({reason})") from None
-    except (TimeoutError, urllib.error.URLError, OSError, ValueError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
-            raise EndpointError(f"{url} did not answer within {timeout:g} s") from None
-        raise EndpointError(f"cannot reach {url}: {reason}") from None
+    reply = exchange(request, url, timeout, urllib.request.build_opener(*_auth(url, user)), False)
+    if reply.status >= 400:
+        raise EndpointError(f"{url} answered HTTP {reply.status} {reply.reason}: {reply.detail()}")
+    return Loaded(url, payload.count(b"\n"), reply.status)
 
 
 def _auth(url: str, user: str | None) -> list:

@@ -343,22 +343,24 @@ class Pool:
             )
         try:
             worker.conn.send((kind, text, accept, dataset))
-            if worker.conn.poll(min(QUICK, self.timeout)):
+            quick = min(QUICK, self.timeout)
+            if worker.conn.poll(quick):
                 return self._done(worker)
-            if not self.long.acquire(blocking=False):
-                self._replace(worker)
-                return text_answer(
-                    503,
-                    f"The query ran longer than {min(QUICK, self.timeout):g} s while the other "
-                    "workers for long queries were busy, and was stopped; the rest are kept for "
-                    "quick queries. Try again later.",
-                )
-            try:
-                remaining = max(0.0, self.timeout - (time.monotonic() - started))
-                if worker.conn.poll(remaining):
-                    return self._done(worker)
-            finally:
-                self.long.release()
+            remaining = self.timeout - (time.monotonic() - started)
+            if remaining > 0:
+                if not self.long.acquire(blocking=False):
+                    self._replace(worker)
+                    return text_answer(
+                        503,
+                        f"The query ran longer than {quick:g} s while the other workers for "
+                        "long queries were busy, and was stopped; the rest are kept for quick "
+                        "queries. Try again later.",
+                    )
+                try:
+                    if worker.conn.poll(remaining):
+                        return self._done(worker)
+                finally:
+                    self.long.release()
             self._replace(worker)
             return text_answer(
                 503,
@@ -513,6 +515,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # The read-only endpoint refuses every way of changing data.
     def do_PUT(self):
+        self.close_connection = True  # the body is not read: it must not be taken for a request
         self.send(text_answer(405, "This endpoint is read-only."), allow="GET, POST")
 
     do_DELETE = do_PATCH = do_PUT
@@ -556,6 +559,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         if urllib.parse.urlsplit(self.path).path != "/sparql":
+            self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
         try:
             body = self.read_body().decode("utf-8", "replace")
