@@ -66,7 +66,7 @@ def test_hostile_lengths_are_checked_in_linear_time():
     for query in ("'''" + "a" * 500_000, "'" * 500_000, "<" * 500_000, "\\u" * 300_000):
         started = time.monotonic()
         check(query)
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 5  # linear: quadratic would take minutes
 
 
 class Listener:

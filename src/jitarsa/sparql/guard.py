@@ -26,11 +26,10 @@ _TOKEN = re.compile(
       (?P<escape>\\.)
     | (?P<comment>\#[^\r\n]*)
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
-               | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
-               | '(?:[^'\\\n\r]|\\.)*'
-               | "(?:[^"\\\n\r]|\\.)*")
-    | (?P<code>[^\\\#<'"]+|.)
+    | (?P<string>'''(?:[^'\\]++|\\.|'(?!''))*+'''
+               | \"\"\"(?:[^"\\]++|\\.|"(?!""))*+\"\"\"
+               | '(?:[^'\\\n\r]++|\\.)*+'
+               | "(?:[^"\\\n\r]++|\\.)*+")
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -52,13 +51,14 @@ def code(query: str) -> str:
     to the parser, and only looks like one IRI.
     """
     text = _CODEPOINT.sub(lambda m: _char(m.group(1) or m.group(2)), query)
-    parts = []
-    for match in _TOKEN.finditer(text):
-        kind, value = match.lastgroup, match.group()
-        if kind == "iri" and ")" in value:
-            kind = "code"
-        parts.append(value if kind in ("code", "escape") else " ")
-    return "".join(parts)
+    return _TOKEN.sub(_blank, text)
+
+
+def _blank(match: re.Match) -> str:
+    kind, value = match.lastgroup, match.group()
+    if kind == "escape" or (kind == "iri" and ")" in value):
+        return value
+    return " "
 
 
 def _char(hex_digits: str) -> str:
