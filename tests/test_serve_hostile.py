@@ -440,3 +440,29 @@ def test_random_sparql_and_bytes_never_crash_a_worker(server):
 
     probe()
     assert workers(server[1]) == before  # not one worker died or was replaced
+
+
+def test_files_served_as_they_are_carry_their_own_checksum(server):
+    import hashlib
+
+    for path, source in (("/ontology", ROOT / "ontology" / "jitarsa.ttl"),):
+        status, headers, body = request(server, "GET", path)
+        assert status == 200 and body == source.read_bytes()
+        assert headers["ETag"] == '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        status, _, _ = request(server, "GET", path, headers={"If-None-Match": headers["ETag"]})
+        assert status == 304
+
+
+def test_a_refused_body_closes_the_connection(server):
+    """A PUT's body is never read: it must not be taken for the next request."""
+    raw = socket.create_connection(("127.0.0.1", server[0]), timeout=10)
+    with raw:
+        smuggled = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+        raw.sendall(
+            b"PUT /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(smuggled)
+            + smuggled
+        )
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 405 ") and answer.count(b"HTTP/1.1 ") == 1

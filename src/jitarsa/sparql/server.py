@@ -474,6 +474,11 @@ def _turtle(body: bytes) -> Answer:
     return Answer(200, f"{TURTLE.media_type}; charset=utf-8", body)
 
 
+def digest(body: bytes) -> str:
+    """The entity tag of a file served as it is: its own checksum, not the graph's."""
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "jitarsa"
@@ -534,16 +539,19 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
-                return self.send(_turtle(self.site.service_description(self.endpoint())))
+                description = self.site.service_description(self.endpoint())
+                return self.send(_turtle(description), etag=digest(description))
             return self.query(params)
         if path == "/ontology":
             from jitarsa.resources import ontology_file
 
-            return self.send(_turtle(ontology_file().read_bytes()))
+            body = ontology_file().read_bytes()
+            return self.send(_turtle(body), etag=digest(body))
         if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
-            return self.send(_turtle(self.site.void.read_bytes()))
+            body = self.site.void.read_bytes()
+            return self.send(_turtle(body), etag=digest(body))
         if ENTITY_PATH.fullmatch(path.rstrip("/")):
             return self.entity(path.rstrip("/"))
         found = self.site.static_file(path)
@@ -553,7 +561,7 @@ class Handler(BaseHTTPRequestHandler):
         if media.startswith("text/") or media.endswith(("+json", "/json")):
             media += "; charset=utf-8"
         body = found.read_bytes()
-        self.send(Answer(200, media, body), etag=hashlib.sha256(body).hexdigest()[:32])
+        self.send(Answer(200, media, body), etag=digest(body))
 
     do_HEAD = do_GET
 
@@ -662,7 +670,10 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
         if media == HTML:
-            return self.send(Answer(200, f"{HTML}; charset=utf-8", page.read_bytes()), vary=True)
+            body = page.read_bytes()
+            return self.send(
+                Answer(200, f"{HTML}; charset=utf-8", body), vary=True, etag=digest(body)
+            )
         answer = self.site.pool.run("entity", self.site.base + path.lstrip("/"), media)
         self.send(answer, vary=True)
 
