@@ -181,3 +181,37 @@ def test_credentials_in_the_url_work_and_are_never_shown():
     finally:
         store.close()
     assert all("s3cr3t" not in request.split("\r\n")[0] for request in store.requests)
+
+
+def test_query_endpoint_credentials_in_the_url_are_used_and_never_shown():
+    def answer(conn):
+        head = store.requests[-1]
+        if f"Authorization: Basic {base64.b64encode(b'reader:pa55').decode()}" in head:
+            body = b'{"head":{},"boolean":true}'
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+        else:
+            conn.sendall(
+                b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="q"\r\n'
+                b"Content-Length: 0\r\n\r\n"
+            )
+
+    store = Store(answer)
+    try:
+
+        def ask(password):
+            return subprocess.run(
+                [sys.executable, "-m", "jitarsa", "query", "ASK {}", "--format", "tsv",
+                 "--endpoint", f"http://reader:{password}@127.0.0.1:{store.port}/sparql"],
+                capture_output=True, text=True, cwd=ROOT, timeout=60,
+            )  # fmt: skip
+
+        good = ask("pa55")
+        assert (good.returncode, good.stdout) == (0, "true\n"), good.stderr
+        bad = ask("wr0ng")
+        assert bad.returncode == 3 and "wr0ng" not in bad.stderr and "401" in bad.stderr
+        assert "Traceback" not in bad.stderr
+    finally:
+        store.close()

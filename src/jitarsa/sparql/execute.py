@@ -210,11 +210,46 @@ def _exchange(request, url: str, timeout: float, opener, read: bool) -> Reply:
         raise EndpointError(f"cannot reach {url}: {reason}") from None
 
 
+def split_credentials(endpoint: str) -> tuple[str, str | None]:
+    """ENDPOINT without the `user:password@` of its URL, and those credentials (or None)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+    except ValueError:
+        raise QueryError("--endpoint: not a URL (give the store's http:// URL)") from None
+    if "@" not in parts.netloc:
+        return endpoint, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    name, sep, password = userinfo.partition(":")
+    user = urllib.parse.unquote(name) + sep + urllib.parse.unquote(password)
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), user
+
+
+def auth_handlers(url: str, user: str | None) -> list:
+    """HTTP Basic and Digest handlers for `--user NAME:PASSWORD` (Fuseki, Virtuoso's -auth)."""
+    if user is None:
+        return []
+    import urllib.request
+
+    name, sep, password = user.partition(":")
+    if not sep:
+        raise QueryError("--user: write it as NAME:PASSWORD")
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, name, password)
+    return [
+        urllib.request.HTTPBasicAuthHandler(passwords),
+        urllib.request.HTTPDigestAuthHandler(passwords),
+    ]
+
+
 def remote(endpoint: str, text: str, timeout: float):
-    """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers."""
+    """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers. Credentials in
+    its URL are sent with HTTP Basic or Digest and never shown."""
     import urllib.parse
     import urllib.request
 
+    endpoint, user = split_credentials(endpoint)
     if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
         raise QueryError(f"--endpoint {endpoint!r}: give an http:// or https:// URL")
     body = urllib.parse.urlencode({"query": with_prefixes(text)}).encode("utf-8")
@@ -228,7 +263,9 @@ def remote(endpoint: str, text: str, timeout: float):
             "User-Agent": USER_AGENT,
         },
     )
-    reply = exchange(request, endpoint, timeout)
+    reply = exchange(
+        request, endpoint, timeout, urllib.request.build_opener(*auth_handlers(endpoint, user))
+    )
     if reply.status == 400:
         raise QueryError(f"{endpoint} refused the query (HTTP 400): {reply.detail()}")
     if reply.status >= 400:

@@ -45,22 +45,6 @@ def graph_url(endpoint: str, graph: str | None = None) -> str:
     return f"{endpoint}{'&' if parts.query else '?'}{target}"
 
 
-def split_credentials(endpoint: str) -> tuple[str, str | None]:
-    """ENDPOINT without the `user:password@` of its URL, and those credentials (or None)."""
-    import urllib.parse
-
-    try:
-        parts = urllib.parse.urlsplit(endpoint)
-    except ValueError:
-        raise QueryError("--endpoint: not a URL (give the store's http:// URL)") from None
-    if "@" not in parts.netloc:
-        return endpoint, None
-    userinfo, _, host = parts.netloc.rpartition("@")
-    name, sep, password = userinfo.partition(":")
-    user = urllib.parse.unquote(name) + sep + urllib.parse.unquote(password)
-    return urllib.parse.urlunsplit(parts._replace(netloc=host)), user
-
-
 def load(
     endpoint: str,
     graph: str | None = None,
@@ -78,7 +62,7 @@ def load(
     import urllib.request
 
     from jitarsa.formats import NTRIPLES
-    from jitarsa.sparql.execute import exchange, source_ntriples
+    from jitarsa.sparql.execute import auth_handlers, exchange, source_ntriples, split_credentials
 
     endpoint, in_url = split_credentials(endpoint)
     if in_url is not None and user is not None:
@@ -95,24 +79,9 @@ def load(
             "User-Agent": "jitarsa (Graph Store client)",
         },
     )
-    reply = exchange(request, url, timeout, urllib.request.build_opener(*_auth(url, user)), False)
+    reply = exchange(
+        request, url, timeout, urllib.request.build_opener(*auth_handlers(url, user)), False
+    )
     if reply.status >= 400:
         raise EndpointError(f"{url} answered HTTP {reply.status} {reply.reason}: {reply.detail()}")
     return Loaded(url, payload.count(b"\n"), reply.status)
-
-
-def _auth(url: str, user: str | None) -> list:
-    """HTTP Basic and Digest handlers for `--user NAME:PASSWORD` (Fuseki, Virtuoso's -auth)."""
-    if user is None:
-        return []
-    import urllib.request
-
-    name, sep, password = user.partition(":")
-    if not sep:
-        raise QueryError("--user: write it as NAME:PASSWORD")
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, name, password)
-    return [
-        urllib.request.HTTPBasicAuthHandler(passwords),
-        urllib.request.HTTPDigestAuthHandler(passwords),
-    ]
