@@ -228,6 +228,16 @@ def test_undecodable_paths_are_400(server, path):
     assert status == 400 and body.decode().count("\n") == 1
 
 
+@pytest.mark.parametrize("method", [b"GET", b"POST"])
+def test_a_target_that_is_no_url_is_400(server, method):
+    raw = socket.create_connection(("127.0.0.1", server[0]), timeout=10)
+    with raw:
+        raw.sendall(
+            method + b" http://[::1/sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        )
+        assert raw.recv(100).startswith(b"HTTP/1.1 400 ")
+
+
 def test_caching_headers_and_conditional_requests(server):
     import hashlib
 

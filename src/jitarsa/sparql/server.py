@@ -530,8 +530,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send(Answer(204, TEXT, b""), allow="GET, POST, OPTIONS", preflight=True)
 
     def do_GET(self):
-        url = urllib.parse.urlsplit(self.path)
         try:
+            url = split_target(self.path)
             path = decode_path(url.path)
         except BadRequest as err:
             return self.refuse(err)
@@ -566,7 +566,11 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
-        if urllib.parse.urlsplit(self.path).path != "/sparql":
+        try:
+            url = split_target(self.path)
+        except BadRequest as err:
+            return self.refuse(err)
+        if url.path != "/sparql":
             self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
         try:
@@ -578,7 +582,7 @@ class Handler(BaseHTTPRequestHandler):
         if media == FORM:
             return self.query(urllib.parse.parse_qs(body, keep_blank_values=True))
         if media == SPARQL_QUERY:
-            params = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            params = urllib.parse.parse_qs(url.query)
             return self.query({**params, "query": [body]})
         if media == SPARQL_UPDATE:
             return self.send(
@@ -741,6 +745,14 @@ def etag_matches(header: str, tag: str) -> bool:
     """Whether an If-None-Match header names TAG (weak tags compare as strong: RFC 9110)."""
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
     return "*" in tags or tag in tags
+
+
+def split_target(target: str) -> urllib.parse.SplitResult:
+    """The request target as a URL (400 when it cannot be one, such as `//[`)."""
+    try:
+        return urllib.parse.urlsplit(target)
+    except ValueError:
+        raise BadRequest(400, "The request target is not a URL.") from None
 
 
 def decode_path(path: str) -> str:
