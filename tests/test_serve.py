@@ -410,8 +410,8 @@ def test_the_pool_keeps_successful_answers_only():
         pool.run("query", "ASK {}", None)
         pool.run("query", "ASK { ?s ?p ?o }", None)
         assert list(pool.answers) == [
-            ("query", "ASK {}", None),
-            ("query", "ASK { ?s ?p ?o }", None),
+            ("query", "ASK {}", None, None),
+            ("query", "ASK { ?s ?p ?o }", None, None),
         ]
         # Bounded: the oldest answer gave way; asking again runs the query again.
         again = pool.run("query", COUNT, None)

@@ -13,6 +13,7 @@ import sys
 import click
 
 from jitarsa.errors import ExitCode, JitarsaError
+from jitarsa.sparql.limits import Limits
 
 
 def reports_errors(func):
@@ -412,8 +413,13 @@ def sources(func):
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for --endpoint."
 )
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses ask other endpoints (federation, e.g. Wikidata's); off by default.",
+)
 @reports_errors
-def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeout):
+def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeout, allow_service):
     """Run a SPARQL query: text, a .rq file, or the name of a catalogue query.
 
     Common prefixes (schema, org, rdfs, owl, xsd, prov, jitarsa, wd, …) are predeclared. ASK
@@ -425,6 +431,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
 
         jitarsa query 'ASK { ?o schema:name "มูลนิธิกระจกเงา"@th }'
     """
+    from jitarsa._util.stack import with_large_stack
     from jitarsa.errors import QueryError
     from jitarsa.sparql.catalogue import catalogue
     from jitarsa.sparql.execute import execute
@@ -444,12 +451,26 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
     if sum(x is not None for x in (data_dir, dump, endpoint)) > 1:
         raise QueryError("choose one of --data, --dump and --endpoint")
     bound = dict(parse_param(p) for p in params)
-    result = execute(
-        query_text, bound, data=data_dir, dump=dump, endpoint=endpoint, timeout=timeout
-    )
-    if fmt is None:
-        fmt = "ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv")
-    sys.stdout.buffer.write(render(result, fmt))
+
+    def answer():
+        result = execute(
+            query_text,
+            bound,
+            data=data_dir,
+            dump=dump,
+            endpoint=endpoint,
+            timeout=timeout,
+            allow_service=allow_service,
+        )
+        chosen = fmt or ("ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv"))
+        try:
+            return result, render(result, chosen)
+        except (OSError, RuntimeError) as err:  # raised while the results are computed
+            raise QueryError(f"the query failed: {err}") from None
+
+    # Oxigraph recurses per nesting level: a large stack, so a deep query never overflows it.
+    result, output = with_large_stack(answer)
+    sys.stdout.buffer.write(output)
     sys.stdout.buffer.flush()
     if is_boolean(result):
         sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
@@ -467,7 +488,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
 @click.option(
     "--timeout",
     type=float,
-    default=10.0,
+    default=Limits.timeout,
     show_default=True,
     help="Seconds a query may run before it is stopped and answered with 503.",
 )
@@ -492,9 +513,57 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
     help="Static web site to serve, and HTML pages of entities "
     "(default: ./dist/site, else the checkout's dist/site, when it exists).",
 )
+@click.option(
+    "--max-answer",
+    type=click.IntRange(1024),
+    default=Limits.max_answer,
+    show_default=True,
+    help="Bytes of the largest answer; a larger one is refused with 422.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=Limits.max_connections,
+    show_default=True,
+    help="Open connections at once; more are answered 503 and closed.",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(0.1),
+    default=Limits.idle_timeout,
+    show_default=True,
+    help="Seconds a connection may wait idle or take to send a request before it is closed.",
+)
+@click.option(
+    "--write-timeout",
+    type=click.FloatRange(0.1),
+    default=Limits.write_timeout,
+    show_default=True,
+    help="Seconds a client may take to read a whole answer before the connection is closed.",
+)
+@click.option(
+    "--reserved",
+    type=click.IntRange(0),
+    default=None,
+    help="Workers kept for queries answered within 1 s (default: a quarter, at least 1).",
+)
 @sources
 @reports_errors
-def serve(host, port, timeout, workers, cache, site, data_dir, dump):
+def serve(
+    host,
+    port,
+    timeout,
+    workers,
+    cache,
+    site,
+    max_answer,
+    max_connections,
+    idle_timeout,
+    write_timeout,
+    reserved,
+    data_dir,
+    dump,
+):
     """Serve a read-only SPARQL 1.1 endpoint at /sparql and the dataset's entities.
 
     GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
@@ -509,10 +578,26 @@ def serve(host, port, timeout, workers, cache, site, data_dir, dump):
     from jitarsa.resources import dist_dir
     from jitarsa.sparql.server import make_server
 
+    limits = Limits(
+        timeout=timeout,
+        max_answer=max_answer,
+        max_connections=max_connections,
+        idle_timeout=idle_timeout,
+        write_timeout=write_timeout,
+        reserved=reserved,
+    )
     if site is None:  # what `jitarsa build` wrote here, else the checkout's
         site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()), None)
     server = make_server(
-        host, port, timeout, workers, data=data_dir, dump=dump, site=site, cache=cache
+        host,
+        port,
+        timeout,
+        workers,
+        data=data_dir,
+        dump=dump,
+        site=site,
+        cache=cache,
+        limits=limits,
     )
     bound_host, bound_port = server.server_address[:2]
     click.echo(
@@ -551,7 +636,11 @@ def serve(host, port, timeout, workers, cache, site, data_dir, dump):
     help="Credentials for a store that asks for them (HTTP Basic or Digest).",
 )
 @click.option(
-    "--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the store."
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole exchange with the store.",
 )
 @sources
 @reports_errors
@@ -559,7 +648,9 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     """Put the dataset into a triplestore with the SPARQL 1.1 Graph Store HTTP Protocol.
 
     The graph is replaced: what was in it before is gone, and loading twice leaves the same
-    data. Exit code 3 when the store cannot be reached or refuses. Example:
+    data. Exit code 3 when the store cannot be reached, refuses or answers broken HTTP.
+    Credentials in the URL (http://NAME:PASSWORD@host/) work like --user and are never
+    printed. Example:
 
         jitarsa load --endpoint http://localhost:7878/store --graph https://w3id.org/jitarsa/
     """

@@ -50,3 +50,18 @@ def for_path(path) -> Format:
     """The format of a file from its extension."""
     suffix = str(path).rsplit(".", 1)[-1].lower()
     return by_name({"json": "jsonld"}.get(suffix, suffix))
+
+
+#: The W3C SPARQL 1.1 query results formats, by the name `--format` gives them, best first.
+RESULTS_MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+HTML = "text/html"
+TEXT = "text/plain"
+#: What a SPARQL 1.1 Protocol request body may be (a query as a form or as is; an update).
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"

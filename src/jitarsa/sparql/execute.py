@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jitarsa.errors import EndpointError, QueryError
+from jitarsa.formats import FORM, NTRIPLES, RESULTS_MEDIA_TYPES, TURTLE
 from jitarsa.namespaces import PREFIXES, XSD
 from jitarsa.resources import default_dump
 from jitarsa.sparql.catalogue import read_query
+from jitarsa.sparql.guard import check
 from jitarsa.sparql.params import bind
 
 #: What `--endpoint` asks for: results it can parse back (pyoxigraph reads JSON, XML, TSV) and RDF.
 ACCEPT = (
-    "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
-    "text/turtle;q=0.8, application/n-triples;q=0.8"
+    f"{RESULTS_MEDIA_TYPES['json']}, {RESULTS_MEDIA_TYPES['xml']};q=0.9, "
+    f"{TURTLE.media_type};q=0.8, {NTRIPLES.media_type};q=0.8"
 )
 USER_AGENT = "jitarsa (SPARQL client; https://w3id.org/jitarsa/)"
 
@@ -105,11 +108,20 @@ def execute(
     endpoint=None,
     timeout: float = 30.0,
     store=None,
+    allow_service: bool = False,
 ):
-    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples."""
+    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples.
+
+    A local query is checked first (`guard.check`): no SERVICE unless ALLOW_SERVICE, and a
+    bounded nesting depth. An endpoint's own parser judges what is sent to it."""
     text = bind(read_query(query), params or {})
     if endpoint is not None:
         return remote(endpoint, text, timeout)
+    check(
+        text,
+        allow_service=allow_service,
+        hint=" unless you add --allow-service (allow_service=True from Python)",
+    )
     if store is None:
         store = open_store(data, dump)
     try:
@@ -132,12 +144,113 @@ def with_prefixes(query: str) -> str:
     return " ".join(missing + [query])
 
 
-def remote(endpoint: str, text: str, timeout: float):
-    """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers."""
+#: Bytes of an error answer read for its message (a message shows at most 300 characters).
+MAX_ERROR_BODY = 4096
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a server answered: any status, with the body (an error's only up to a cap)."""
+
+    status: int
+    reason: str
+    media_type: str
+    body: bytes
+
+    def detail(self) -> str:
+        return _first_lines(self.body)
+
+
+def exchange(request, url: str, timeout: float, opener=None, read: bool = True) -> Reply:
+    """Send REQUEST and take the answer within TIMEOUT seconds in all (not per read: a server
+    that trickles a byte at a time is cut off). URL names the server in messages, without
+    credentials. Broken HTTP and unreachable servers are EndpointErrors of one line."""
+    import threading
+
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(_exchange(request, url, timeout, opener, read))
+        except EndpointError as err:
+            outcome.append(err)
+
+    thread = threading.Thread(target=run, name="http-exchange", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise EndpointError(f"{url} did not answer within {timeout:g} s")
+    if isinstance(outcome[0], EndpointError):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _exchange(request, url: str, timeout: float, opener, read: bool) -> Reply:
+    import http.client
     import urllib.error
+    import urllib.request
+
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as response:
+            media_type = response.headers.get_content_type()
+            return Reply(
+                response.status, response.reason, media_type, response.read() if read else b""
+            )
+    except urllib.error.HTTPError as err:
+        try:
+            body = err.read(MAX_ERROR_BODY)
+        except (OSError, http.client.HTTPException):
+            body = b""
+        return Reply(err.code, str(err.reason), err.headers.get_content_type(), body)
+    except http.client.HTTPException as err:  # a garbled status line, huge headers, a cut body
+        raise EndpointError(f"{url} answered with broken HTTP ({type(err).__name__})") from None
+    except (TimeoutError, urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
+            raise EndpointError(f"{url} did not answer within {timeout:g} s") from None
+        raise EndpointError(f"cannot reach {url}: {reason}") from None
+
+
+def split_credentials(endpoint: str) -> tuple[str, str | None]:
+    """ENDPOINT without the `user:password@` of its URL, and those credentials (or None)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+    except ValueError:
+        raise QueryError("--endpoint: not a URL (give the store's http:// URL)") from None
+    if "@" not in parts.netloc:
+        return endpoint, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    name, sep, password = userinfo.partition(":")
+    user = urllib.parse.unquote(name) + sep + urllib.parse.unquote(password)
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), user
+
+
+def auth_handlers(url: str, user: str | None) -> list:
+    """HTTP Basic and Digest handlers for `--user NAME:PASSWORD` (Fuseki, Virtuoso's -auth)."""
+    if user is None:
+        return []
+    import urllib.request
+
+    name, sep, password = user.partition(":")
+    if not sep:
+        raise QueryError("--user: write it as NAME:PASSWORD")
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, name, password)
+    return [
+        urllib.request.HTTPBasicAuthHandler(passwords),
+        urllib.request.HTTPDigestAuthHandler(passwords),
+    ]
+
+
+def remote(endpoint: str, text: str, timeout: float):
+    """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers. Credentials in
+    its URL are sent with HTTP Basic or Digest and never shown."""
     import urllib.parse
     import urllib.request
 
+    endpoint, user = split_credentials(endpoint)
     if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
         raise QueryError(f"--endpoint {endpoint!r}: give an http:// or https:// URL")
     body = urllib.parse.urlencode({"query": with_prefixes(text)}).encode("utf-8")
@@ -146,26 +259,21 @@ def remote(endpoint: str, text: str, timeout: float):
         data=body,
         method="POST",
         headers={
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": FORM,
             "Accept": ACCEPT,
             "User-Agent": USER_AGENT,
         },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            media_type = response.headers.get_content_type()
-            payload = response.read()
-    except urllib.error.HTTPError as err:
-        detail = _first_lines(err.read())
-        if err.code == 400:
-            raise QueryError(f"{endpoint} refused the query (HTTP 400): {detail}") from None
-        raise EndpointError(f"{endpoint} answered HTTP {err.code} {err.reason}: {detail}") from None
-    except (TimeoutError, urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
-            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s") from None
-        raise EndpointError(f"cannot reach {endpoint}: {reason}") from None
-    return parse_answer(payload, media_type, endpoint)
+    reply = exchange(
+        request, endpoint, timeout, urllib.request.build_opener(*auth_handlers(endpoint, user))
+    )
+    if reply.status == 400:
+        raise QueryError(f"{endpoint} refused the query (HTTP 400): {reply.detail()}")
+    if reply.status >= 400:
+        raise EndpointError(
+            f"{endpoint} answered HTTP {reply.status} {reply.reason}: {reply.detail()}"
+        )
+    return parse_answer(reply.body, reply.media_type, endpoint)
 
 
 def parse_answer(payload: bytes, media_type: str, endpoint: str):
@@ -249,19 +357,29 @@ def query(
     dump=None,
     endpoint=None,
     timeout: float = 30.0,
+    allow_service: bool = False,
 ):
     """Run a SPARQL query (text, .rq file or catalogue name) and answer Python values.
 
     SELECT → a list of dicts (variable → value, None when unbound); ASK → a bool;
     CONSTRUCT/DESCRIBE → a list of (subject, predicate, object) tuples. PARAMS binds variables
-    like `--param`: a string is read as a SPARQL term or else a plain string.
+    like `--param`: a string is read as a SPARQL term or else a plain string. SERVICE clauses
+    (federation) are refused unless ALLOW_SERVICE.
 
     >>> jitarsa.query("member-count")
     [{'members': 28}]
     """
     from pyoxigraph import QueryBoolean, QuerySolutions
 
-    result = execute(query, params, data=data, dump=dump, endpoint=endpoint, timeout=timeout)
+    result = execute(
+        query,
+        params,
+        data=data,
+        dump=dump,
+        endpoint=endpoint,
+        timeout=timeout,
+        allow_service=allow_service,
+    )
     if isinstance(result, QueryBoolean):
         return bool(result)
     if isinstance(result, QuerySolutions):

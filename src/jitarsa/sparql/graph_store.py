@@ -54,12 +54,20 @@ def load(
     user: str | None = None,
     timeout: float = 60.0,
 ) -> Loaded:
-    """PUT the dataset (the packaged dump, a data folder, or an RDF file) into GRAPH."""
-    import urllib.error
+    """PUT the dataset (the packaged dump, a data folder, or an RDF file) into GRAPH.
+
+    TIMEOUT bounds the whole exchange (connecting, sending, the answer), not each read.
+    Credentials written in the URL (`http://user:password@host/`) are used as `user` would be
+    and never shown: every message names the URL without them."""
     import urllib.request
 
-    from jitarsa.sparql.execute import source_ntriples
+    from jitarsa.formats import NTRIPLES
+    from jitarsa.sparql.execute import auth_handlers, exchange, source_ntriples, split_credentials
 
+    endpoint, in_url = split_credentials(endpoint)
+    if in_url is not None and user is not None:
+        raise QueryError("give the credentials once: in --user or in the URL, not both")
+    user = user if user is not None else in_url
     url = graph_url(endpoint, graph)
     payload, _, _ = source_ntriples(data, dump)
     request = urllib.request.Request(
@@ -67,39 +75,13 @@ def load(
         data=payload,
         method="PUT",
         headers={
-            "Content-Type": "application/n-triples",
+            "Content-Type": NTRIPLES.media_type,
             "User-Agent": "jitarsa (Graph Store client)",
         },
     )
-    opener = urllib.request.build_opener(*_auth(url, user))
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as err:
-        detail = " ".join(err.read().decode("utf-8", "replace").split())[:300]
-        raise EndpointError(
-            f"{url} answered HTTP {err.code} {err.reason}: {detail or '(no message)'}"
-        ) from None
-    except (TimeoutError, urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(reason, TimeoutError) or isinstance(err, TimeoutError):
-            raise EndpointError(f"{url} did not answer within {timeout:g} s") from None
-        raise EndpointError(f"cannot reach {url}: {reason}") from None
-    return Loaded(url, payload.count(b"\n"), status)
-
-
-def _auth(url: str, user: str | None) -> list:
-    """HTTP Basic and Digest handlers for `--user NAME:PASSWORD` (Fuseki, Virtuoso's -auth)."""
-    if user is None:
-        return []
-    import urllib.request
-
-    name, sep, password = user.partition(":")
-    if not sep:
-        raise QueryError("--user: write it as NAME:PASSWORD")
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, name, password)
-    return [
-        urllib.request.HTTPBasicAuthHandler(passwords),
-        urllib.request.HTTPDigestAuthHandler(passwords),
-    ]
+    reply = exchange(
+        request, url, timeout, urllib.request.build_opener(*auth_handlers(url, user)), False
+    )
+    if reply.status >= 400:
+        raise EndpointError(f"{url} answered HTTP {reply.status} {reply.reason}: {reply.detail()}")
+    return Loaded(url, payload.count(b"\n"), reply.status)

@@ -6,19 +6,13 @@ from __future__ import annotations
 import re
 
 from jitarsa.errors import QueryError
-from jitarsa.formats import JSONLD
+from jitarsa.formats import JSONLD, RESULTS_MEDIA_TYPES
 from jitarsa.namespaces import shorten
 
 #: Output formats: W3C SPARQL 1.1 Query Results formats (and a table for people) for SELECT
 #: and ASK, RDF formats for CONSTRUCT and DESCRIBE.
 RESULTS_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
-RESULTS_MEDIA_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
 
 
 def is_graph(result) -> bool:
