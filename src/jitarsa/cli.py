@@ -171,7 +171,7 @@ def _emit(data: bytes, out_file) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from jitarsa.publish.output import write_file
+    from jitarsa._util.output import write_file
 
     write_file(out_file, data)
 
