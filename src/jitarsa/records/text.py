@@ -14,7 +14,6 @@ free variation selectors. Spaces (Zs, U+00A0 included) are allowed; Thai vowels 
 """
 
 import re
-import reprlib
 import unicodedata
 
 #: Default_Ignorable_Code_Point characters outside category C (DerivedCoreProperties.txt):
@@ -59,17 +58,3 @@ def forbidden_character(text: str) -> str | None:
 def nfc(text: str) -> str:
     """Unicode NFC: Thai vowels and tone marks composed the one canonical way."""
     return unicodedata.normalize("NFC", text)
-
-
-_SHOWN = reprlib.Repr()
-_SHOWN.maxstring = 60
-_SHOWN.maxother = 60
-_SHOWN.maxlevel = 2
-_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 4
-
-
-def shown(value) -> str:
-    """`repr(value)` cut to a bounded length (about 60 characters a string, four items a list,
-    two levels deep): error messages quote what a record holds, never all of it, however large
-    or deeply shared (a YAML alias bomb) it is."""
-    return _SHOWN.repr(value)

@@ -9,12 +9,14 @@ nothing in the file can read differently under the two YAML versions (see `_risk
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
 
-from jitarsa.errors import RecordError
+from jitarsa.errors import RecordError, shown
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -29,7 +31,7 @@ def _construct_mapping(loader, node, deep=False):
         if key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", mark
+                None, None, f"key {shown(key)} appears twice in one mapping", mark
             )
         seen.add(key)
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
@@ -129,14 +131,91 @@ def _fast_load(text: str):
     return value if _same_in_pyyaml(value) else ...
 
 
+#: Largest file jitarsa reads as records, a sheet or a query: 64 MiB (a record file of the
+#: synthetic registry, 1,000 records, is about 0.6 MB).
+MAX_FILE_BYTES = 64 << 20
+#: Deepest nesting of mappings and lists in a YAML file (records nest four levels): deeper,
+#: libyaml's composer would recurse until the process crashes.
+MAX_DEPTH = 64
+#: Most values YAML aliases (*name) may add to a file: far more than merge keys need, far less
+#: than a "billion laughs" file (a few hundred bytes that expand to billions of values).
+MAX_ALIAS_VALUES = 100_000
+
+
 def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
-    """A text file's content, or `error` naming the file when it is unreadable or not UTF-8."""
+    """A text file's content, or `error` naming the file when it is not a regular file (a FIFO,
+    a device: never waited on), larger than MAX_FILE_BYTES, unreadable or not UTF-8."""
     try:
-        return path.read_text(encoding=encoding)
-    except UnicodeDecodeError as err:
-        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
         raise error(f"cannot be read ({err.strerror})", path) from None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise error("is not a regular file (a pipe, device or socket?); remove it", path)
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as err:
+            raise error(f"cannot be read ({err.strerror})", path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(
+            f"is larger than {MAX_FILE_BYTES >> 20} MiB, the most jitarsa reads from one file; "
+            "split it",
+            path,
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+
+
+def _check_shape(text: str, path: Path) -> None:
+    """Refuse, before PyYAML builds anything, a file nested deeper than MAX_DEPTH or whose
+    aliases would add more than MAX_ALIAS_VALUES values: one pass over libyaml's events (its
+    parser keeps its own stack; only the composer recurses)."""
+    depth = values = written = 0  # values with aliases expanded, values written out
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    open_anchors: list[tuple[str | None, int]] = []  # (anchor, values before it) per level
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.AliasEvent:
+                if any(anchor == event.anchor for anchor, _ in open_anchors):
+                    raise RecordError(
+                        f"line {event.start_mark.line + 1}: the alias "
+                        f"*{shown(event.anchor)[1:-1]} refers to a value that holds it",
+                        path,
+                    )
+                if event.anchor not in sizes:
+                    continue  # unknown: PyYAML names the problem
+                values += sizes[event.anchor]
+                if values - written > MAX_ALIAS_VALUES:
+                    raise RecordError(
+                        f"its aliases (*{shown(event.anchor)[1:-1]} and others) add more than "
+                        f"{MAX_ALIAS_VALUES:,} values; write the values out",
+                        path,
+                    )
+            elif kind is yaml.ScalarEvent:
+                values += 1
+                written += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise RecordError(
+                        f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep", path
+                    )
+                values += 1
+                written += 1
+                open_anchors.append((event.anchor, values))
+            elif kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+                depth -= 1
+                anchor, start = open_anchors.pop()
+                if anchor is not None:
+                    sizes[anchor] = values - start + 1
+    except yaml.YAMLError:
+        return  # PyYAML reads it again and names the problem
 
 
 def read_yaml(path: Path):
@@ -145,8 +224,11 @@ def read_yaml(path: Path):
     value = _fast_load(text)
     if value is not ... and value is not None:
         return value
+    _check_shape(text, path)
     try:
         value = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise RecordError(f"nested too deeply (more than {MAX_DEPTH} levels)", path) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -155,7 +237,7 @@ def read_yaml(path: Path):
     except (ValueError, OverflowError) as err:  # PyYAML's own constructors fail on `0x_`
         raise RecordError(
             f"malformed YAML: a plain value reads as a number PyYAML cannot "
-            f"convert ({err}); quote it if it is text",
+            f"convert ({shown(str(err))[1:-1]}); quote it if it is text",
             path,
         ) from None
     if value is None:
