@@ -22,7 +22,7 @@ URL_PATTERN = re.compile(r"^https?://[^\s/?#<>\"{}|\\^`]+[^\s<>\"{}|\\^`]*\Z")
 #: URLs as browsers and the sitemaps protocol take them (2,048), descriptions and the quoted list
 #: entries a paragraph. Every other text (matched_by, version) is a short line.
 MAX_LENGTH = {
-    "id": 100,
+    "id": 200,
     "name": 250,
     "alternate_names": 250,
     "title": 250,

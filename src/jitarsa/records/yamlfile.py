@@ -94,25 +94,30 @@ def _text_in_yaml_rs(value: str) -> bool:
 
 
 def _same_in_pyyaml(value) -> bool:
-    """Whether PyYAML reads every text in `value` as text too. Text that PyYAML would take for
-    a number, date or true/false when unquoted is safe only if yaml_rs would too: then it was
-    quoted in the file, and both readers keep it as text."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        kind = type(v)
-        if kind is str:
-            regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
-            if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+    """Whether PyYAML reads every text in `value` as text too, and `value` nests at most
+    MAX_DEPTH levels. Text that PyYAML would take for a number, date or true/false when unquoted
+    is safe only if yaml_rs would too: then it was quoted in the file, and both readers keep it
+    as text."""
+    level = [value]  # level by level: the depth is counted at no extra cost
+    for _ in range(MAX_DEPTH + 1):
+        deeper: list = []
+        for v in level:
+            kind = type(v)
+            if kind is str:
+                regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
+                if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+                    return False
+            elif kind is dict:
+                deeper.extend(v)
+                deeper.extend(v.values())
+            elif kind is list:
+                deeper.extend(v)
+            elif kind is float:  # rare in records; the two YAMLs disagree on many float forms
                 return False
-        elif kind is dict:
-            stack.extend(v)
-            stack.extend(v.values())
-        elif kind is list:
-            stack.extend(v)
-        elif kind is float:  # rare in records, and the two YAMLs disagree on many float forms
-            return False
-    return True
+        if not deeper:
+            return True
+        level = deeper
+    return False  # deeper than MAX_DEPTH: PyYAML's reading refuses it, with the line
 
 
 def _fast_load(text: str):
@@ -149,13 +154,18 @@ def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
         raise error(f"cannot be read ({err.strerror})", path) from None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise error("is not a regular file (a pipe, device or socket?); remove it", path)
-            data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as err:
-            raise error(f"cannot be read ({err.strerror})", path) from None
+    try:
+        size = os.fstat(fd)
+        if not stat.S_ISREG(size.st_mode):
+            raise error("is not a regular file (a pipe, device or socket?); remove it", path)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(min(size.st_size, MAX_FILE_BYTES) + 1)
+            if len(data) > size.st_size:  # it grew while read
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+    except OSError as err:
+        raise error(f"cannot be read ({err.strerror})", path) from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise error(
             f"is larger than {MAX_FILE_BYTES >> 20} MiB, the most jitarsa reads from one file; "
