@@ -245,8 +245,13 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
     \b
         jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
     """
+    from jitarsa.resources import default_data_dir
     from jitarsa.wikidata.matches import apply_matches as run
+    from jitarsa.wikidata.matches import resume
 
+    finished = resume(data_dir or default_data_dir())
+    if finished:
+        click.echo(f"Finished an interrupted apply-matches: {finished} files renamed.", err=True)
     changes = run(_load(data_dir), sheet, method, matched_by, date, source)
     for change in changes:
         click.echo(f"{change.status:9}  {change.qid:12} {change.record_id}  ({change.file})")

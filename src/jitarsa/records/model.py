@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
+from pathlib import Path
 
 LANGUAGES = ("th", "en")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -135,6 +136,7 @@ class Dataset:
     info: DatasetInfo
     records: tuple[Record, ...]
     kinds: dict[str, Kind]
+    folder: Path | None = None  # the data folder it was read from
 
     def get(self, record_id: str) -> Record:
         return self._by_id[record_id]
