@@ -62,7 +62,7 @@ def cli():
     type=click.Path(file_okay=False, path_type=str),
     default="dist",
     show_default=True,
-    help="Output folder, replaced as a whole.",
+    help="Output folder, replaced as a whole (refused if it holds files jitarsa did not write).",
 )
 @base_option
 @click.option(
@@ -240,7 +240,8 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
     """Write the QIDs of a reconciled SHEET (CSV with id and qid columns) into the records.
 
     Every row is checked first (QID syntax, known id, one item per record); on any error
-    nothing is written. Comments and order of the YAML are kept. Example:
+    nothing is written, and a run that was killed is finished by the next one (a journal).
+    Comments and order of the YAML are kept. Example:
 
     \b
         jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
@@ -327,7 +328,7 @@ def rdf(data_dir, out_file, network_qid):
     type=click.Path(file_okay=False, path_type=str),
     default="dist/site",
     show_default=True,
-    help="Output folder of the website, replaced as a whole.",
+    help="Output folder of the website, replaced as a whole (only if jitarsa wrote it).",
 )
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
@@ -586,7 +587,7 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     "out_dir",
     type=click.Path(file_okay=False, path_type=str),
     required=True,
-    help="Folder to write the synthetic data folder into.",
+    help="The data folder to write, replaced as a whole (only if jitarsa wrote it).",
 )
 @click.option(
     "--seed",

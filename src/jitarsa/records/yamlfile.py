@@ -136,7 +136,7 @@ def _fast_load(text: str):
     return value if _same_in_pyyaml(value) else ...
 
 
-#: Largest file jitarsa reads as records, a sheet or a query: 64 MiB (a record file of the
+#: Largest file jitarsa reads as records or a sheet: 64 MiB (a record file of the
 #: synthetic registry, 1,000 records, is about 0.6 MB).
 MAX_FILE_BYTES = 64 << 20
 #: Deepest nesting of mappings and lists in a YAML file (records nest four levels): deeper,
