@@ -300,3 +300,18 @@ def test_random_yaml_as_a_record_file(data_dir, tmp_path, value):
 def test_random_yaml_as_the_dataset_metadata(data_dir, tmp_path, value):
     (data_dir / "dataset.yaml").write_text(yaml.safe_dump(value, allow_unicode=True))
     run_both(data_dir, tmp_path / "out")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab: -[]{}&*!|>'\"#\n\t,?<.0"), max_size=80))
+def test_any_yaml_text_reads_or_is_refused_in_one_line(text):
+    """Markup-heavy text (anchors, aliases, tags, flow and block nesting) through both readers."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            read_yaml(path)
+        except RecordError as err:
+            assert "\n" not in str(err) and len(str(err)) < 400 + len(folder)

@@ -73,7 +73,9 @@ _MARKER_NOTE = (
 _MARKER_MAX_BYTES = 256 << 20
 #: Scratch folders: `.NAME.PURPOSE-PID-XXXXXXXX` beside the output folder NAME, made by the
 #: process PID (tempfile.mkdtemp's eight random characters at the end).
-_SCRATCH = re.compile(r"^\.(?P<name>.+)\.(?P<purpose>new|second|old)-(?P<pid>[0-9]+)-[a-z0-9_]{8}$")
+_SCRATCH = re.compile(
+    r"^\.(?P<name>.+)\.(?P<purpose>new|second|old)-(?P<pid>[0-9]+)-[a-z0-9_]{8}\Z"
+)
 
 
 def folder_beside(out_dir: Path, purpose: str) -> Path:
