@@ -130,16 +130,21 @@ def write_atomic(out_dir: Path, files) -> Path:
     it, and the marker (MARKER) last. A folder that exists and is not jitarsa's output (see
     `is_ours`) is refused: nothing in it is deleted."""
     out_dir = Path(out_dir).resolve()
-    staging = folder_beside(out_dir, "new")  # cleans scratch first: may put `out_dir` back
+    try:
+        if out_dir.parent.is_dir():
+            clean_scratch(out_dir)  # first: it may put back a folder a killed build set aside
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", out_dir) from None
+    if out_dir.exists() and not is_ours(out_dir):
+        raise OutputError(
+            f"holds files jitarsa did not write (no {MARKER} lists them all); "
+            "choose an empty or new folder, or move those files away (an output of a "
+            "jitarsa older than the marker must be deleted by hand, once)",
+            out_dir,
+        )
+    staging = folder_beside(out_dir, "new")
     old = None
     try:
-        if out_dir.exists() and not is_ours(out_dir):
-            raise OutputError(
-                f"holds files jitarsa did not write (no {MARKER} lists them all); "
-                "choose an empty or new folder, or move those files away (an output of a "
-                "jitarsa older than the marker must be deleted by hand, once)",
-                out_dir,
-            )
         items = sorted(files.items()) if isinstance(files, dict) else files
         digests: dict[str, str] = {}
         for name, data in items:
