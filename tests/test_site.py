@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from jitarsa._util.output import MARKER
 from jitarsa.cli import cli
 from jitarsa.publish.build import build_files
 from jitarsa.publish.site import script_json, year_text
@@ -384,9 +385,8 @@ def test_site_command_writes_only_the_site(tmp_path, built, site):
     pages = len(built.dataset.records) + 3  # and the home, ontology and queries pages
     assert pages == 38
     assert result.output == f"Wrote {pages} pages and {len(site) - pages} other files to {out}.\n"
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(
-        site
-    )
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == sorted([*site, MARKER])
     assert (out / "org" / "mirror-foundation" / "index.html").is_file()
     assert (out / "jitarsa.ttl").is_file() and not (out / "site").exists()
 

@@ -235,7 +235,7 @@ def test_every_record_dates_its_copy_of_the_article(built):
         assert [s.retrieved for s in article] == ["2026-11-25"], record.id
 
 
-QIDS = st.integers(1, 10**12).map(lambda n: f"Q{n}")
+QIDS = st.integers(1, 10**10 - 1).map(lambda n: f"Q{n}")  # Q and 1-10 digits
 IDS = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
 # Python's csv writer leaves a lone "\r" unquoted when the line ends in "\n": keep it out.
 CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=20)

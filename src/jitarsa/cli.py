@@ -63,7 +63,7 @@ def cli():
     type=click.Path(file_okay=False, path_type=str),
     default="dist",
     show_default=True,
-    help="Output folder, replaced as a whole.",
+    help="Output folder, replaced as a whole (refused if it holds files jitarsa did not write).",
 )
 @base_option
 @click.option(
@@ -173,7 +173,7 @@ def _emit(data: bytes, out_file) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    from jitarsa.publish.output import write_file
+    from jitarsa._util.output import write_file
 
     write_file(out_file, data)
 
@@ -242,13 +242,19 @@ def apply_matches(sheet, data_dir, matched_by, date, method, source):
     """Write the QIDs of a reconciled SHEET (CSV with id and qid columns) into the records.
 
     Every row is checked first (QID syntax, known id, one item per record); on any error
-    nothing is written. Comments and order of the YAML are kept. Example:
+    nothing is written, and a run that was killed is finished by the next one (a journal).
+    Comments and order of the YAML are kept. Example:
 
     \b
         jitarsa wikidata apply-matches reconciled.csv --by "Somchai" --date 2026-11-25
     """
+    from jitarsa.resources import default_data_dir
     from jitarsa.wikidata.matches import apply_matches as run
+    from jitarsa.wikidata.matches import resume
 
+    finished = resume(data_dir or default_data_dir())
+    if finished:
+        click.echo(f"Finished an interrupted apply-matches: {finished} files renamed.", err=True)
     changes = run(_load(data_dir), sheet, method, matched_by, date, source)
     for change in changes:
         click.echo(f"{change.status:9}  {change.qid:12} {change.record_id}  ({change.file})")
@@ -324,7 +330,7 @@ def rdf(data_dir, out_file, network_qid):
     type=click.Path(file_okay=False, path_type=str),
     default="dist/site",
     show_default=True,
-    help="Output folder of the website, replaced as a whole.",
+    help="Output folder of the website, replaced as a whole (only if jitarsa wrote it).",
 )
 @base_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
@@ -673,7 +679,7 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     "out_dir",
     type=click.Path(file_okay=False, path_type=str),
     required=True,
-    help="Folder to write the synthetic data folder into.",
+    help="The data folder to write, replaced as a whole (only if jitarsa wrote it).",
 )
 @click.option(
     "--seed",

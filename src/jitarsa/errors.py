@@ -1,5 +1,6 @@
 """Errors that name the file, the record and the field, and the exit codes they map to."""
 
+import reprlib
 from enum import IntEnum
 from os import PathLike
 
@@ -12,6 +13,20 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # records, options or a query could not be read
     ENDPOINT = 3  # a remote endpoint could not be reached or answered with an error
     OUTPUT = 4  # the output could not be written
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = 60
+_SHOWN.maxother = 60
+_SHOWN.maxlevel = 2
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 4
+
+
+def shown(value) -> str:
+    """`repr(value)` cut to a bounded length (about 60 characters a string, four items a list,
+    two levels deep): error messages quote what a record holds, never all of it, however large
+    or deeply shared (a YAML alias bomb) it is."""
+    return _SHOWN.repr(value)
 
 
 class JitarsaError(Exception):
@@ -41,9 +56,9 @@ class JitarsaError(Exception):
         if self.file:
             where.append(str(self.file))
         if self.record:
-            where.append(f"record {self.record!r}")
+            where.append(f"record {shown(self.record)}")
         if self.field:
-            where.append(f"field {self.field!r}")
+            where.append(f"field {shown(self.field)}")
         return ": ".join([", ".join(where), self.message]) if where else self.message
 
 

@@ -37,8 +37,13 @@ class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args
 
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
+        parent = os.getpid()
 
         def run():
+            # Its copy of the reading end closed, a send to a parent that has died fails
+            # (broken pipe) instead of blocking forever on a full pipe.
+            self._receive.close()
+            _die_with(parent)
             outcome: tuple[bool, object]
             try:
                 outcome = (True, fn(*args))
@@ -72,3 +77,20 @@ class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args
             self._child.terminate()
         self._child.join()
         self._receive.close()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this (forked) process when its parent dies (Linux's
+    PR_SET_PDEATHSIG), and exit now if the parent is already gone: a killed build leaves no
+    process behind. Elsewhere the closed pipe ends it at its next send."""
+    import ctypes
+    import signal
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)

@@ -16,11 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jitarsa._util.progress import SILENT
-from jitarsa.errors import OutputError, ValidationFailed
-from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
-from jitarsa.namespaces import entity_iri
-from jitarsa.publish.output import (
+from jitarsa._util.output import (
     CHECKSUMS,
     Stream,
     checksums,
@@ -28,6 +24,10 @@ from jitarsa.publish.output import (
     write_atomic,
     write_chunks,
 )
+from jitarsa._util.progress import SILENT
+from jitarsa.errors import OutputError, ValidationFailed
+from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
+from jitarsa.namespaces import entity_iri
 from jitarsa.records.load import load_dataset
 from jitarsa.records.model import Dataset
 from jitarsa.resources import context_file, default_data_dir, ontology_file, shapes_file

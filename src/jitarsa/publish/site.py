@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pyoxigraph import Literal, QuerySolutions
 
+from jitarsa._util.output import checksums
 from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
 from jitarsa.namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri, shorten
-from jitarsa.publish.output import checksums
 from jitarsa.records.dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
 from jitarsa.records.model import Dataset, Record
 from jitarsa.resources import context_file

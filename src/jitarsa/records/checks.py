@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jitarsa.errors import RecordError
+from jitarsa.errors import RecordError, shown
 from jitarsa.records.dates import check_date, parse_date
 from jitarsa.records.model import (
     ID_PATTERN,
     LANGUAGES,
     MATCH_METHODS,
+    MAX_LENGTH,
     NAME_BASES,
     QID_PATTERN,
     URL_PATTERN,
@@ -49,27 +50,38 @@ class _Checker:
     def fail(self, message, name=None):
         raise RecordError(message, self.file, self.record, name)
 
-    def text(self, value, name) -> str:
+    def text(self, value, name, limit="text") -> str:
+        """Text of at most MAX_LENGTH[limit] characters, without invisible characters, in NFC."""
         if not isinstance(value, str):
             self.fail(f"expected text, got {_kind_of(value)}", name)
+        value = value.strip()
+        if len(value) > MAX_LENGTH[limit]:
+            self.fail(
+                f"is {len(value):,} characters long; at most {MAX_LENGTH[limit]:,} are allowed",
+                name,
+            )
         bad = forbidden_character(value)
         if bad:
             self.fail(f"contains a control or invisible character ({bad}); remove it", name)
-        value = nfc(value.strip())
+        value = nfc(value)
         if not value:
             self.fail("is empty", name)
         return value
 
     def url(self, value, name) -> str:
-        value = self.text(value, name)
+        value = self.text(value, name, "url")
         if not URL_PATTERN.match(value):
-            self.fail(f"{value!r} is not an http(s) URL", name)
+            self.fail(f"{shown(value)} is not an http(s) URL", name)
         return value
 
     def slug(self, value, name) -> str:
+        if isinstance(value, str) and len(value) > MAX_LENGTH["id"]:
+            self.fail(
+                f"is {len(value):,} characters long; an id has at most {MAX_LENGTH['id']}", name
+            )
         if not isinstance(value, str) or not ID_PATTERN.match(value):
             self.fail(
-                f"{value!r} is not an id: use lowercase ASCII letters, digits and single "
+                f"{shown(value)} is not an id: use lowercase ASCII letters, digits and single "
                 "hyphens, such as 'mirror-foundation'",
                 name,
             )
@@ -89,18 +101,22 @@ class _Checker:
                 name,
             )
         out: dict[str, Any] = {}
+        limit = name if name in MAX_LENGTH else "text"
         for lang, text in value.items():
             if lang not in LANGUAGES:
                 self.fail(
-                    f"language tag {lang!r} is not one of: {', '.join(LANGUAGES)}", f"{name}.{lang}"
+                    f"language tag {shown(lang)} is not one of: {', '.join(LANGUAGES)}",
+                    f"{name}.{lang}",
                 )
             if many:
                 items = [text] if isinstance(text, str) else text
                 if not isinstance(items, list):
                     self.fail(f"expected a list of text, got {_kind_of(text)}", f"{name}.{lang}")
-                out[lang] = tuple(self.text(t, f"{name}.{lang}[{i}]") for i, t in enumerate(items))
+                out[lang] = tuple(
+                    self.text(t, f"{name}.{lang}[{i}]", limit) for i, t in enumerate(items)
+                )
             else:
-                out[lang] = self.text(text, f"{name}.{lang}")
+                out[lang] = self.text(text, f"{name}.{lang}", limit)
         if len(out) < 2 or tuple(out) == LANGUAGES:
             return out  # already in the order of LANGUAGES, as most records write them
         return {lang: out[lang] for lang in LANGUAGES if lang in out}
@@ -112,12 +128,12 @@ class _Checker:
         except ValueError as err:
             self.fail(str(err), name)
         if not datatype.endswith("#date"):
-            self.fail(f"{value!r} is not a full date: write it as YYYY-MM-DD", name)
+            self.fail(f"{shown(value)} is not a full date: write it as YYYY-MM-DD", name)
         return lexical
 
     def choice(self, value, name, choices) -> str:
         if value not in choices:
-            self.fail(f"{value!r} is not one of: {', '.join(choices)}", name)
+            self.fail(f"{shown(value)} is not one of: {', '.join(choices)}", name)
         return value
 
     def sources(self, value, name="sources") -> tuple[Source, ...]:
@@ -145,7 +161,8 @@ class _Checker:
                 isinstance(position, bool) or not isinstance(position, int) or position < 1
             ):
                 self.fail(
-                    f"expected a list position (1, 2, …), got {position!r}", f"{where}.position"
+                    f"expected a list position (1, 2, …), got {shown(position)}",
+                    f"{where}.position",
                 )
             about = src.get("about", [])
             if not isinstance(about, list) or not all(isinstance(a, str) for a in about):
@@ -153,7 +170,9 @@ class _Checker:
             found.append(
                 Source(
                     url=check.url(src["url"], f"{where}.url"),
-                    entry=check.text(src["entry"], f"{where}.entry") if "entry" in src else None,
+                    entry=check.text(src["entry"], f"{where}.entry", "entry")
+                    if "entry" in src
+                    else None,
                     position=position,
                     about=tuple(about),
                     retrieved=check.day(src["retrieved"], f"{where}.retrieved")
@@ -205,7 +224,7 @@ def check_record(data, file, kinds: dict[str, Kind], index: int = 0) -> Record:
     for src in sources:
         for about in src.about:
             if about.split(".")[0] not in RECORD_FIELDS:
-                c.fail(f"{about!r} is not a field of this record", "sources.about")
+                c.fail(f"{shown(about)} is not a field of this record", "sources.about")
     return Record(
         id=record_id,
         kind=kind,
@@ -230,7 +249,7 @@ def check_record(data, file, kinds: dict[str, Kind], index: int = 0) -> Record:
 
 def _qid(c: _Checker, value, name="wikidata") -> str:
     if not isinstance(value, str) or not QID_PATTERN.match(value):
-        c.fail(f"{value!r} is not a Wikidata item id such as Q869", name)
+        c.fail(f"{shown(value)} is not a Wikidata item id such as Q869", name)
     return value
 
 
@@ -314,7 +333,7 @@ def check_base(base, file=None) -> str:
     """A base IRI: http(s), ending in '/' or '#' so that ids can follow it."""
     if not isinstance(base, str) or not URL_PATTERN.match(base) or base[-1] not in "/#":
         raise RecordError(
-            f"{base!r} is not a base IRI: use an http(s) IRI ending in '/', "
+            f"{shown(base)} is not a base IRI: use an http(s) IRI ending in '/', "
             "such as https://w3id.org/jitarsa/",
             file,
             "dataset",

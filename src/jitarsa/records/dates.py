@@ -9,7 +9,7 @@ guessed. Thai digits (๐–๙) are accepted.
 import re
 from datetime import date
 
-from jitarsa.errors import RecordError
+from jitarsa.errors import RecordError, shown
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BE_OFFSET = 543
@@ -39,7 +39,9 @@ def parse_date(value) -> tuple[str, str]:
     if isinstance(value, date):
         return value.isoformat(), XSD + "date"
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"expected a year or a date such as 2005 or 2005-06-30, got {value!r}")
+        raise ValueError(
+            f"expected a year or a date such as 2005 or 2005-06-30, got {shown(value)}"
+        )
     text = str(value).strip().translate(_THAI_DIGITS)
     be = _BE.match(text)
     if be:
@@ -47,7 +49,7 @@ def parse_date(value) -> tuple[str, str]:
     iso = _ISO.match(text)
     if not iso:
         raise ValueError(
-            f"{value!r} is not a date: write 2005, 2005-06, 2005-06-30 or a Buddhist-Era year "
+            f"{shown(value)} is not a date: write 2005, 2005-06, 2005-06-30 or a Buddhist-Era year "
             "as 'พ.ศ. 2548' or '2548 BE'"
         )
     year, month, day = iso.groups()
@@ -59,7 +61,7 @@ def parse_date(value) -> tuple[str, str]:
     try:
         date(int(year), int(month or 1), int(day or 1))
     except ValueError as err:
-        raise ValueError(f"{value!r} is not a real date ({err})") from None
+        raise ValueError(f"{shown(value)} is not a real date ({err})") from None
     if day:
         return text, XSD + "date"
     if month:

@@ -59,7 +59,7 @@ def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -
             if error is not None:
                 raise error
             stage.advance()
-    dataset = Dataset(info, tuple(records[k] for k in sorted(records)), kinds)
+    dataset = Dataset(info, tuple(records[k] for k in sorted(records)), kinds, data_dir)
     _cross_check(dataset, info_file)
     return dataset
 

@@ -9,11 +9,29 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
+from pathlib import Path
 
 LANGUAGES = ("th", "en")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-QID_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
-URL_PATTERN = re.compile(r"^https?://[^\s/?#<>\"{}|\\^`]+[^\s<>\"{}|\\^`]*$")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+#: A Wikidata item id: Q and 1-10 digits, no leading zero (items are numbered from Q1 and are
+#: far below Q10000000000); \Z, not $, which would also match before a final newline.
+QID_PATTERN = re.compile(r"^Q[1-9][0-9]{0,9}\Z")
+URL_PATTERN = re.compile(r"^https?://[^\s/?#<>\"{}|\\^`]+[^\s<>\"{}|\\^`]*\Z")
+
+#: Longest text a field may hold, in characters (after NFC; SECURITY.md lists them): names and
+#: alternate names as Wikidata's labels and aliases (250), ids as a path segment a person reads,
+#: URLs as browsers and the sitemaps protocol take them (2,048), descriptions and the quoted list
+#: entries a paragraph. Every other text (matched_by, version) is a short line.
+MAX_LENGTH = {
+    "id": 200,
+    "name": 250,
+    "alternate_names": 250,
+    "title": 250,
+    "description": 1000,
+    "entry": 1000,
+    "url": 2048,
+    "text": 250,
+}
 NAME_BASES = ("source", "organisation", "translation")
 RECORD_FOLDERS = ("organisations", "places")
 
@@ -118,6 +136,7 @@ class Dataset:
     info: DatasetInfo
     records: tuple[Record, ...]
     kinds: dict[str, Kind]
+    folder: Path | None = None  # the data folder it was read from
 
     def get(self, record_id: str) -> Record:
         return self._by_id[record_id]

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from jitarsa._util.output import write_atomic
+
 RECORDS_PER_FILE = 1000
 QID_OFFSET = 9_000_000_000
 BASE = "https://example.org/jitarsa-synth/"
@@ -189,41 +191,46 @@ def synthesize(
     per_file: int = RECORDS_PER_FILE,
 ) -> Path:
     """Write a synthetic data folder of `count` organisations (plus the network and a place),
-    `per_file` records to a file."""
-    out = Path(out_dir)
-    for folder in ("organisations", "places"):
-        (out / folder).mkdir(parents=True, exist_ok=True)
+    `per_file` records to a file. The folder is replaced whole, as `build` replaces its output
+    (jitarsa._util.output): no part file of an earlier, larger run is left, and a folder that
+    holds files jitarsa did not write is refused."""
+    return write_atomic(Path(out_dir), _files(count, seed, errors, error_kind, per_file))
+
+
+def _files(count: int, seed: int, errors: int, error_kind: str, per_file: int):
+    """The data folder's files as (name, bytes), one part file at a time."""
     maker = _Maker(seed)
-    (out / "dataset.yaml").write_text(
-        "# Synthetic data made by `jitarsa synth`: not facts about real organisations.\n"
-        "title:\n"
-        f"  th: {_q(f'ทะเบียนองค์กรสังเคราะห์ {count} องค์กร (ไม่ใช่ข้อมูลจริง)')}\n"
-        f"  en: {_q(f'Synthetic registry of {count} organisations (not real data)')}\n"
-        "description:\n"
-        f"  en: {_q(f'Made by jitarsa synth with seed {seed} to measure jitarsa at scale.')}\n"
-        f'version: "{seed}"\nbase: {BASE}\n'
-        "license: https://creativecommons.org/publicdomain/zero/1.0/\n"
-        f"network: {NETWORK}\nsources:\n  - url: {SOURCE}\n",
-        encoding="utf-8",
+    yield (
+        "dataset.yaml",
+        (
+            "# Synthetic data made by `jitarsa synth`: not facts about real organisations.\n"
+            "title:\n"
+            f"  th: {_q(f'ทะเบียนองค์กรสังเคราะห์ {count} องค์กร (ไม่ใช่ข้อมูลจริง)')}\n"
+            f"  en: {_q(f'Synthetic registry of {count} organisations (not real data)')}\n"
+            "description:\n"
+            f"  en: {_q(f'Made by jitarsa synth with seed {seed} to measure jitarsa at scale.')}\n"
+            f'version: "{seed}"\nbase: {BASE}\n'
+            "license: https://creativecommons.org/publicdomain/zero/1.0/\n"
+            f"network: {NETWORK}\nsources:\n  - url: {SOURCE}\n"
+        ).encode(),
     )
-    (out / "places" / "thailand.yaml").write_text(
-        'id: thailand\nkind: country\nname:\n  th: "ประเทศไทย"\n  en: "Thailand"\n'
-        f"name_en_basis: translation\nsources:\n  - url: {SOURCE}\n",
-        encoding="utf-8",
+    yield (
+        "places/thailand.yaml",
+        (
+            'id: thailand\nkind: country\nname:\n  th: "ประเทศไทย"\n  en: "Thailand"\n'
+            f"name_en_basis: translation\nsources:\n  - url: {SOURCE}\n"
+        ).encode(),
     )
     for start in range(0, count, per_file):
         text = "".join(maker.record(i) for i in range(start, min(count, start + per_file)))
-        (out / "organisations" / f"part-{start // per_file:05d}.yaml").write_text(
-            text, encoding="utf-8"
-        )
+        yield f"organisations/part-{start // per_file:05d}.yaml", text.encode("utf-8")
     if errors:
-        (out / "organisations" / "zz-errors.yaml").write_text(
-            _errors(errors, error_kind), encoding="utf-8"
-        )
-    (out / "network.yaml").write_text(
-        f'id: {NETWORK}\nkind: collaboration\nname:\n  th: "เครือข่ายสังเคราะห์"\n'
-        '  en: "Synthetic Network"\nname_en_basis: translation\narea_served: [thailand]\n'
-        f"sources:\n  - url: {SOURCE}\n",
-        encoding="utf-8",
+        yield "organisations/zz-errors.yaml", _errors(errors, error_kind).encode("utf-8")
+    yield (
+        "network.yaml",
+        (
+            f'id: {NETWORK}\nkind: collaboration\nname:\n  th: "เครือข่ายสังเคราะห์"\n'
+            '  en: "Synthetic Network"\nname_en_basis: translation\narea_served: [thailand]\n'
+            f"sources:\n  - url: {SOURCE}\n"
+        ).encode(),
     )
-    return out

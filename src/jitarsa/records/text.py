@@ -1,28 +1,58 @@
 """Text rules for every string in a record: NFC, and no invisible characters.
 
-Control characters and zero-width characters (including U+200B, which some Thai editors insert
-as a word-break hint) make two names that look identical differ, so they are refused, not
-silently dropped: a curator should see and remove them.
+One rule, by Unicode property, so that two names that look identical never differ: a character
+is refused if its general category is C (Cc controls, tab and newline included; Cf format
+characters such as U+200B ZERO WIDTH SPACE, which some Thai editors insert as a word-break hint,
+U+200E LEFT-TO-RIGHT MARK, U+061C ARABIC LETTER MARK, U+00AD SOFT HYPHEN, the tags
+U+E0000-U+E007F and the bidirectional controls; Cs surrogates; Co private use; Cn unassigned in the
+Unicode version of the Python running jitarsa), Zl or Zp (line and paragraph separators), or if
+it is one of the other Default_Ignorable_Code_Point characters of Unicode's
+DerivedCoreProperties.txt, which render as nothing: the Hangul fillers, the variation selectors
+(U+FE0F included), the combining grapheme joiner, two Khmer inherent vowels and the Mongolian
+free variation selectors. Spaces (Zs, U+00A0 included) are allowed; Thai vowels and tone marks
+(Mn) are ordinary characters. Refused, not silently dropped: a curator should see and remove them.
 """
 
 import re
 import unicodedata
 
-#: C0 and C1 controls (tab and newline included), zero-width space/joiners, word joiner, BOM,
-#: and the bidirectional embedding/override/isolate controls.
-FORBIDDEN = re.compile(
-    "[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+#: Default_Ignorable_Code_Point characters outside category C (DerivedCoreProperties.txt):
+#: U+034F COMBINING GRAPHEME JOINER, U+115F/U+1160 HANGUL CHOSEONG/JUNGSEONG FILLER, U+17B4/
+#: U+17B5 KHMER VOWEL INHERENT AQ/AA, U+180B-U+180D and U+180F MONGOLIAN FREE VARIATION
+#: SELECTORs, U+3164 HANGUL FILLER, U+FE00-U+FE0F VARIATION SELECTORs, U+FFA0 HALFWIDTH HANGUL
+#: FILLER, U+E0100-U+E01EF VARIATION SELECTORs 17-256.
+IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef]"
 )
+
+
+def _refused(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp") or bool(IGNORABLE.match(char))
+
+
+_UNNAMED = {
+    "Cc": "control character",
+    "Cs": "surrogate",
+    "Co": "private-use character",
+    "Cn": "unassigned code point",
+}
 
 
 def forbidden_character(text: str) -> str | None:
     """A description of the first forbidden character in `text`, or None."""
-    match = FORBIDDEN.search(text)
-    if match is None:
+    # str.isprintable() is False exactly for categories C and Z (but U+0020): one pass in C
+    # clears nearly every text, and only one with a space other than U+0020 or a refused
+    # character is looked at character by character.
+    if text.isprintable() and not IGNORABLE.search(text):
         return None
-    char = match.group()
-    name = unicodedata.name(char, "control character")
-    return f"U+{ord(char):04X} {name} at position {match.start() + 1}"
+    for position, char in enumerate(text, start=1):
+        if _refused(char):
+            category = unicodedata.category(char)
+            name = unicodedata.name(char, "") or _UNNAMED.get(category, category)
+            return f"U+{ord(char):04X} {name} at position {position}"
+    return None
 
 
 def nfc(text: str) -> str:

@@ -9,13 +9,15 @@ nothing in the file can read differently under the two YAML versions (see `_risk
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from jitarsa.errors import RecordError
+from jitarsa.errors import RecordError, shown
 
 if TYPE_CHECKING:
     _SafeLoader = yaml.SafeLoader
@@ -35,7 +37,7 @@ def _construct_mapping(loader, node, deep=False):
         if key in seen:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", mark
+                None, None, f"key {shown(key)} appears twice in one mapping", mark
             )
         seen.add(key)
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
@@ -98,25 +100,30 @@ def _text_in_yaml_rs(value: str) -> bool:
 
 
 def _same_in_pyyaml(value) -> bool:
-    """Whether PyYAML reads every text in `value` as text too. Text that PyYAML would take for
-    a number, date or true/false when unquoted is safe only if yaml_rs would too: then it was
-    quoted in the file, and both readers keep it as text."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        kind = type(v)
-        if kind is str:
-            regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
-            if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+    """Whether PyYAML reads every text in `value` as text too, and `value` nests at most
+    MAX_DEPTH levels. Text that PyYAML would take for a number, date or true/false when unquoted
+    is safe only if yaml_rs would too: then it was quoted in the file, and both readers keep it
+    as text."""
+    level = [value]  # level by level: the depth is counted at no extra cost
+    for _ in range(MAX_DEPTH + 1):
+        deeper: list = []
+        for v in level:
+            kind = type(v)
+            if kind is str:
+                regexp = _NOT_TEXT_IN_PYYAML.get(v[:1])
+                if regexp is not None and regexp.match(v) and _text_in_yaml_rs(v):
+                    return False
+            elif kind is dict:
+                deeper.extend(v)
+                deeper.extend(v.values())
+            elif kind is list:
+                deeper.extend(v)
+            elif kind is float:  # rare in records; the two YAMLs disagree on many float forms
                 return False
-        elif kind is dict:
-            stack.extend(v)
-            stack.extend(v.values())
-        elif kind is list:
-            stack.extend(v)
-        elif kind is float:  # rare in records, and the two YAMLs disagree on many float forms
-            return False
-    return True
+        if not deeper:
+            return True
+        level = deeper
+    return False  # deeper than MAX_DEPTH: PyYAML's reading refuses it, with the line
 
 
 def _fast_load(text: str):
@@ -135,14 +142,96 @@ def _fast_load(text: str):
     return value if _same_in_pyyaml(value) else ...
 
 
+#: Largest file jitarsa reads as records or a sheet: 64 MiB (a record file of the
+#: synthetic registry, 1,000 records, is about 0.6 MB).
+MAX_FILE_BYTES = 64 << 20
+#: Deepest nesting of mappings and lists in a YAML file (records nest four levels): deeper,
+#: libyaml's composer would recurse until the process crashes.
+MAX_DEPTH = 64
+#: Most values YAML aliases (*name) may add to a file: far more than merge keys need, far less
+#: than a "billion laughs" file (a few hundred bytes that expand to billions of values).
+MAX_ALIAS_VALUES = 100_000
+
+
 def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
-    """A text file's content, or `error` naming the file when it is unreadable or not UTF-8."""
+    """A text file's content, or `error` naming the file when it is not a regular file (a FIFO,
+    a device: never waited on), larger than MAX_FILE_BYTES, unreadable or not UTF-8."""
     try:
-        return path.read_text(encoding=encoding)
-    except UnicodeDecodeError as err:
-        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
         raise error(f"cannot be read ({err.strerror})", path) from None
+    try:
+        size = os.fstat(fd)
+        if not stat.S_ISREG(size.st_mode):
+            raise error("is not a regular file (a pipe, device or socket?); remove it", path)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(min(size.st_size, MAX_FILE_BYTES) + 1)
+            if len(data) > size.st_size:  # it grew while read
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+    except OSError as err:
+        raise error(f"cannot be read ({err.strerror})", path) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise error(
+            f"is larger than {MAX_FILE_BYTES >> 20} MiB, the most jitarsa reads from one file; "
+            "split it",
+            path,
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise error(f"not UTF-8 text (byte {err.start})", path) from None
+
+
+def _check_shape(text: str, path: Path) -> None:
+    """Refuse, before PyYAML builds anything, a file nested deeper than MAX_DEPTH or whose
+    aliases would add more than MAX_ALIAS_VALUES values: one pass over libyaml's events (its
+    parser keeps its own stack; only the composer recurses)."""
+    depth = values = written = 0  # values with aliases expanded, values written out
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    open_anchors: list[tuple[str | None, int]] = []  # (anchor, values before it) per level
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.AliasEvent:
+                if any(anchor == event.anchor for anchor, _ in open_anchors):
+                    raise RecordError(
+                        f"line {event.start_mark.line + 1}: the alias "
+                        f"*{shown(event.anchor)[1:-1]} refers to a value that holds it",
+                        path,
+                    )
+                if event.anchor not in sizes:
+                    continue  # unknown: PyYAML names the problem
+                values += sizes[event.anchor]
+                if values - written > MAX_ALIAS_VALUES:
+                    raise RecordError(
+                        f"its aliases (*{shown(event.anchor)[1:-1]} and others) add more than "
+                        f"{MAX_ALIAS_VALUES:,} values; write the values out",
+                        path,
+                    )
+            elif kind is yaml.ScalarEvent:
+                values += 1
+                written += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise RecordError(
+                        f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep", path
+                    )
+                values += 1
+                written += 1
+                open_anchors.append((event.anchor, values))
+            elif kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+                depth -= 1
+                anchor, start = open_anchors.pop()
+                if anchor is not None:
+                    sizes[anchor] = values - start + 1
+    except yaml.YAMLError:
+        return  # PyYAML reads it again and names the problem
 
 
 def read_yaml(path: Path):
@@ -151,8 +240,11 @@ def read_yaml(path: Path):
     value = _fast_load(text)
     if value is not ... and value is not None:
         return value
+    _check_shape(text, path)
     try:
         value = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise RecordError(f"nested too deeply (more than {MAX_DEPTH} levels)", path) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -161,7 +253,7 @@ def read_yaml(path: Path):
     except (ValueError, OverflowError) as err:  # PyYAML's own constructors fail on `0x_`
         raise RecordError(
             f"malformed YAML: a plain value reads as a number PyYAML cannot "
-            f"convert ({err}); quote it if it is text",
+            f"convert ({shown(str(err))[1:-1]}); quote it if it is text",
             path,
         ) from None
     if value is None:

@@ -330,11 +330,27 @@ def _check_unique_descriptions(items: list[Item]) -> None:
 
 #: Columns of the reconciliation sheet; a reconciled copy adds `qid` (see matches.py).
 SHEET_COLUMNS = ("id", "name_th", "name_en", "alternate_names", "type", "country")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """A cell a spreadsheet shows as text, the way OWASP advises: one that starts like a formula
+    (after any single quotes) gets a single quote in front, which `restored` removes again."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def restored(cell: str) -> str:
+    """The cell `neutralised` was given."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def reconcile_sheet(dataset: Dataset, mapping: Mapping | None = None) -> str:
     """CSV for OpenRefine: one row per organisation, with the class and country to match
-    against. Alternate names are joined with ' | ' (OpenRefine splits them back on '|')."""
+    against. Alternate names are joined with ' | ' (OpenRefine splits them back on '|'). A cell
+    that a spreadsheet would run as a formula is `neutralised`."""
     import csv
     import io
 
@@ -345,14 +361,13 @@ def reconcile_sheet(dataset: Dataset, mapping: Mapping | None = None) -> str:
     for item in items.all:
         r = item.record
         alternates = [n for lang in ("th", "en") for n in r.alternate_names.get(lang, ())]
-        writer.writerow(
-            [
-                r.id,
-                r.name.get("th", ""),
-                r.name.get("en", ""),
-                " | ".join(alternates),
-                dataset.kinds[r.kind].wikidata or "",
-                items.country_qid,
-            ]
-        )
+        row = [
+            r.id,
+            r.name.get("th", ""),
+            r.name.get("en", ""),
+            " | ".join(alternates),
+            dataset.kinds[r.kind].wikidata or "",
+            items.country_qid,
+        ]
+        writer.writerow([neutralised(cell) for cell in row])
     return out.getvalue()

@@ -3,8 +3,13 @@
 The input is the reconciliation sheet (`jitarsa wikidata reconcile-sheet`) as OpenRefine exports
 it after matching: the same CSV with a `qid` column added (empty where nothing matched). Every
 row is checked before anything is written; the files are edited in ruamel.yaml's round-trip
-mode, so comments, quoting and key order stay as the curator wrote them, and each file is
-replaced atomically (a temporary file beside it, renamed over it).
+mode, so comments, quoting and key order stay as the curator wrote them.
+
+All files or none, even if the process is killed: each new text is written and checked beside
+its file (`.NAME.jitarsa-new`), then a journal listing them (JOURNAL, in the data folder) is
+written, then each is renamed over its file, then the journal is removed. `resume` (which the
+command runs first) finishes the renames a journal lists, or, with no journal, removes staged
+texts a killed run left: the records are then all new or all as they were.
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from jitarsa.errors import OutputError, WikidataError
+from jitarsa.errors import OutputError, WikidataError, shown
 from jitarsa.records.checks import check_record
 from jitarsa.records.dates import parse_date
-from jitarsa.records.model import MATCH_METHODS, QID_PATTERN, Dataset
+from jitarsa.records.model import MATCH_METHODS, QID_PATTERN, RECORD_FOLDERS, Dataset
 from jitarsa.records.yamlfile import read_text, read_yaml
+from jitarsa.wikidata.items import restored
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ def read_matches(path: Path | str) -> list[Match]:
 
 
 def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:
-    """Parse the CSV text: an `id` and a `qid` column, other columns ignored."""
+    """Parse the CSV text: an `id` and a `qid` column, other columns ignored; cells that
+    reconcile-sheet neutralised against formulas are read back as they were."""
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as err:
@@ -62,7 +69,7 @@ def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:
         if header.count(column) != 1:
             raise WikidataError(
                 f"the header needs exactly one {column!r} column (it has: "
-                f"{', '.join(map(repr, header))})",
+                f"{', '.join(map(shown, header[:12]))}{', …' if len(header) > 12 else ''})",
                 path,
             )
     id_col, qid_col = header.index("id"), header.index("qid")
@@ -74,10 +81,10 @@ def parse_matches(text: str, path: Path | str = "<sheet>") -> list[Match]:
             raise WikidataError(
                 f"row {number} has {len(row)} cells, the header {len(header)}", path
             )
-        record_id, qid = row[id_col].strip(), row[qid_col].strip()
+        record_id, qid = restored(row[id_col]).strip(), restored(row[qid_col]).strip()
         if qid and not QID_PATTERN.match(qid):
             raise WikidataError(
-                f"row {number}: {qid!r} is not a Wikidata item id such as Q869",
+                f"row {number}: {shown(qid)} is not a Wikidata item id such as Q869",
                 path,
                 record_id or None,
                 "qid",
@@ -209,25 +216,105 @@ def _edited(path: Path, qids: dict[str, str], template) -> str:
     return out.getvalue()
 
 
+#: The journal of an apply-matches under way, in the data folder.
+JOURNAL = ".jitarsa-apply-matches.json"
+STAGED = ".jitarsa-new"
+
+
+def _staged(target: Path) -> Path:
+    return target.with_name(f".{target.name}{STAGED}")
+
+
 def _write_all(texts: dict[str, str], dataset: Dataset) -> None:
-    """Write every new text to a temporary file beside its target and check it as a record
-    file; only when all pass, rename them over the targets."""
-    temps: dict[str, Path] = {}
+    """Stage every new text beside its target and check it as a record file; only when all
+    pass, journal the renames and make them (see the module's docstring)."""
+    folder = dataset.folder or Path(os.path.commonpath([r.file for r in dataset.records]))
+    journal = folder / JOURNAL
+    if journal.exists():
+        raise WikidataError(
+            "an earlier apply-matches was interrupted: run the command again, which finishes "
+            "it first (or call resume(data folder)) before loading the records",
+            journal,
+        )
+    staged: dict[str, Path] = {}
     try:
-        for file, text in sorted(texts.items()):
-            target = Path(file)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps[file] = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            items = read_yaml(temps[file])
-            for i, item in enumerate(items if isinstance(items, list) else [items]):
-                check_record(item, target, dataset.kinds, i)
-        for file, temp in temps.items():
-            os.chmod(temp, Path(file).stat().st_mode & 0o777)
-            os.replace(temp, file)
+        try:
+            for file, text in sorted(texts.items()):
+                target = Path(file)
+                staged[file] = _staged(target)
+                _write_synced(staged[file], text.encode("utf-8"), target.stat().st_mode & 0o777)
+                items = read_yaml(staged[file])
+                for i, item in enumerate(items if isinstance(items, list) else [items]):
+                    check_record(item, target, dataset.kinds, i)
+            entries = [[file, str(path)] for file, path in staged.items()]
+            _write_synced(journal, json.dumps({"rename": entries}, indent=1).encode("utf-8"))
+        except BaseException:
+            for path in staged.values():
+                path.unlink(missing_ok=True)
+            raise
+        _finish(journal)
     except OSError as err:
         raise OutputError(f"cannot be written ({err.strerror})", err.filename) from None
+
+
+def _write_synced(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `path` and flush it to disk (a rename after it must not outrun its bytes)."""
+    temp = path.with_name(path.name + ".partial")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temp, mode)
+    os.replace(temp, path)
+
+
+def _finish(journal: Path) -> int:
+    """Make the renames `journal` lists (those not yet made), then remove it."""
+    entries = json.loads(journal.read_text(encoding="utf-8"))["rename"]
+    done = 0
+    for target, staged in entries:
+        if Path(staged).exists():
+            os.replace(staged, target)
+            done += 1
+    _sync_folder(journal.parent)
+    journal.unlink()
+    return done
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
     finally:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def resume(data_dir: Path | str) -> int:
+    """Finish an apply-matches that was stopped (killed, power lost) in `data_dir`: make the
+    renames its journal lists, or, if it stopped before writing the journal, remove the texts it
+    staged (the records are then as they were). The number of files it finished."""
+    folder = Path(data_dir)
+    journal = folder / JOURNAL
+    try:
+        if journal.exists():
+            try:
+                return _finish(journal)
+            except (ValueError, KeyError, TypeError):
+                raise WikidataError(
+                    "is not a journal jitarsa can read; restore the records from version "
+                    "control and remove it",
+                    journal,
+                ) from None
+        for sub in (folder, *(folder / name for name in RECORD_FOLDERS)):
+            for path in sub.glob(f".*{STAGED}"):
+                path.unlink()
+            for path in sub.glob(f".*{STAGED}.partial"):
+                path.unlink()
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", err.filename) from None
+    return 0
