@@ -11,7 +11,7 @@ from jitarsa.namespaces import shorten
 #: Output formats: W3C SPARQL 1.1 Query Results formats (and a table for people) for SELECT
 #: and ASK, RDF formats for CONSTRUCT and DESCRIBE.
 RESULTS_FORMATS = ("table", "csv", "tsv", "json", "xml")
-GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdf")
 RESULTS_MEDIA_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -60,14 +60,18 @@ def render(result, fmt: str) -> bytes:
 
 
 def render_graph(triples, fmt: str) -> bytes:
-    from jitarsa.rdf.dumps import ntriples, turtle
+    """Triples in the format of extension FMT (jitarsa.formats): a graph is also a dataset
+    with only a default graph, so N-Quads writes it as N-Triples and TriG as Turtle."""
+    from jitarsa.rdf.dumps import ntriples, rdfxml, turtle
 
-    if fmt == "ttl":
+    if fmt in ("ttl", "trig"):
         from jitarsa.rdf.graph import sort_triples
 
         return turtle(sort_triples(triples))
-    if fmt == "nt":
+    if fmt in ("nt", "nq"):
         return ntriples(triples) if triples else b""
+    if fmt == "rdf":
+        return rdfxml(triples)
     from pyoxigraph import RdfFormat, serialize
 
     return serialize(triples, format=RdfFormat.JSON_LD)

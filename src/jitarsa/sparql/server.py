@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from jitarsa.errors import JitarsaError
+from jitarsa.formats import RDF_FORMATS
 
 #: Results formats by media type, best first: JSON is the answer when a client has no preference.
 RESULTS_TYPES = (
@@ -29,7 +30,9 @@ RESULTS_TYPES = (
     "text/csv",
     "text/tab-separated-values",
 )
-GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
+#: RDF formats by media type, Turtle first; RDF/XML for SPARQLWrapper's and rdflib's defaults,
+#: N-Quads and TriG for clients that ask for a dataset (Jena's).
+GRAPH_TYPES = tuple(fmt.media_type for fmt in RDF_FORMATS)
 HTML = "text/html"
 MAX_BODY = 1 << 20
 MAX_CACHED = 1 << 20
@@ -130,8 +133,12 @@ def _answer(store, kind: str, text: str, accept: str | None) -> Answer:
         return text_answer(406, "Acceptable RDF formats: " + ", ".join(GRAPH_TYPES))
     if kind == "entity" and media == "application/ld+json":
         return Answer(200, f"{media}; charset=utf-8", entity_jsonld(triples, text))
-    fmt = {"text/turtle": "ttl", "application/n-triples": "nt", "application/ld+json": "jsonld"}
-    return Answer(200, f"{media}; charset=utf-8", render_graph(triples, fmt[media]))
+    extension = {fmt.media_type: fmt.extension for fmt in RDF_FORMATS}[media]
+    try:
+        body = render_graph(triples, extension)
+    except JitarsaError as err:  # RDF/XML cannot write every IRI or text
+        return text_answer(406, f"{err}.")
+    return Answer(200, f"{media}; charset=utf-8", body)
 
 
 def entity_jsonld(triples, iri: str) -> bytes:
@@ -311,10 +318,11 @@ class Published:
                 "SPARQL_Results_XML",
                 "SPARQL_Results_CSV",
                 "SPARQL_Results_TSV",
-                "Turtle",
-                "N-Triples",
-                "JSON-LD",
             )
+        ]
+        triples += [
+            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(fmt.iri))
+            for fmt in RDF_FORMATS
         ]
         return turtle(sort_triples(triples))
 
