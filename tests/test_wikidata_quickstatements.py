@@ -211,11 +211,24 @@ def test_out_writes_the_same_batch_to_a_file(tmp_path):
     assert target.read_bytes() == (EXPECTED / "quickstatements-step1.tsv").read_bytes()
 
 
-@pytest.mark.parametrize("bad, name", [('"', 'a double quote (")'), ("\t", "a tab")])
+@pytest.mark.parametrize(
+    "bad, name",
+    [
+        ('"', 'a double quote (")'),
+        ("\t", "a tab"),
+        ("|", "a vertical bar (|), which QuickStatements reads as a column separator"),
+        ("\u201c", 'a curly double quote (\u201c), which QuickStatements turns into "'),
+    ],
+)
 def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     path = data_dir / "network.yaml"
     text = path.read_text(encoding="utf-8")
-    value = 'Volunteer \\"Spirit\\" Network' if bad == '"' else "Volunteer\\tSpirit"
+    value = {
+        '"': 'Volunteer \\"Spirit\\" Network',
+        "\t": "Volunteer\\tSpirit",
+        "|": "Volunteer | Spirit Network",
+        "\u201c": "Volunteer \u201cSpirit\u201d Network",
+    }[bad]
     path.write_text(
         text.replace('en: "Volunteer Spirit Network"', f'en: "{value}"'), encoding="utf-8"
     )
@@ -225,14 +238,30 @@ def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     assert result.stdout == "" and not out.exists()
     lines = result.stderr.splitlines()
     assert len(lines) == 1
-    if bad == '"':
+    if bad != "\t":
+        shown = value.replace("\\", "")
         assert lines[0] == (
             f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': "
-            f"'Volunteer \"Spirit\" Network' contains {name}, which a "
+            f"{shown!r} contains {name}, which a "
             "QuickStatements V1 string cannot hold; change the text"
         )
     else:  # the record format already refuses control characters
         assert "contains a control or invisible character" in lines[0]
+
+
+def test_a_label_longer_than_wikidata_allows_is_refused(data_dir):
+    path = data_dir / "network.yaml"
+    long = "Volunteer Spirit Network " * 11  # 275 characters
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('en: "Volunteer Spirit Network"', f'en: "{long.strip()}"'), encoding="utf-8"
+    )
+    result = run("quickstatements", "--data", str(data_dir))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': 274 characters, "
+        "but Wikidata takes at most 250 in a label, description or alias; shorten the text\n"
+    )
 
 
 def test_a_bad_network_qid_is_refused():
@@ -245,7 +274,8 @@ def test_a_bad_network_qid_is_refused():
 
 
 SAFE_TEXT = st.text(
-    st.characters(blacklist_characters='"\t\n\r', blacklist_categories=("Cs",)), min_size=1
+    st.characters(blacklist_characters='"\t\n\r|\u201c\u201d', blacklist_categories=("Cs",)),
+    min_size=1,
 )
 
 
@@ -257,7 +287,7 @@ def test_quoting_round_trips_through_the_grammar(text):
     assert quote(text) == f'"{text}"'
 
 
-@given(SAFE_TEXT, st.sampled_from('"\t\n\r'), SAFE_TEXT)
+@given(SAFE_TEXT, st.sampled_from('"\t\n\r|\u201c\u201d'), SAFE_TEXT)
 def test_unquotable_text_is_always_refused(before, bad, after):
     with pytest.raises(WikidataError, match="QuickStatements V1 string cannot hold"):
         quote(before + bad + after)

@@ -32,7 +32,13 @@ def is_boolean(result) -> bool:
 
 
 def render(result, fmt: str) -> bytes:
-    """The result in FMT: a W3C results format, `table`, or an RDF format for graphs."""
+    """The result in FMT: a W3C results format, `table`, or an RDF format for graphs; text
+    that ends with a newline, as a shell expects."""
+    body = _render(result, fmt)
+    return body if not body or body.endswith(b"\n") else body + b"\n"
+
+
+def _render(result, fmt: str) -> bytes:
     from pyoxigraph import QueryBoolean, QueryResultsFormat
 
     if fmt not in RESULTS_FORMATS + GRAPH_FORMATS:
