@@ -65,6 +65,13 @@ def test_the_default_batches_parse_in_quickstatements_3(parse, name):
     commands = parse(text)
     assert len(commands) == len(text.splitlines())
     assert [(c.index, c.message) for c in commands if c.status == "error"] == []
+    sitelinks = [c.json for c in commands if c.operation == _BatchCommand.Operation.SET_SITELINK]
+    assert [(s["site"], s["value"]["value"]) for s in sitelinks] == (
+        [("thwiki", "เครือข่ายจิตอาสา")] if name.endswith("step1.tsv") else []
+    )
+    named = [q for c in commands for q in c.json.get("qualifiers", [])]
+    assert all(q["property"] == "P1810" for q in named)
+    assert len(named) == (0 if name.endswith("step1.tsv") else text.count("\tP1810\t"))
     labels = [c.json for c in commands if c.operation == _BatchCommand.Operation.SET_LABEL]
     assert labels and all(label["value"]["value"] for label in labels)
     for command in commands:  # every statement's value and reference as QuickStatements reads it

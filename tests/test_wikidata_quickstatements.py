@@ -21,6 +21,7 @@ from jitarsa.errors import WikidataError
 from jitarsa.records.load import load_dataset
 from jitarsa.wikidata.quickstatements import quote
 
+ROOT = Path(__file__).parent.parent
 EXPECTED = Path(__file__).parent / "expected"
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLE = "https://th.wikipedia.org/wiki?curid=26361"
@@ -51,6 +52,37 @@ def test_step_one_is_the_network_alone_and_matches_the_golden_file():
         "items; 6 statements, each with a reference."
     )
     assert "--network-qid" in summary.splitlines()[-1]
+
+
+def test_the_network_gets_its_thai_wikipedia_sitelink():
+    text, _ = export()
+    sitelinks = [line.sitelink for line in parse_batch(text) if line.kind == "sitelink"]
+    assert sitelinks == [("thwiki", "เครือข่ายจิตอาสา")]  # the source article's title
+
+
+def test_memberships_name_the_source_entry_where_it_differs_from_the_label():
+    """P1810 ("subject named as") qualifies a membership with the member's line in the
+    source's list, verbatim, exactly when that line is not the item's Thai label."""
+    text, _ = export("--network-qid", SANDBOX)
+    found, label = {}, None
+    for line in parse_batch(text):
+        if line.kind == "create":
+            label = None
+        elif (
+            line.kind == "term" and line.term[0] == "L" and (label is None or line.term[1] == "th")
+        ):
+            label = line.term[2]
+        elif line.prop == "P463":
+            found[label] = line.qualifiers
+    members = {r.name.get("th", r.name.get("en")): r for r in load_dataset(ROOT / "data").members}
+    assert len(found) == 25
+    for name, qualifiers in found.items():
+        entry = members[name].listed.entry
+        assert qualifiers == (
+            [] if entry == members[name].name.get("th") else [("P1810", ("string", entry))]
+        ), name
+    assert found["มูลนิธิอาสาสมัครเพื่อสังคม"] == [("P1810", ("string", "มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)"))]
+    assert sum(bool(q) for q in found.values()) >= 5
 
 
 def test_step_two_with_the_network_qid_matches_the_golden_file():

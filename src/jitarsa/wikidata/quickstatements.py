@@ -17,6 +17,7 @@ from jitarsa.wikidata.items import (
     ItemValue,
     RecordValue,
     Statement,
+    StringValue,
     TextValue,
     TimeValue,
     UrlValue,
@@ -138,11 +139,15 @@ def _create(item: Item, items: Items) -> list[str]:
             lines.append(f"LAST\t{code}{lang}\t{term(text, item, f'name.{lang}')}")
     for lang, names in item.aliases.items():
         lines += [f"LAST\tA{lang}\t{term(n, item, f'alternate_names.{lang}')}" for n in names]
+    for site, title in item.sitelinks.items():
+        lines.append(f"LAST\tS{site}\t{quote(title, item, 'sitelinks')}")
     return lines + [_statement("LAST", s, items, item) for s in item.statements]
 
 
 def _statement(subject: str, s: Statement, items: Items, item: Item) -> str:
     cells = [subject, s.prop, value(s.value, items, item, s.field)]
+    for prop, v in s.qualifiers:
+        cells += [prop, value(v, items, item, "sources")]
     for prop, v in s.reference:
         cells += ["S" + prop[1:], value(v, items, item, "sources")]
     return "\t".join(cells)
@@ -160,6 +165,8 @@ def value(v: Value, items: Items, item: Item, where: str) -> str:
         return f"{v.language}:{quote(v.text, item, where)}"
     if isinstance(v, UrlValue):
         return quote(v.url, item, where)
+    if isinstance(v, StringValue):
+        return quote(v.text, item, where)
     raise TypeError(v)
 
 
