@@ -231,23 +231,34 @@ def turtle(triples) -> bytes:
 # every XML 1.0 edition accepts (expat, which rdflib uses, follows the fourth edition's tables).
 _NCNAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 # Characters XML 1.0 cannot carry at all, even as character references.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_XML_ATTRIBUTE = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\t": "&#9;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-    }
+_NOT_XML = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff\\ufffe\\uffff"
+_XML_TEXT = (
+    re.compile(f"[&<>\\r{_NOT_XML}]"),
+    str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}),
 )
+_XML_ATTRIBUTE = (
+    re.compile(f'[&<>"\\t\\n\\r{_NOT_XML}]'),
+    str.maketrans(
+        {
+            "&": "&amp;",
+            "<": "&lt;",
+            ">": "&gt;",
+            '"': "&quot;",
+            "\t": "&#9;",
+            "\n": "&#10;",
+            "\r": "&#13;",
+        }
+    ),
+)
+_NOT_XML_CHAR = re.compile(f"[{_NOT_XML}]")
 
 
-def _xml(text: str, table: dict) -> str:
-    if _NOT_XML.search(text):
+def _xml(text: str, escaping: tuple) -> str:
+    """TEXT escaped for XML element content or an attribute; most text needs nothing."""
+    special, table = escaping
+    if special.search(text) is None:
+        return text
+    if _NOT_XML_CHAR.search(text):
         raise OutputError(
             f"{text[:40]!r} holds a character XML 1.0 cannot carry, so it has no RDF/XML form; "
             "ask for Turtle or N-Triples"
@@ -300,9 +311,13 @@ def _node(value: str, attribute: str) -> str:
 def rdfxml_chunks(triples) -> Iterator[bytes]:
     """RDF/XML (https://www.w3.org/TR/rdf-syntax-grammar/), the format SPARQLWrapper, rdflib's
     SPARQLStore and older tools ask for by default: a description per subject, in the graph's
-    order, with the prefixes of the Turtle dump. Written from plain text, like the Turtle."""
+    order, with the prefixes of the Turtle dump. Written from plain text, like the Turtle: the
+    parts of each element are made once per predicate, IRI object, language and datatype."""
     graph = as_graph(triples)
     writer = _RdfXmlTerms(used_prefixes(graph))
+    tags: dict[str, tuple[str, str]] = {}  # predicate → ("\t\t<name decl", "</name>\n")
+    resources: dict[str, str] = {}  # IRI object → ' rdf:resource="…"/>\n'
+    literal_attributes: dict[tuple, str] = {}  # (lang, datatype) → ' xml:lang="th">' …
     yield writer.header
     for subjects in _chunks(graph.subjects):
         out: list[str] = []
@@ -310,16 +325,30 @@ def rdfxml_chunks(triples) -> Iterator[bytes]:
         for s in subjects:
             add("\t<rdf:Description" + _node(s, "about") + ">\n")
             for p, o in graph.statements[s]:
-                name, declaration = writer.element(p)
+                tag = tags.get(p)
+                if tag is None:
+                    name, declaration = writer.element(p)
+                    tag = tags[p] = ("\t\t<" + name + declaration, "</" + name + ">\n")
                 if type(o) is not tuple:  # an IRI or a blank node
-                    add(f"\t\t<{name}{declaration}{_node(o, 'resource')}/>\n")
+                    resource = resources.get(o)
+                    if resource is None:
+                        resource = _node(o, "resource") + "/>\n"
+                        if len(resources) < 100_000:
+                            resources[o] = resource
+                    add(tag[0] + resource)
                     continue
-                text, lang, datatype = o
-                if lang is not None:
-                    declaration += f' xml:lang="{_xml(lang, _XML_ATTRIBUTE)}"'
-                elif datatype != XSD_STRING:
-                    declaration += f' rdf:datatype="{_xml(datatype, _XML_ATTRIBUTE)}"'
-                add(f"\t\t<{name}{declaration}>{_xml(text, _XML_TEXT)}</{name}>\n")
+                key = o[1:]
+                attributes = literal_attributes.get(key)
+                if attributes is None:
+                    lang, datatype = key
+                    if lang is not None:
+                        attributes = f' xml:lang="{_xml(lang, _XML_ATTRIBUTE)}">'
+                    elif datatype != XSD_STRING:
+                        attributes = f' rdf:datatype="{_xml(datatype, _XML_ATTRIBUTE)}">'
+                    else:
+                        attributes = ">"
+                    literal_attributes[key] = attributes
+                add(tag[0] + attributes + _xml(o[0], _XML_TEXT) + tag[1])
             add("\t</rdf:Description>\n")
         yield "".join(out).encode("utf-8")
     yield b"</rdf:RDF>\n"
