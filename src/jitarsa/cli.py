@@ -529,8 +529,9 @@ def serve(host, port, timeout, workers, cache, site, data_dir, dump):
     """Serve a read-only SPARQL 1.1 endpoint at /sparql and the dataset's entities.
 
     GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
-    JSON-LD); the service description at GET /sparql; VoID at /void; entity IRIs by path
-    (/org/mirror-foundation) as Turtle, JSON-LD, N-Triples or HTML. Updates are refused.
+    JSON-LD, RDF/XML, N-Quads, TriG); the service description at GET /sparql; VoID at /void;
+    entity IRIs by path (/org/mirror-foundation) in the same RDF formats or HTML. Updates are
+    refused.
     Example:
 
         jitarsa serve --port 8000 --timeout 5
