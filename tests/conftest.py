@@ -1,10 +1,22 @@
 """Shared fixtures: the repository, the source article, and one build of the default data."""
 
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: on a loaded machine (CI, parallel work) a slow
+# example is not a failure. Performance claims live in benchmarks/.
+settings.register_profile("jitarsa", deadline=None)
+settings.load_profile("jitarsa")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -56,3 +68,32 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.network_service)
+
+
+@contextmanager
+def serving(*args: str):
+    """`jitarsa serve ARGS` on a free port of 127.0.0.1: yields its /sparql URL, then stops it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jitarsa", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(60)
+    try:
+        if not line or "/sparql" not in line[0]:
+            proc.kill()
+            pytest.fail(f"serve did not start: {line} {proc.stderr.read()}")
+        yield next(word for word in line[0].split() if word.endswith("/sparql"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -13,6 +13,7 @@ EXPECTED = [
     "context.jsonld",
     "jitarsa.jsonld",
     "jitarsa.nt",
+    "jitarsa.rdf",
     "jitarsa.ttl",
     "ontology.ttl",
     "shapes.ttl",

@@ -1,4 +1,4 @@
-"""The three dumps parse back, with parsers that did not write them, to one and the same graph."""
+"""The four dumps parse back, with parsers that did not write them, to one and the same graph."""
 
 import hashlib
 import json
@@ -13,7 +13,7 @@ from rdflib.compare import to_isomorphic
 from jitarsa._util.output import MARKER
 from jitarsa.namespaces import PREFIXES, SCHEMA, XSD
 
-DIST_FILES = ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld")
+DIST_FILES = ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld", "jitarsa.rdf")
 
 
 @pytest.fixture(scope="session")
@@ -24,34 +24,16 @@ def dist(built, tmp_path_factory) -> Path:
     return write_atomic(tmp_path_factory.mktemp("dist") / "dist", built.files)
 
 
-def offline_loader(folder: Path):
-    """A pyld document loader that reads contexts from the dump's folder and nothing else."""
-
-    def load(url, options=None):
-        name = url.rsplit("/", 1)[-1]
-        if not url.startswith(folder.as_uri()) or not (folder / name).is_file():
-            raise RuntimeError(f"refused to fetch {url}: the dump must work offline")
-        return {
-            "contextUrl": None,
-            "documentUrl": url,
-            "document": json.loads((folder / name).read_text(encoding="utf-8")),
-        }
-
-    return load
-
-
-def jsonld_triples(dist: Path) -> set[tuple]:
+def jsonld_triples(path: Path) -> set[tuple]:
+    """The triples of a JSON-LD document read by pyld with no document loader and no base."""
     from pyld import jsonld
 
-    doc = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))
-    options = {
-        "base": (dist / "jitarsa.jsonld").as_uri(),
-        "documentLoader": offline_loader(dist),
-        "format": "application/n-quads",
-    }
-    nquads = jsonld.to_rdf(doc, options)
-    graph = rdflib.Graph().parse(data=nquads, format="nt")
-    return set(graph)
+    def no_loader(url, options=None):
+        raise RuntimeError(f"refused to fetch {url}: the document must read on its own")
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": no_loader})
+    return set(rdflib.Graph().parse(data=nquads, format="nt"))
 
 
 def oxigraph_triples(path: Path) -> set[tuple]:
@@ -73,20 +55,39 @@ def test_turtle_and_ntriples_agree_in_rdflib_and_oxigraph(dist, built):
     assert oxigraph_triples(dist / "jitarsa.nt") == set(ttl)
 
 
-def test_jsonld_expands_offline_with_pyld_to_the_turtle_graph(dist):
-    ttl = set(rdflib.Graph().parse(dist / "jitarsa.ttl", format="turtle"))
-    assert jsonld_triples(dist) == ttl
+def test_jsonld_reads_on_its_own_in_pyld_to_the_ntriples_graph(dist):
+    nt = set(rdflib.Graph().parse(dist / "jitarsa.nt", format="nt"))
+    assert jsonld_triples(dist / "jitarsa.jsonld") == nt
 
 
-def test_jsonld_parses_in_rdflib_with_the_shipped_context(dist):
-    graph = rdflib.Graph().parse(dist / "jitarsa.jsonld", format="json-ld")
-    ttl = rdflib.Graph().parse(dist / "jitarsa.ttl", format="turtle")
-    assert set(graph) == set(ttl)
+def test_jsonld_reads_on_its_own_in_rdflib_to_the_ntriples_graph(dist):
+    # From a string: no file name for rdflib to take a base from, and nothing to fetch.
+    text = (dist / "jitarsa.jsonld").read_text(encoding="utf-8")
+    graph = rdflib.Graph().parse(data=text, format="json-ld")
+    nt = rdflib.Graph().parse(dist / "jitarsa.nt", format="nt")
+    assert set(graph) == set(nt)
+
+
+def test_the_published_context_is_the_one_the_dump_embeds(dist):
+    embedded = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert {"@context": embedded} == json.loads((dist / "context.jsonld").read_text("utf-8"))
+
+
+def test_rdfxml_reads_in_rdflib_and_oxigraph_to_the_ntriples_graph(dist, built):
+    import pyoxigraph
+
+    nt = rdflib.Graph().parse(dist / "jitarsa.nt", format="nt")
+    xml = rdflib.Graph().parse(dist / "jitarsa.rdf", format="xml")
+    assert len(xml) == built.triple_count
+    assert set(xml) == set(nt)
+    quads = pyoxigraph.parse(path=str(dist / "jitarsa.rdf"), format=pyoxigraph.RdfFormat.RDF_XML)
+    again = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+    assert set(rdflib.Graph().parse(data=again, format="nt")) == set(nt)
 
 
 def test_jsonld_is_framed_with_the_network_at_the_root(dist):
     doc = json.loads((dist / "jitarsa.jsonld").read_text(encoding="utf-8"))
-    assert doc["@context"] == "context.jsonld"
+    assert doc["@context"]["name"] == {"@id": "schema:name", "@container": "@language"}
     assert doc["id"] == "https://w3id.org/jitarsa/org/volunteer-spirit-network"
     assert doc["name"] == {"th": "เครือข่ายจิตอาสา", "en": "Volunteer Spirit Network"}
     assert [m["sourcePosition"] for m in doc["member"]] == list(range(1, 29))
@@ -136,14 +137,19 @@ def test_void_dcat_description(dist, built):
     )
     assert g.value(ds, DCAT.version) == Literal("1.0.0")
     dumps = set(g.objects(ds, DCAT.distribution))
-    assert len(dumps) == 3
+    assert len(dumps) == 4
     for dump in dumps:
         name = str(dump).rsplit("/", 1)[-1]
         checksum = g.value(g.value(dump, SPDX.checksum), SPDX.checksumValue)
         assert str(checksum) == hashlib.sha256((dist / name).read_bytes()).hexdigest()
         assert int(g.value(dump, DCAT.byteSize)) == (dist / name).stat().st_size
     media = {str(g.value(d, DCAT.mediaType)).rsplit("/media-types/", 1)[1] for d in dumps}
-    assert media == {"text/turtle", "application/n-triples", "application/ld+json"}
+    assert media == {
+        "text/turtle",
+        "application/n-triples",
+        "application/ld+json",
+        "application/rdf+xml",
+    }
 
 
 # The writers of jitarsa.dumps against Oxigraph's serialisers, on any text and IRI.
@@ -242,3 +248,56 @@ def test_ntriples_written_in_two_parts_is_the_whole_sorted_dump(subjects, texts,
     finally:
         dumps.CHUNK = saved
     assert parts == whole
+
+
+XML_TEXTS = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff").filter(
+        lambda c: c in "\t\n\r" or c >= " "
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(sorted(PREFIXES.values())), LOCAL_NAMES), max_size=4),
+    st.lists(
+        st.tuples(XML_TEXTS | NUMBERLIKE, DATATYPES, st.sampled_from([None, "th", "en"])),
+        max_size=4,
+    ),
+    SUBJECTS,
+)
+def test_rdfxml_writer_reads_back_in_oxigraph_and_rdflib(iris, literals, subjects):
+    """Any IRI as subject, predicate or object, any text XML can carry, blank nodes: the
+    RDF/XML reads back to the same graph in two parsers that did not write it."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
+
+    from jitarsa.errors import OutputError
+    from jitarsa.rdf.dumps import rdfxml
+
+    nodes = []
+    for ns, local in iris:
+        try:
+            nodes.append(NamedNode(ns + local))
+        except ValueError:  # not an IRI at all
+            continue
+    subjects = [BlankNode(s[2:]) if s.startswith("_:") else NamedNode(s) for s in subjects]
+    objects = nodes + [
+        Literal(text, language=lang) if lang else Literal(text, datatype=NamedNode(XSD + datatype))
+        for text, datatype, lang in literals
+    ]
+    found = {Triple(s, NamedNode(SCHEMA + "p"), o) for s in subjects for o in objects}
+    found |= {Triple(subjects[0], p, subjects[-1]) for p in nodes}
+    try:
+        data = rdfxml(found)
+    except OutputError as err:  # only a predicate that ends in no XML name has no RDF/XML
+        assert "does not end in an XML name" in str(err)
+        return
+    expected = rdflib.Graph().parse(
+        data=serialize(found, format=RdfFormat.N_TRIPLES).decode(), format="nt"
+    )
+    again = serialize(parse(data, format=RdfFormat.RDF_XML), format=RdfFormat.N_TRIPLES)
+    assert to_isomorphic(rdflib.Graph().parse(data=again.decode(), format="nt")) == to_isomorphic(
+        expected
+    )
+    assert to_isomorphic(rdflib.Graph().parse(data=data, format="xml")) == to_isomorphic(expected)

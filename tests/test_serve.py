@@ -184,7 +184,11 @@ def test_construct_by_content_negotiation(server):
     import pyoxigraph
 
     query = f"CONSTRUCT WHERE {{ <{BASE}ofc-club> ?p ?o }}"
-    for media in ("text/turtle", "application/n-triples", "application/ld+json"):
+    for media in ("text/turtle", "application/n-triples", "application/ld+json") + (
+        "application/rdf+xml",
+        "application/n-quads",
+        "application/trig",
+    ):
         status, headers, body = get_query(server, query, accept=media)
         assert status == 200
         assert headers["Content-Type"] == f"{media}; charset=utf-8"
@@ -304,7 +308,9 @@ def test_fifty_concurrent_clients_are_all_answered(server):
 # --- Entities and the site ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("media", ["text/turtle", "application/n-triples", "application/ld+json"])
+@pytest.mark.parametrize(
+    "media", ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+)
 def test_entity_iris_dereference_by_content_negotiation(server, media):
     import pyoxigraph
 

@@ -370,7 +370,14 @@ def test_the_site_checksums_cover_every_file(site):
 
 
 def test_the_site_copies_the_dumps_where_their_iris_put_them(built, site):
-    for name in ("jitarsa.ttl", "jitarsa.nt", "jitarsa.jsonld", "context.jsonld", "void.ttl"):
+    for name in (
+        "jitarsa.ttl",
+        "jitarsa.nt",
+        "jitarsa.jsonld",
+        "jitarsa.rdf",
+        "context.jsonld",
+        "void.ttl",
+    ):
         assert site[name] == built.files[name]
 
 

@@ -170,11 +170,11 @@ def test_a_wrong_format_for_the_query_form_is_a_usage_error():
     assert "use --format table|csv|tsv|json|xml" in result.output
     result = run("organisation", "--param", "id=ofc-club", "--format", "csv")
     assert result.exit_code == 2
-    assert "use --format ttl|nt|jsonld" in result.output
+    assert "use --format ttl|nt|jsonld|rdf" in result.output
     result = run("members", "--format", "yaml")
     assert (result.exit_code, result.output) == (
         2,
-        "Error: unknown --format 'yaml'; choose one of table|csv|tsv|json|xml|ttl|nt|jsonld\n",
+        "Error: unknown --format 'yaml'; choose one of table|csv|tsv|json|xml|ttl|nt|jsonld|rdf\n",
     )
 
 

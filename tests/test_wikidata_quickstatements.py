@@ -21,6 +21,7 @@ from jitarsa.errors import WikidataError
 from jitarsa.records.load import load_dataset
 from jitarsa.wikidata.quickstatements import quote
 
+ROOT = Path(__file__).parent.parent
 EXPECTED = Path(__file__).parent / "expected"
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLE = "https://th.wikipedia.org/wiki?curid=26361"
@@ -51,6 +52,37 @@ def test_step_one_is_the_network_alone_and_matches_the_golden_file():
         "items; 6 statements, each with a reference."
     )
     assert "--network-qid" in summary.splitlines()[-1]
+
+
+def test_the_network_gets_its_thai_wikipedia_sitelink():
+    text, _ = export()
+    sitelinks = [line.sitelink for line in parse_batch(text) if line.kind == "sitelink"]
+    assert sitelinks == [("thwiki", "เครือข่ายจิตอาสา")]  # the source article's title
+
+
+def test_memberships_name_the_source_entry_where_it_differs_from_the_label():
+    """P1810 ("subject named as") qualifies a membership with the member's line in the
+    source's list, verbatim, exactly when that line is not the item's Thai label."""
+    text, _ = export("--network-qid", SANDBOX)
+    found, label = {}, None
+    for line in parse_batch(text):
+        if line.kind == "create":
+            label = None
+        elif (
+            line.kind == "term" and line.term[0] == "L" and (label is None or line.term[1] == "th")
+        ):
+            label = line.term[2]
+        elif line.prop == "P463":
+            found[label] = line.qualifiers
+    members = {r.name.get("th", r.name.get("en")): r for r in load_dataset(ROOT / "data").members}
+    assert len(found) == 25
+    for name, qualifiers in found.items():
+        entry = members[name].listed.entry
+        assert qualifiers == (
+            [] if entry == members[name].name.get("th") else [("P1810", ("string", entry))]
+        ), name
+    assert found["มูลนิธิอาสาสมัครเพื่อสังคม"] == [("P1810", ("string", "มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)"))]
+    assert sum(bool(q) for q in found.values()) >= 5
 
 
 def test_step_two_with_the_network_qid_matches_the_golden_file():
@@ -211,11 +243,24 @@ def test_out_writes_the_same_batch_to_a_file(tmp_path):
     assert target.read_bytes() == (EXPECTED / "quickstatements-step1.tsv").read_bytes()
 
 
-@pytest.mark.parametrize("bad, name", [('"', 'a double quote (")'), ("\t", "a tab")])
+@pytest.mark.parametrize(
+    "bad, name",
+    [
+        ('"', 'a double quote (")'),
+        ("\t", "a tab"),
+        ("|", "a vertical bar (|), which QuickStatements reads as a column separator"),
+        ("\u201c", 'a curly double quote (\u201c), which QuickStatements turns into "'),
+    ],
+)
 def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     path = data_dir / "network.yaml"
     text = path.read_text(encoding="utf-8")
-    value = 'Volunteer \\"Spirit\\" Network' if bad == '"' else "Volunteer\\tSpirit"
+    value = {
+        '"': 'Volunteer \\"Spirit\\" Network',
+        "\t": "Volunteer\\tSpirit",
+        "|": "Volunteer | Spirit Network",
+        "\u201c": "Volunteer \u201cSpirit\u201d Network",
+    }[bad]
     path.write_text(
         text.replace('en: "Volunteer Spirit Network"', f'en: "{value}"'), encoding="utf-8"
     )
@@ -225,14 +270,31 @@ def test_text_v1_cannot_quote_is_refused_naming_the_record(data_dir, bad, name):
     assert result.stdout == "" and not out.exists()
     lines = result.stderr.splitlines()
     assert len(lines) == 1
-    if bad == '"':
+    if bad != "\t":
+        shown = value.replace("\\", "")
         assert lines[0] == (
             f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': "
-            f"'Volunteer \"Spirit\" Network' contains {name}, which a "
+            f"{shown!r} contains {name}, which a "
             "QuickStatements V1 string cannot hold; change the text"
         )
     else:  # the record format already refuses control characters
         assert "contains a control or invisible character" in lines[0]
+
+
+def test_a_label_longer_than_wikidata_allows_is_refused(data_dir):
+    path = data_dir / "network.yaml"
+    long = "Volunteer Spirit Network " * 11  # 275 characters
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('en: "Volunteer Spirit Network"', f'en: "{long.strip()}"'), encoding="utf-8"
+    )
+    result = run("quickstatements", "--data", str(data_dir))
+    assert (result.exit_code, result.stdout) == (2, "")
+    # The record check refuses it first, with Wikidata's limit (SECURITY.md, field lengths).
+    assert result.stderr == (
+        f"Error: {path}, record 'volunteer-spirit-network', field 'name.en': "
+        "is 274 characters long; at most 250 are allowed\n"
+    )
 
 
 def test_a_bad_network_qid_is_refused():
@@ -245,7 +307,8 @@ def test_a_bad_network_qid_is_refused():
 
 
 SAFE_TEXT = st.text(
-    st.characters(blacklist_characters='"\t\n\r', blacklist_categories=("Cs",)), min_size=1
+    st.characters(blacklist_characters='"\t\n\r|\u201c\u201d', blacklist_categories=("Cs",)),
+    min_size=1,
 )
 
 
@@ -257,7 +320,7 @@ def test_quoting_round_trips_through_the_grammar(text):
     assert quote(text) == f'"{text}"'
 
 
-@given(SAFE_TEXT, st.sampled_from('"\t\n\r'), SAFE_TEXT)
+@given(SAFE_TEXT, st.sampled_from('"\t\n\r|\u201c\u201d'), SAFE_TEXT)
 def test_unquotable_text_is_always_refused(before, bad, after):
     with pytest.raises(WikidataError, match="QuickStatements V1 string cannot hold"):
         quote(before + bad + after)

@@ -119,3 +119,50 @@ def test_existing_items_get_only_what_jitarsa_asserts(data_dir):
         ("http://www.wikidata.org/prop/P463",),
         ("http://www.wikidata.org/prop/direct/P463",),
     ]
+
+
+def test_times_have_full_value_nodes_as_in_the_wikibase_dump_format():
+    """ "2005" is a year, not 1 January 2005: its value node says precision 9 (year) in the
+    Gregorian calendar; the retrieval dates of references are days (precision 11)."""
+    s = store(rdf())
+    rows = select(
+        s,
+        """PREFIX psv: <http://www.wikidata.org/prop/statement/value/>
+        SELECT ?time ?precision ?zone ?calendar WHERE {
+            ?net p:P571 ?st . ?st psv:P571 ?v .
+            ?v a wikibase:TimeValue ; wikibase:timeValue ?time ;
+               wikibase:timePrecision ?precision ; wikibase:timeTimezone ?zone ;
+               wikibase:timeCalendarModel ?calendar }""",
+    )
+    assert rows == [("2005-01-01T00:00:00Z", "9", "0", "http://www.wikidata.org/entity/Q1985727")]
+    rows = select(
+        s,
+        """PREFIX prv: <http://www.wikidata.org/prop/reference/value/>
+        SELECT DISTINCT ?precision WHERE {
+            ?ref prv:P813 ?v . ?v wikibase:timePrecision ?precision }""",
+    )
+    assert rows == [("11",)]
+
+
+def test_memberships_carry_subject_named_as_and_the_network_its_sitelink():
+    s = store(rdf("--network-qid", SANDBOX))
+    rows = select(
+        s,
+        """PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
+        SELECT ?named WHERE { ?org p:P463 ?st . ?st ps:P463 wd:Q4115189 ; pq:P1810 ?named }""",
+    )
+    assert ("มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)",) in rows
+    rows = select(
+        store(rdf()),
+        """SELECT ?article ?name WHERE {
+            ?article a schema:Article ; schema:about ?net ; schema:name ?name ;
+                schema:inLanguage "th" ; schema:isPartOf <https://th.wikipedia.org/> }""",
+    )
+    assert rows == [
+        (
+            "https://th.wikipedia.org/wiki/%E0%B9%80%E0%B8%84%E0%B8%A3%E0%B8%B7%E0%B8%AD%E0%B8%82"
+            "%E0%B9%88%E0%B8%B2%E0%B8%A2%E0%B8%88%E0%B8%B4%E0%B8%95%E0%B8%AD%E0%B8%B2%E0%B8%AA"
+            "%E0%B8%B2",
+            "เครือข่ายจิตอาสา",
+        )
+    ]

@@ -2,7 +2,8 @@
 
 Written from the help page, not from jitarsa's code, so that the export is checked against the
 grammar rather than against itself. A line is `CREATE`, or `entity TAB command`: a term
-(`Lxx`/`Dxx`/`Axx` + quoted text) or a statement (`Pn value`, then `Sn value` reference pairs).
+(`Lxx`/`Dxx`/`Axx` + quoted text), a sitelink (`Sxxwiki` + quoted title) or a statement
+(`Pn value`, then `Pn value` qualifier pairs, then `Sn value` reference pairs).
 """
 
 import re
@@ -14,6 +15,7 @@ TIME = re.compile(r"^[+-]\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/(\d{1,2})$")
 STRING = re.compile(r'^"([^"\t\n]*)"$')
 MONOLINGUAL = re.compile(r'^([a-z]{2,3}(?:-[a-z0-9]+)*):"([^"\t\n]*)"$')
 TERM = re.compile(r"^([LDA])([a-z]{2,3})$")
+SITELINK = re.compile(r"^S([a-z_]+wiki)$")
 PROPERTY = re.compile(r"^([PS])([1-9][0-9]*)$")
 
 #: The datatype of each property jitarsa may write (checked on wikidata.org, see issue 4).
@@ -31,6 +33,7 @@ DATATYPES = {
     "854": "url",
     "4656": "url",
     "143": "item",
+    "1810": "string",
 }
 
 
@@ -46,6 +49,8 @@ class Line:
     prop: str | None = None
     value: tuple | None = None
     reference: list[tuple[str, tuple]] = field(default_factory=list)
+    qualifiers: list[tuple[str, tuple]] = field(default_factory=list)
+    sitelink: tuple[str, str] | None = None  # (site, title)
 
 
 def parse_value(text: str, datatype: str) -> tuple:
@@ -85,6 +90,12 @@ def parse_line(line: str) -> Line:
         if not m or not m.group(1).strip():
             raise V1Error(f"a term needs quoted text: {line!r}")
         return Line(cells[0], "term", term=(term.group(1), term.group(2), m.group(1)))
+    site = SITELINK.match(cells[1])
+    if site:
+        m = STRING.match(cells[2]) if len(cells) == 3 else None
+        if not m or not m.group(1).strip():
+            raise V1Error(f"a sitelink takes one quoted title: {line!r}")
+        return Line(cells[0], "sitelink", sitelink=(site.group(1), m.group(1)))
     prop = PROPERTY.match(cells[1])
     if not prop or prop.group(1) != "P":
         raise V1Error(f"expected a property: {line!r}")
@@ -101,9 +112,15 @@ def parse_line(line: str) -> Line:
         raise V1Error(f"reference pairs are incomplete: {line!r}")
     for key, value in zip(rest[::2], rest[1::2], strict=True):
         ref = PROPERTY.match(key)
-        if not ref or ref.group(1) != "S" or ref.group(2) not in DATATYPES:
-            raise V1Error(f"expected a source property S…, got {key!r}")
-        result.reference.append(("P" + ref.group(2), parse_value(value, DATATYPES[ref.group(2)])))
+        if not ref or ref.group(2) not in DATATYPES:
+            raise V1Error(f"expected a qualifier P… or a source property S…, got {key!r}")
+        pair = ("P" + ref.group(2), parse_value(value, DATATYPES[ref.group(2)]))
+        if ref.group(1) == "S":
+            result.reference.append(pair)
+        elif result.reference:  # qualifiers come before the reference
+            raise V1Error(f"a qualifier after the reference: {line!r}")
+        else:
+            result.qualifiers.append(pair)
     return result
 
 

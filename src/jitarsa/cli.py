@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 
@@ -82,9 +83,9 @@ def cli():
 def build(data_dir, out_dir, base, site, quiet):
     """Build, validate and publish the knowledge graph into OUT.
 
-    Writes the Turtle, N-Triples and JSON-LD dumps, the JSON-LD context, the VoID/DCAT dataset
-    description, the ontology and shapes, SHA256SUMS and, unless --no-site, the website in
-    OUT/site. Nothing is written unless every step succeeds. Example:
+    Writes the Turtle, N-Triples, JSON-LD and RDF/XML dumps, the JSON-LD context, the VoID/DCAT
+    dataset description, the ontology and shapes, SHA256SUMS and, unless --no-site, the website
+    in OUT/site. Nothing is written unless every step succeeds. Example:
 
         jitarsa build --data data --out dist
     """
@@ -102,16 +103,24 @@ def build(data_dir, out_dir, base, site, quiet):
     if not quiet:
         members = len(result.dataset.members)
         click.echo(
-            f"Built {result.triple_count} triples: {len(result.dataset.records)} records, "
-            f"{members} members of {result.dataset.network.name.get('en', '')}."
+            f"Built {result.triple_count:,} triples: {len(result.dataset.records):,} records, "
+            f"{members:,} members of {result.dataset.network.name.get('en', '')}."
         )
-        assert result.out_dir is not None  # build() says where it wrote
+        shown = _shown(result.out_dir)
         for name in result.paths:
             if not name.startswith("site/"):
-                click.echo(f"  {result.out_dir.name}/{name}")
+                click.echo(f"  {shown}/{name}")
         pages = sum(name.endswith(".html") for name in result.paths)
         if pages:
-            click.echo(f"  {result.out_dir.name}/site/ ({pages} pages)")
+            click.echo(f"  {shown}/site/ ({pages:,} pages)")
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the user can reach it: relative to the working directory if inside it."""
+    try:
+        return folder.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return folder.resolve().as_posix()
 
 
 @cli.command()
@@ -355,7 +364,8 @@ def site_command(data_dir, out_dir, base, quiet):
     if not quiet:
         pages = sum(name.endswith(".html") for name in result.files)
         click.echo(
-            f"Wrote {pages} pages and {len(result.files) - pages} other files to {result.out_dir}."
+            f"Wrote {pages:,} pages and {len(result.files) - pages:,} other files to "
+            f"{_shown(result.out_dir)}."
         )
 
 
@@ -385,8 +395,28 @@ def sources(func):
     return func
 
 
+def _complete_queries(ctx, param, incomplete: str):
+    """Shell completion of QUERY: the catalogue's names, then .rq files."""
+    from click.shell_completion import CompletionItem
+
+    from jitarsa.sparql.catalogue import catalogue
+
+    names = [
+        CompletionItem(entry.name, help=entry.description)
+        for entry in catalogue().values()
+        if entry.name.startswith(incomplete)
+    ]
+    return names + [CompletionItem(incomplete, type="file")]
+
+
+def _complete_formats(ctx, param, incomplete: str):
+    from jitarsa.sparql.results import GRAPH_FORMATS, RESULTS_FORMATS
+
+    return [f for f in RESULTS_FORMATS + GRAPH_FORMATS if f.startswith(incomplete)]
+
+
 @cli.command()
-@click.argument("query_text", metavar="QUERY", required=False)
+@click.argument("query_text", metavar="QUERY", required=False, shell_complete=_complete_queries)
 @click.option(
     "--list",
     "list_queries",
@@ -407,7 +437,8 @@ def sources(func):
     default=None,
     metavar="FORMAT",
     help="table|csv|tsv|json|xml for SELECT/ASK (default: table on a terminal, tsv "
-    "otherwise); ttl|nt|jsonld for CONSTRUCT/DESCRIBE (default: ttl).",
+    "otherwise); ttl|nt|jsonld|rdf (RDF/XML) for CONSTRUCT/DESCRIBE (default: ttl).",
+    shell_complete=_complete_formats,
 )
 @sources
 @click.option(
@@ -573,8 +604,9 @@ def serve(
     """Serve a read-only SPARQL 1.1 endpoint at /sparql and the dataset's entities.
 
     GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
-    JSON-LD); the service description at GET /sparql; VoID at /void; entity IRIs by path
-    (/org/mirror-foundation) as Turtle, JSON-LD, N-Triples or HTML. Updates are refused.
+    JSON-LD, RDF/XML, N-Quads, TriG); the service description at GET /sparql; VoID at /void;
+    entity IRIs by path (/org/mirror-foundation) in the same RDF formats or HTML. Updates are
+    refused.
     Example:
 
         jitarsa serve --port 8000 --timeout 5

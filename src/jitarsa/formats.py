@@ -34,8 +34,13 @@ NTRIPLES = Format(
     "n-triples", "nt", "application/n-triples", "http://www.w3.org/ns/formats/N-Triples"
 )
 JSONLD = Format("json-ld", "jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD")
+RDF_XML = Format("rdf-xml", "rdf", "application/rdf+xml", "http://www.w3.org/ns/formats/RDF_XML")
+# Dataset formats: a graph is a dataset with only the default graph (asked for by clients
+# that read datasets, such as Jena's `rsparql` and `riot`).
+NQUADS = Format("n-quads", "nq", "application/n-quads", "http://www.w3.org/ns/formats/N-Quads")
+TRIG = Format("trig", "trig", "application/trig", "http://www.w3.org/ns/formats/TriG")
 
-RDF_FORMATS = (TURTLE, NTRIPLES, JSONLD)
+RDF_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDF_XML, NQUADS, TRIG)
 
 
 def by_name(name: str) -> Format:

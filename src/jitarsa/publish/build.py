@@ -10,6 +10,7 @@ the same bytes (tests/test_scale.py).
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from jitarsa._util.output import (
 )
 from jitarsa._util.progress import SILENT
 from jitarsa.errors import OutputError, ValidationFailed
-from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
+from jitarsa.formats import JSONLD, NTRIPLES, RDF_XML, TURTLE
 from jitarsa.namespaces import entity_iri
 from jitarsa.records.load import load_dataset
 from jitarsa.records.model import Dataset
@@ -37,6 +38,7 @@ FILES = {
     "turtle": "jitarsa.ttl",
     "ntriples": "jitarsa.nt",
     "jsonld": "jitarsa.jsonld",
+    "rdfxml": "jitarsa.rdf",
     "context": "context.jsonld",
     "description": "void.ttl",
     "ontology": "ontology.ttl",
@@ -61,7 +63,10 @@ def jsonld_chunks(dataset: Dataset, graph) -> Iterator[bytes]:
     from jitarsa.rdf.jsonld import Context, dump_chunks, frame
 
     root = entity_iri(dataset.info.base, "collaboration", dataset.info.network)
-    document = frame(graph, root, Context.from_file(context_file()), FILES["context"], stream=True)
+    # The context is embedded, so a reader needs no document loader, no base and no network;
+    # context.jsonld is published beside it for reuse.
+    context = json.loads(context_file().read_text(encoding="utf-8"))
+    document = frame(graph, root, Context(context), context["@context"], stream=True)
     return dump_chunks(document)
 
 
@@ -93,18 +98,19 @@ def artefacts(
     top-level files are then kept as bytes until the site is rendered.
     """
     from jitarsa.rdf.description import description_triples
-    from jitarsa.rdf.dumps import ntriples_chunks, turtle, turtle_chunks
+    from jitarsa.rdf.dumps import ntriples_chunks, rdfxml_chunks, turtle, turtle_chunks
 
     published: dict[str, bytes] = {}
     makers = {
         "turtle": (TURTLE, lambda: turtle_chunks(graph)),
         "ntriples": (NTRIPLES, lambda: ntriples_chunks(graph)),
         "jsonld": (JSONLD, lambda: jsonld_chunks(dataset, graph)),
+        "rdfxml": (RDF_XML, lambda: rdfxml_chunks(graph)),
     }
     order = list(makers)
     if second_half is not None:  # last, when the other process has had time to write its half
         makers["ntriples"] = (NTRIPLES, lambda: _ntriples_in_halves(graph, second_half))
-        order = ["turtle", "jsonld", "ntriples"]
+        order = ["turtle", "jsonld", "rdfxml", "ntriples"]
     made = {}
     for key in order:
         fmt, chunks = makers[key]

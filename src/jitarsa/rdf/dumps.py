@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from jitarsa.errors import OutputError
 from jitarsa.formats import TURTLE
-from jitarsa.namespaces import PREFIXES, XSD
+from jitarsa.namespaces import PREFIXES, RDF, XSD
 from jitarsa.rdf.graph import TYPE, XSD_STRING, Graph, as_graph
 
 #: Subjects per chunk: few enough that a chunk's text is small beside the graph.
@@ -222,3 +223,136 @@ def _header_end(data: bytes) -> int:
 
 def turtle(triples) -> bytes:
     return b"".join(turtle_chunks(triples))
+
+
+# --- RDF/XML --------------------------------------------------------------------------------
+
+# XML's NCName (https://www.w3.org/TR/xml-names/#NT-NCName), limited to ASCII: the names
+# every XML 1.0 edition accepts (expat, which rdflib uses, follows the fourth edition's tables).
+_NCNAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
+# Characters XML 1.0 cannot carry at all, even as character references.
+_NOT_XML = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff\\ufffe\\uffff"
+_XML_TEXT = (
+    re.compile(f"[&<>\\r{_NOT_XML}]"),
+    str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}),
+)
+_XML_ATTRIBUTE = (
+    re.compile(f'[&<>"\\t\\n\\r{_NOT_XML}]'),
+    str.maketrans(
+        {
+            "&": "&amp;",
+            "<": "&lt;",
+            ">": "&gt;",
+            '"': "&quot;",
+            "\t": "&#9;",
+            "\n": "&#10;",
+            "\r": "&#13;",
+        }
+    ),
+)
+_NOT_XML_CHAR = re.compile(f"[{_NOT_XML}]")
+
+
+def _xml(text: str, escaping: tuple) -> str:
+    """TEXT escaped for XML element content or an attribute; most text needs nothing."""
+    special, table = escaping
+    if special.search(text) is None:
+        return text
+    if _NOT_XML_CHAR.search(text):
+        raise OutputError(
+            f"{text[:40]!r} holds a character XML 1.0 cannot carry, so it has no RDF/XML form; "
+            "ask for Turtle or N-Triples"
+        )
+    return text.translate(table)
+
+
+class _RdfXmlTerms:
+    """Predicates as qualified names: an RDF/XML property element needs one."""
+
+    def __init__(self, prefixes: dict[str, str]):
+        self.prefixes = {"rdf": RDF, **prefixes}
+        self.order = sorted(self.prefixes.items(), key=lambda item: -len(item[1]))
+        self._cache: dict[str, tuple[str, str]] = {}
+
+    @property
+    def header(self) -> bytes:
+        declarations = "".join(
+            f'\n\txmlns:{name}="{_xml(ns, _XML_ATTRIBUTE)}"' for name, ns in self.prefixes.items()
+        )
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF{declarations}>\n'.encode()
+
+    def element(self, predicate: str) -> tuple[str, str]:
+        """The element's name and any namespace declaration it needs (`xmlns:ns="…"`)."""
+        found = self._cache.get(predicate)
+        if found is None:
+            found = self._cache[predicate] = self._element(predicate)
+        return found
+
+    def _element(self, predicate: str) -> tuple[str, str]:
+        for name, ns in self.order:
+            if predicate.startswith(ns) and _NCNAME.fullmatch(predicate[len(ns) :]):
+                return f"{name}:{predicate[len(ns) :]}", ""
+        for split in range(1, len(predicate)):  # the longest XML name that ends it
+            if _NCNAME.fullmatch(predicate[split:]):
+                ns = _xml(predicate[:split], _XML_ATTRIBUTE)
+                return f"ns:{predicate[split:]}", f' xmlns:ns="{ns}"'
+        raise OutputError(
+            f"the predicate <{predicate}> does not end in an XML name, so it has no RDF/XML "
+            "form; ask for Turtle or N-Triples"
+        )
+
+
+def _node(value: str, attribute: str) -> str:
+    if value[:2] == "_:":
+        return f' rdf:nodeID="{_xml(value[2:], _XML_ATTRIBUTE)}"'
+    return f' rdf:{attribute}="{_xml(value, _XML_ATTRIBUTE)}"'
+
+
+def rdfxml_chunks(triples) -> Iterator[bytes]:
+    """RDF/XML (https://www.w3.org/TR/rdf-syntax-grammar/), the format SPARQLWrapper, rdflib's
+    SPARQLStore and older tools ask for by default: a description per subject, in the graph's
+    order, with the prefixes of the Turtle dump. Written from plain text, like the Turtle: the
+    parts of each element are made once per predicate, IRI object, language and datatype."""
+    graph = as_graph(triples)
+    writer = _RdfXmlTerms(used_prefixes(graph))
+    tags: dict[str, tuple[str, str]] = {}  # predicate → ("\t\t<name decl", "</name>\n")
+    resources: dict[str, str] = {}  # IRI object → ' rdf:resource="…"/>\n'
+    literal_attributes: dict[tuple, str] = {}  # (lang, datatype) → ' xml:lang="th">' …
+    yield writer.header
+    for subjects in _chunks(graph.subjects):
+        out: list[str] = []
+        add = out.append
+        for s in subjects:
+            add("\t<rdf:Description" + _node(s, "about") + ">\n")
+            for p, o in graph.statements[s]:
+                tag = tags.get(p)
+                if tag is None:
+                    name, declaration = writer.element(p)
+                    tag = tags[p] = ("\t\t<" + name + declaration, "</" + name + ">\n")
+                if type(o) is not tuple:  # an IRI or a blank node
+                    resource = resources.get(o)
+                    if resource is None:
+                        resource = _node(o, "resource") + "/>\n"
+                        if len(resources) < 100_000:
+                            resources[o] = resource
+                    add(tag[0] + resource)
+                    continue
+                key = o[1:]
+                attributes = literal_attributes.get(key)
+                if attributes is None:
+                    lang, datatype = key
+                    if lang is not None:
+                        attributes = f' xml:lang="{_xml(lang, _XML_ATTRIBUTE)}">'
+                    elif datatype != XSD_STRING:
+                        attributes = f' rdf:datatype="{_xml(datatype, _XML_ATTRIBUTE)}">'
+                    else:
+                        attributes = ">"
+                    literal_attributes[key] = attributes
+                add(tag[0] + attributes + _xml(o[0], _XML_TEXT) + tag[1])
+            add("\t</rdf:Description>\n")
+        yield "".join(out).encode("utf-8")
+    yield b"</rdf:RDF>\n"
+
+
+def rdfxml(triples) -> bytes:
+    return b"".join(rdfxml_chunks(triples))

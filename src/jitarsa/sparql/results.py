@@ -12,7 +12,7 @@ from jitarsa.namespaces import shorten
 #: Output formats: W3C SPARQL 1.1 Query Results formats (and a table for people) for SELECT
 #: and ASK, RDF formats for CONSTRUCT and DESCRIBE.
 RESULTS_FORMATS = ("table", "csv", "tsv", "json", "xml")
-GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdf")
 
 
 def is_graph(result) -> bool:
@@ -27,7 +27,13 @@ def is_boolean(result) -> bool:
 
 
 def render(result, fmt: str) -> bytes:
-    """The result in FMT: a W3C results format, `table`, or an RDF format for graphs."""
+    """The result in FMT: a W3C results format, `table`, or an RDF format for graphs; text
+    that ends with a newline, as a shell expects."""
+    body = _render(result, fmt)
+    return body if not body or body.endswith(b"\n") else body + b"\n"
+
+
+def _render(result, fmt: str) -> bytes:
     from pyoxigraph import QueryBoolean
 
     if fmt not in RESULTS_FORMATS + GRAPH_FORMATS:
@@ -64,14 +70,18 @@ def results_bytes(result, media_type: str) -> bytes:
 
 
 def render_graph(triples, fmt: str) -> bytes:
-    from jitarsa.rdf.dumps import ntriples, turtle
+    """Triples in the format of extension FMT (jitarsa.formats): a graph is also a dataset
+    with only a default graph, so N-Quads writes it as N-Triples and TriG as Turtle."""
+    from jitarsa.rdf.dumps import ntriples, rdfxml, turtle
 
-    if fmt == "ttl":
+    if fmt in ("ttl", "trig"):
         from jitarsa.rdf.graph import sort_triples
 
         return turtle(sort_triples(triples))
-    if fmt == "nt":
+    if fmt in ("nt", "nq"):
         return ntriples(triples) if triples else b""
+    if fmt == "rdf":
+        return rdfxml(triples)
     return JSONLD.serialize(triples)
 
 

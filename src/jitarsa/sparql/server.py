@@ -41,7 +41,9 @@ from jitarsa.sparql.limits import Limits
 
 #: Results formats by media type, best first: JSON is the answer when a client has no preference.
 RESULTS_TYPES = tuple(RESULTS_MEDIA_TYPES.values())
-GRAPH_TYPES = tuple(fmt.media_type for fmt in RDF_FORMATS)  # Turtle first: the default
+#: RDF formats by media type, Turtle first; RDF/XML for SPARQLWrapper's and rdflib's defaults,
+#: N-Quads and TriG for clients that ask for a dataset (Jena's).
+GRAPH_TYPES = tuple(fmt.media_type for fmt in RDF_FORMATS)
 MAX_BODY = 1 << 20  # bytes of a POSTed query or form
 MAX_CACHED = 1 << 20  # the largest answer the cache keeps
 MAX_CACHE_BYTES = 64 << 20  # all the answers the cache keeps
@@ -213,7 +215,10 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
         return text_answer(406, "Acceptable RDF formats: " + ", ".join(GRAPH_TYPES))
     if kind == "entity" and media == JSONLD.media_type:
         return Answer(200, f"{media}; charset=utf-8", entity_jsonld(triples, text))
-    body = render_graph(triples, by_name(media).extension)
+    try:
+        body = render_graph(triples, by_name(media).extension)
+    except JitarsaError as err:  # RDF/XML cannot write every IRI or text
+        return text_answer(406, f"{err}.")
     if len(body) > max_answer:
         raise AnswerTooLarge
     return Answer(200, f"{media}; charset=utf-8", body)
@@ -454,10 +459,11 @@ class Published:
                 "SPARQL_Results_XML",
                 "SPARQL_Results_CSV",
                 "SPARQL_Results_TSV",
-                "Turtle",
-                "N-Triples",
-                "JSON-LD",
             )
+        ]
+        triples += [
+            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(fmt.iri))
+            for fmt in RDF_FORMATS
         ]
         return turtle(sort_triples(triples))
 

@@ -11,7 +11,7 @@ ontology/wikidata.yaml, not code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ P = {
     "import_url": "P4656",
     "reference_url": "P854",
     "retrieved": "P813",
+    "named_as": "P1810",
 }
 #: Time precision of Wikibase: 9 year, 10 month, 11 day; by XSD datatype.
 PRECISION = {"gYear": 9, "gYearMonth": 10, "date": 11}
@@ -81,18 +82,26 @@ class UrlValue:
     url: str
 
 
-Value = ItemValue | RecordValue | TimeValue | TextValue | UrlValue
+@dataclass(frozen=True)
+class StringValue:
+    """A plain string, such as P1810's "subject named as"."""
+
+    text: str
+
+
+Value = ItemValue | RecordValue | TimeValue | TextValue | UrlValue | StringValue
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One claim with its one reference (pairs of property and value), and the record field
-    it comes from (for error messages)."""
+    """One claim with its one reference (pairs of property and value), the record field it
+    comes from (for error messages) and its qualifiers (pairs, as the reference)."""
 
     prop: str
     value: Value
     reference: tuple[tuple[str, Value], ...]
     field: str = ""
+    qualifiers: tuple[tuple[str, Value], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ class Item:
     descriptions: dict[str, str]
     aliases: dict[str, tuple[str, ...]]
     statements: tuple[Statement, ...]
+    sitelinks: dict[str, str] = field(default_factory=dict)  # site id (thwiki) → page title
 
     @property
     def targets(self) -> set[str]:
@@ -120,6 +130,7 @@ class Mapping:
     wikis: dict[str, str]
     descriptions: dict[str, dict[str, str]]
     abbreviation_max_length: int
+    sitelinks: dict[str, dict[str, str]]  # record id → {site id: page title}
 
     @classmethod
     def load(cls, path=None) -> Mapping:
@@ -131,6 +142,7 @@ class Mapping:
                 dict(data["wikis"]),
                 {role: dict(texts) for role, texts in data["descriptions"].items()},
                 int(data["abbreviation_max_length"]),
+                {rid: dict(links) for rid, links in (data.get("sitelinks") or {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise WikidataError(
@@ -196,8 +208,10 @@ class Items:
         qid = self.qids.get(r.id)
         statements = []
 
-        def add(prop, value, field):
-            statements.append(Statement(P[prop], value, self.reference(r, field), field))
+        def add(prop, value, field, qualifiers=()):
+            statements.append(
+                Statement(P[prop], value, self.reference(r, field), field, qualifiers)
+            )
 
         if qid is None:
             kind = self.dataset.kinds[r.kind]
@@ -221,14 +235,30 @@ class Items:
             if r.url:
                 add("website", UrlValue(r.url), "url")
         for target in r.member_of:
-            add("member_of", RecordValue(target), "member_of")
+            add("member_of", RecordValue(target), "member_of", self.named_as(r, target))
         if r.parent:
             add("parent", RecordValue(r.parent), "parent")
         if qid is not None:
             return Item(r, qid, {}, {}, {}, tuple(statements))
         return Item(
-            r, None, dict(r.name), self.descriptions(r), dict(r.alternate_names), tuple(statements)
+            r,
+            None,
+            dict(r.name),
+            self.descriptions(r),
+            dict(r.alternate_names),
+            tuple(statements),
+            dict(self.mapping.sitelinks.get(r.id, {})),
         )
+
+    def named_as(self, r: Record, target: str) -> tuple[tuple[str, Value], ...]:
+        """P1810 ("subject named as") on a membership: the member's line in the network's
+        list, verbatim, when it is not just the Thai label (an abbreviation, a bracket, …)."""
+        listed = r.listed
+        if target != self.dataset.network.id or listed is None or listed.entry is None:
+            return ()
+        if listed.entry == r.name.get("th"):
+            return ()
+        return ((P["named_as"], StringValue(listed.entry)),)
 
     @cached_property
     def country_qid(self) -> str:

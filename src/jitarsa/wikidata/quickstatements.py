@@ -18,14 +18,26 @@ from jitarsa.wikidata.items import (
     ItemValue,
     RecordValue,
     Statement,
+    StringValue,
     TextValue,
     TimeValue,
     UrlValue,
     Value,
 )
 
-#: What V1 cannot carry inside a quoted string: it has no escapes.
-_UNQUOTABLE = {"\t": "a tab", "\n": "a line break", "\r": "a line break", '"': 'a double quote (")'}
+#: What V1 cannot carry inside a quoted string: it has no escapes, reads `|` as a column
+#: separator, and QuickStatements turns curly double quotes into `"` (which would end the text).
+_UNQUOTABLE = {
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a line break",
+    '"': 'a double quote (")',
+    "|": "a vertical bar (|), which QuickStatements reads as a column separator",
+    "\u201c": 'a curly double quote (\u201c), which QuickStatements turns into "',
+    "\u201d": 'a curly double quote (\u201d), which QuickStatements turns into "',
+}
+#: Wikidata's limit on the length of a label, a description and an alias.
+TERM_LENGTH = 250
 
 
 @dataclass
@@ -124,14 +136,18 @@ def _create(item: Item, items: Items) -> list[str]:
     lines = ["CREATE"]
     for code, texts in (("L", item.labels), ("D", item.descriptions)):
         for lang, text in texts.items():  # a description is a template filled with names
-            lines.append(f"LAST\t{code}{lang}\t{quote(text, item, f'name.{lang}')}")
+            lines.append(f"LAST\t{code}{lang}\t{term(text, item, f'name.{lang}')}")
     for lang, names in item.aliases.items():
-        lines += [f"LAST\tA{lang}\t{quote(n, item, f'alternate_names.{lang}')}" for n in names]
+        lines += [f"LAST\tA{lang}\t{term(n, item, f'alternate_names.{lang}')}" for n in names]
+    for site, title in item.sitelinks.items():
+        lines.append(f"LAST\tS{site}\t{quote(title, item, 'sitelinks')}")
     return lines + [_statement("LAST", s, items, item) for s in item.statements]
 
 
 def _statement(subject: str, s: Statement, items: Items, item: Item) -> str:
     cells = [subject, s.prop, value(s.value, items, item, s.field)]
+    for prop, v in s.qualifiers:
+        cells += [prop, value(v, items, item, "sources")]
     for prop, v in s.reference:
         cells += ["S" + prop[1:], value(v, items, item, "sources")]
     return "\t".join(cells)
@@ -152,7 +168,22 @@ def value(v: Value, items: Items, item: Item, where: str) -> str:
         return f"{v.language}:{quote(v.text, item, where)}"
     if isinstance(v, UrlValue):
         return quote(v.url, item, where)
+    if isinstance(v, StringValue):
+        return quote(v.text, item, where)
     raise TypeError(v)
+
+
+def term(text: str, item: Item, where: str) -> str:
+    """A label, description or alias, quoted; refused beyond Wikidata's length limit."""
+    if len(text) > TERM_LENGTH:
+        raise WikidataError(
+            f"{len(text)} characters, but Wikidata takes at most {TERM_LENGTH} in a label, "
+            "description or alias; shorten the text",
+            item.record.file,
+            item.record.id,
+            where,
+        )
+    return quote(text, item, where)
 
 
 def quote(text: str, item: Item | None = None, where: str | None = None) -> str:

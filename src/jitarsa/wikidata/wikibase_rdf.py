@@ -2,14 +2,21 @@
 
 Items with a QID are `wd:Q…`; an item that does not exist yet is named by its jitarsa entity
 IRI (https://w3id.org/jitarsa/org/…), so the same SPARQL works before and after it is created.
-Statement and reference nodes are IRIs under `<base>wikidata/`, named by a hash of what they
-say, as Wikidata names reference nodes: no blank nodes, so the output is reproducible.
-Existing items get only the statements jitarsa asserts (P463, P749), never labels.
+Statement, reference and value nodes are IRIs under `<base>wikidata/`, named by a hash of what
+they say, as Wikidata names reference and value nodes: no blank nodes, so the output is
+reproducible. Existing items get only the statements jitarsa asserts (P463, P749), never labels.
+
+It follows the Wikibase RDF dump format (mediawiki.org/wiki/Wikibase/Indexing/RDF_Dump_Format):
+each statement has its rank, its simple value (`ps:`), qualifiers (`pq:`) and reference
+(`pr:`); a time has also its full value node (`psv:`/`pqv:`/`prv:` → `wikibase:TimeValue` with
+`timeValue`, `timePrecision`, `timeTimezone` and `timeCalendarModel`), since "2005" as a
+dateTime alone reads as 1 January 2005; a sitelink is a `schema:Article` about the item.
 """
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Triple
 
@@ -22,6 +29,7 @@ from jitarsa.wikidata.items import (
     ItemValue,
     RecordValue,
     Statement,
+    StringValue,
     TextValue,
     TimeValue,
     UrlValue,
@@ -33,7 +41,13 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 WDT = "http://www.wikidata.org/prop/direct/"
 P_ = "http://www.wikidata.org/prop/"
 PS = "http://www.wikidata.org/prop/statement/"
+PSV = "http://www.wikidata.org/prop/statement/value/"
+PQ = "http://www.wikidata.org/prop/qualifier/"
+PQV = "http://www.wikidata.org/prop/qualifier/value/"
 PR = "http://www.wikidata.org/prop/reference/"
+PRV = "http://www.wikidata.org/prop/reference/value/"
+#: The proleptic Gregorian calendar, the calendar model of every jitarsa date.
+GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
 
 #: The prefixes of the Wikidata Query Service, as users write them.
 PREFIXES = {
@@ -41,7 +55,11 @@ PREFIXES = {
     "wdt": WDT,
     "p": P_,
     "ps": PS,
+    "psv": PSV,
+    "pq": PQ,
+    "pqv": PQV,
     "pr": PR,
+    "prv": PRV,
     "wikibase": WIKIBASE,
     "prov": PROV,
     "rdfs": RDFS,
@@ -78,7 +96,35 @@ class _Writer:
             return Literal(v.text, language=v.language)
         if isinstance(v, UrlValue):
             return _n(v.url)
+        if isinstance(v, StringValue):
+            return Literal(v.text)
         raise TypeError(v)
+
+    def full_value(self, v: Value) -> tuple[NamedNode, list[Triple]] | None:
+        """The value node of a time (as Wikibase writes one), or None for a simple value."""
+        if not isinstance(v, TimeValue):
+            return None
+        node = _n(f"{self.base}value/{_hash(f'{v.time}/{v.precision}')}")
+        integer = _n(XSD + "integer")
+        return node, [
+            Triple(node, TYPE, _n(WIKIBASE + "TimeValue")),
+            Triple(node, _n(WIKIBASE + "timeValue"), self.value(v)),
+            Triple(
+                node, _n(WIKIBASE + "timePrecision"), Literal(str(v.precision), datatype=integer)
+            ),
+            Triple(node, _n(WIKIBASE + "timeTimezone"), Literal("0", datatype=integer)),
+            Triple(node, _n(WIKIBASE + "timeCalendarModel"), _n(GREGORIAN)),
+        ]
+
+    def snaks(self, node: NamedNode, pairs, simple: str, full: str) -> list[Triple]:
+        """Property-value pairs of a statement, qualifiers or a reference, with value nodes."""
+        out = []
+        for prop, v in pairs:
+            out.append(Triple(node, _n(simple + prop), self.value(v)))
+            found = self.full_value(v)
+            if found is not None:
+                out += [Triple(node, _n(full + prop), found[0]), *found[1]]
+        return out
 
     def item(self, item: Item) -> list[Triple]:
         s = self.subject(item.record.id)
@@ -92,6 +138,8 @@ class _Writer:
                 out.append(Triple(s, _n(SCHEMA + "description"), Literal(text, language=lang)))
             for lang, names in item.aliases.items():
                 out += [Triple(s, _n(SKOS + "altLabel"), Literal(n, language=lang)) for n in names]
+            for site, title in item.sitelinks.items():
+                out += self.sitelink(s, site, title)
         for st in item.statements:
             out += self.statement(s, item, st)
         return out
@@ -99,21 +147,40 @@ class _Writer:
     def statement(self, s: NamedNode, item: Item, st: Statement) -> list[Triple]:
         value = self.value(st.value)
         key = f"{s.value} {st.prop} {value}"
+        if st.qualifiers:  # keep the nodes of statements without qualifiers as they were
+            key += " " + " ".join(f"{p} {self.value(v)}" for p, v in st.qualifiers)
         node = _n(f"{self.base}statement/{item.record.id}-{st.prop}-{_hash(key)}")
         ref_key = " ".join(f"{p} {self.value(v)}" for p, v in st.reference)
         ref = _n(f"{self.base}reference/{_hash(ref_key)}")
         out = [
+            # wdt: is the best-ranked value: every jitarsa statement has the normal rank and
+            # is the only one of its property, so it is also the best rank.
             Triple(s, _n(WDT + st.prop), value),
             Triple(s, _n(P_ + st.prop), node),
             Triple(node, TYPE, _n(WIKIBASE + "Statement")),
             Triple(node, TYPE, _n(WIKIBASE + "BestRank")),
             Triple(node, _n(WIKIBASE + "rank"), _n(WIKIBASE + "NormalRank")),
-            Triple(node, _n(PS + st.prop), value),
             Triple(node, _n(PROV + "wasDerivedFrom"), ref),
             Triple(ref, TYPE, _n(WIKIBASE + "Reference")),
         ]
-        out += [Triple(ref, _n(PR + p), self.value(v)) for p, v in st.reference]
+        out += self.snaks(node, [(st.prop, st.value)], PS, PSV)
+        out += self.snaks(node, st.qualifiers, PQ, PQV)
+        out += self.snaks(ref, st.reference, PR, PRV)
         return out
+
+    def sitelink(self, s: NamedNode, site: str, title: str) -> list[Triple]:
+        """A sitelink as Wikibase writes it: the article, about the item, on its wiki."""
+        language = site.removesuffix("wiki")
+        wiki = f"https://{language}.wikipedia.org/"
+        article = _n(wiki + "wiki/" + quote(title.replace(" ", "_"), safe="_-.~()'!*:@,;"))
+        return [
+            Triple(article, TYPE, _n(SCHEMA + "Article")),
+            Triple(article, _n(SCHEMA + "about"), s),
+            Triple(article, _n(SCHEMA + "inLanguage"), Literal(language)),
+            Triple(article, _n(SCHEMA + "isPartOf"), _n(wiki)),
+            Triple(article, _n(SCHEMA + "name"), Literal(title, language=language)),
+            Triple(_n(wiki), _n(WIKIBASE + "wikiGroup"), Literal("wikipedia")),
+        ]
 
 
 def _hash(text: str) -> str:

@@ -1,0 +1,245 @@
+"""Clients nobody in this project wrote, on their default settings, against `jitarsa serve` and
+the dumps: SPARQLWrapper, rdflib's SPARQLStore, Apache Jena's `rsparql` and `riot` (Debian's
+libapache-jena-java), and jsonld.js (tests/js)."""
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+import rdflib
+from conftest import ROOT, serving
+
+pytestmark = pytest.mark.network_service
+
+ORG = "https://w3id.org/jitarsa/org/"
+MIRROR = f"<{ORG}mirror-foundation>"
+SELECT = "SELECT (COUNT(?m) AS ?n) WHERE { ?net <http://schema.org/member> ?m }"
+ASK = f"ASK {{ {MIRROR} a <http://schema.org/NGO> }}"
+CONSTRUCT = f"CONSTRUCT WHERE {{ {MIRROR} ?p ?o }}"
+DESCRIBE = f"DESCRIBE {MIRROR}"
+DIST = ROOT / "dist"
+JENA = Path("/usr/share/java")
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    with serving("--workers", "2") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def mirror_triples() -> set:
+    """The Mirror Foundation's own triples, from the N-Triples dump."""
+    graph = rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt")
+    return set(graph.triples((rdflib.URIRef(ORG + "mirror-foundation"), None, None)))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_on_its_defaults(endpoint, mirror_triples, method):
+    from SPARQLWrapper import SPARQLWrapper
+
+    def ask(query):
+        client = SPARQLWrapper(endpoint)  # returnFormat XML, RDF/XML for graphs: the defaults
+        client.setMethod(method)
+        client.setQuery(query)
+        return client.queryAndConvert()
+
+    document = ask(SELECT)  # SPARQL XML results, as a DOM
+    assert [n.firstChild.data for n in document.getElementsByTagName("literal")] == ["28"]
+    boolean = ask(ASK).getElementsByTagName("boolean")[0].firstChild.data
+    assert boolean == "true"
+    assert set(ask(CONSTRUCT)) == mirror_triples
+    assert set(ask(DESCRIBE)) == mirror_triples
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_rdflib_sparqlstore_on_its_defaults(endpoint, mirror_triples, method):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = rdflib.Graph(SPARQLStore(endpoint, method=method))
+    assert [int(row.n) for row in graph.query(SELECT)] == [28]
+    assert graph.query(ASK).askAnswer is True
+    assert set(graph.query(CONSTRUCT).graph) == mirror_triples
+    assert set(graph.query(DESCRIBE).graph) == mirror_triples
+
+
+def test_entity_iris_answer_rdfxml(endpoint, mirror_triples):
+    import urllib.request
+
+    page = endpoint.removesuffix("sparql") + "org/mirror-foundation"
+    request = urllib.request.Request(page, headers={"Accept": "application/rdf+xml"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.headers["Content-Type"] == "application/rdf+xml; charset=utf-8"
+        graph = rdflib.Graph().parse(data=answer.read(), format="xml")
+    assert set(graph) == mirror_triples
+
+
+# --- Apache Jena (Debian's libapache-jena-java) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jena(tmp_path_factory):
+    """Run a Jena command-line class (`arq.rsparql`, `riotcmd.riot`) from Debian's jars.
+
+    Debian ships the jars without the `rsparql`/`riot` scripts, and its jena-core moves the
+    bundled Xerces classes to the package `xerces` but leaves their message files under
+    org/apache/jena/ext/xerces: Jena then fails to start ("internal error" in
+    XSSimpleTypeDecl). The files are copied to where the classes look for them."""
+    if not (JENA / "jena-cmds.jar").is_file() or shutil.which("java") is None:
+        pytest.skip("Apache Jena is not installed (apt-get install libapache-jena-java)")
+    fix = tmp_path_factory.mktemp("jena")
+    with zipfile.ZipFile(JENA / "jena-core.jar") as jar:
+        for name in jar.namelist():
+            prefix = "org/apache/jena/ext/xerces/"
+            if name.startswith(prefix) and name.endswith(".properties"):
+                target = fix / "xerces" / name[len(prefix) :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jar.read(name))
+    jars = [p for p in sorted(JENA.glob("jena-*.jar")) if not p.stem[-1].isdigit()]
+    jars += [
+        JENA / f"{name}.jar"
+        for name in [
+            "commons-cli",
+            "commons-codec",
+            "commons-compress",
+            "commons-csv",
+            "commons-io",
+            "commons-lang3",
+            "commons-logging",
+            "dexx.collection",
+            "gson",
+            "guava",
+            "httpclient",
+            "httpclient-cache",
+            "httpcore",
+            "jackson-annotations",
+            "jackson-core",
+            "jackson-databind",
+            "jakarta.json-api",
+            "jsonld-java",
+            "protobuf",
+            "slf4j-api",
+            "slf4j-simple",
+            "thrift",
+            "titanium-json-ld",
+        ]
+    ]
+    classpath = ":".join(str(p) for p in [fix, *jars])
+
+    def run(main: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["java", "-cp", classpath, main, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+
+    return run
+
+
+@pytest.mark.slow
+def test_jena_rsparql_on_its_defaults(endpoint, jena, mirror_triples):
+    found = jena("arq.rsparql", "--service", endpoint, SELECT)
+    assert found.returncode == 0, found.stderr
+    assert [line.split() for line in found.stdout.splitlines() if "|" in line] == [
+        ["|", "n", "|"],
+        ["|", "28", "|"],
+    ]
+    found = jena("arq.rsparql", "--service", endpoint, ASK)
+    assert (found.returncode, found.stdout.strip()) == (0, "Ask => Yes")
+    for query in (CONSTRUCT, DESCRIBE):
+        found = jena("arq.rsparql", "--service", endpoint, query)  # Turtle on stdout
+        assert found.returncode == 0, found.stderr
+        assert set(rdflib.Graph().parse(data=found.stdout, format="turtle")) == mirror_triples
+
+
+@pytest.mark.slow
+def test_jena_riot_reads_every_dump_but_json_ld_1_1(jena, built):
+    for name in ("jitarsa.rdf", "jitarsa.ttl", "jitarsa.nt"):
+        found = jena("riotcmd.riot", "--output=ntriples", str(DIST / name))
+        assert found.returncode == 0, found.stderr
+        assert set(rdflib.Graph().parse(data=found.stdout, format="nt")) == set(
+            rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt")
+        ), name
+    # Debian's Jena 4.5 reads JSON-LD 1.0 only (its 1.1 reader lacks a JSON-P provider): the
+    # README says so and points Jena users to the other dumps.
+    found = jena("riotcmd.riot", "--syntax=jsonld10", "--count", str(DIST / "jitarsa.jsonld"))
+    assert "invalid term definition: 1.1" in found.stderr
+
+
+# --- jsonld.js -------------------------------------------------------------------------------
+
+JS = ROOT / "tests" / "js"
+
+
+def jsonld_js(path: Path) -> set:
+    """The triples jsonld.js reads from a JSON-LD file, with no document loader and no base."""
+    if not (JS / "node_modules" / "jsonld").is_dir() or shutil.which("node") is None:
+        pytest.skip("jsonld.js is not installed (npm ci --prefix tests/js)")
+    found = subprocess.run(
+        ["node", str(JS / "to-nquads.js"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert found.returncode == 0, found.stderr
+    return set(rdflib.Graph().parse(data=found.stdout, format="nt"))
+
+
+def test_jsonld_js_reads_the_dump_on_its_own():
+    expected = set(rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt"))
+    assert jsonld_js(DIST / "jitarsa.jsonld") == expected
+
+
+@pytest.mark.parametrize("kind", ["org", "place"])
+def test_jsonld_js_reads_each_entity_document_on_its_own(kind):
+    every = rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt")
+    pages = sorted((DIST / "site" / kind).glob("*/index.jsonld"))
+    assert pages
+    for path in pages:
+        own = set(
+            every.triples((rdflib.URIRef(f"{ORG[:-4]}{kind}/{path.parent.name}"), None, None))
+        )
+        assert jsonld_js(path) == own, path
+
+
+def test_every_page_embeds_json_ld_that_reads_on_its_own(tmp_path):
+    """The schema.org JSON-LD in each page: its triples, read by jsonld.js with no loader and
+    no base, are triples of the dump, and each page says at least its entity's names."""
+    import html.parser
+
+    every = set(rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt"))
+
+    class Scripts(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.found = False, []
+
+        def handle_starttag(self, tag, attrs):
+            self.inside = tag == "script" and ("type", "application/ld+json") in attrs
+
+        def handle_endtag(self, tag):
+            self.inside = False
+
+        def handle_data(self, data):
+            if self.inside:
+                self.found.append(data)
+
+    pages = sorted((DIST / "site").glob("*/*/index.html"))
+    assert len(pages) == 35
+    for page in pages:
+        parser = Scripts()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert len(parser.found) == 1, page
+        json.loads(parser.found[0])
+        script = tmp_path / "page.jsonld"
+        script.write_text(parser.found[0], encoding="utf-8")
+        triples = jsonld_js(script)
+        subject = rdflib.URIRef(f"{ORG[:-4]}{page.parent.parent.name}/{page.parent.name}")
+        names = {o for s, p, o in triples if s == subject and str(p) == "http://schema.org/name"}
+        assert names, page
+        assert triples <= every, page
