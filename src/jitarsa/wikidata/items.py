@@ -267,6 +267,8 @@ class Items:
             role, names = "part", {"parent": ds.get(r.parent).name}
         elif children:
             role, names = "parent", {"child": ds.get(children[0]).name}
+        elif any(not s.entry and s.about for s in r.sources):
+            role, names = "named", {"network": ds.network.name}
         else:
             raise WikidataError(
                 "is neither the network, a member, a part nor a parent of one: "
