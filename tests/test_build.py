@@ -36,7 +36,7 @@ def snapshot(folder: Path) -> dict:
 def test_build_writes_the_published_files(tmp_path):
     result = build("--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "28 members of Volunteer Spirit Network" in result.output
+    assert "40 members of Volunteer Spirit Network" in result.output
     top = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file())
     assert [name for name in EXPECTED if name not in top] == []
 

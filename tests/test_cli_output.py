@@ -62,7 +62,13 @@ def complete(words: str) -> list[str]:
 
 
 def test_shell_completion_offers_query_names_and_formats():
-    assert complete("jitarsa query mem") == ["member-count", "members", "mem"]
+    assert complete("jitarsa query mem") == [
+        "member-count",
+        "members-in-both",
+        "members-only-website",
+        "members",
+        "mem",
+    ]
     assert complete("jitarsa query members --format j") == ["json", "jsonld"]
     assert complete("jitarsa query members --format r") == ["rdf"]
     assert "serve" in complete("jitarsa s")

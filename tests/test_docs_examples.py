@@ -89,7 +89,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def scratch(tmp_path) -> Path:
-    """A folder like a checkout's: data/, dist/, the docs' example files, and `jitarsa`."""
+    """A folder like a checkout's: data/, dist/, the docs' example files, and `jitarsa`; with
+    ../shared beside it, as beside a checkout."""
+    (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
+    tmp_path = tmp_path / "repo"
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "dist", tmp_path / "dist")
     shutil.copytree(ROOT / "tests" / "fixtures", tmp_path / "tests" / "fixtures")

@@ -90,8 +90,14 @@ def test_jsonld_is_framed_with_the_network_at_the_root(dist):
     assert doc["@context"]["name"] == {"@id": "schema:name", "@container": "@language"}
     assert doc["id"] == "https://w3id.org/jitarsa/org/volunteer-spirit-network"
     assert doc["name"] == {"th": "เครือข่ายจิตอาสา", "en": "Volunteer Spirit Network"}
-    assert [m["sourcePosition"] for m in doc["member"]] == list(range(1, 29))
-    assert all(isinstance(m, dict) and m["name"]["th"] for m in doc["member"])
+    # the article's list in its order, then the members only the network's site lists
+    assert [m.get("sourcePosition") for m in doc["member"]] == list(range(1, 29)) + [None] * 12
+    assert all(isinstance(m, dict) and m["name"] for m in doc["member"])
+    mirror = next(m for m in doc["member"] if m["id"].endswith("/mirror-foundation"))
+    assert [(s["listPosition"], s["wasDerivedFrom"]) for s in mirror["org:hasMembership"]] == [
+        (3, ["https://th.wikipedia.org/wiki?curid=26361"]),
+        (2, ["https://www.volunteerspirit.org/about-vsn/"]),
+    ]
     fund = next(m for m in doc["member"] if m["id"].endswith("/thai-fund-foundation"))
     assert {p["name"]["th"] for p in fund["subOrganization"]} == {
         "โครงการเยาวชนอาสา",
@@ -131,7 +137,7 @@ def test_void_dcat_description(dist, built):
     g = rdflib.Graph().parse(dist / "void.ttl", format="turtle")
     ds = URIRef("https://w3id.org/jitarsa/dataset")
     assert int(g.value(ds, VOID.triples)) == built.triple_count
-    assert int(g.value(ds, VOID.entities)) == 35
+    assert int(g.value(ds, VOID.entities)) == 97  # 47 records, 50 memberships
     assert g.value(ds, URIRef("http://purl.org/dc/terms/license")) == URIRef(
         "https://creativecommons.org/licenses/by-sa/4.0/"
     )

@@ -30,6 +30,9 @@ def n(iri):
     return NamedNode(iri)
 
 
+FCD = n(BASE + "org/foundation-for-child-development")
+MEMBERSHIP = n(BASE + "membership/volunteerspirit-about-vsn/mirror-foundation")
+
 #: Each breaks at least one shape; together they reach every component the shapes use.
 ADD = [
     Triple(MIRROR, n(SCHEMA + "name"), Literal("Miroir", language="fr")),
@@ -41,7 +44,9 @@ ADD = [
     Triple(MIRROR, n(SCHEMA + "url"), n("ftp://example.org/")),
     Triple(MIRROR, n(OWL + "sameAs"), n("http://example.org/Q1")),
     Triple(MIRROR, n(SCHEMA + "foundingDate"), Literal("2005", datatype=n(XSD + "string"))),
-    Triple(NET, n(SCHEMA + "foundingDate"), Literal("2006", datatype=n(XSD + "gYear"))),
+    Triple(FCD, n(SCHEMA + "foundingDate"), Literal("2006", datatype=n(XSD + "gYear"))),
+    Triple(MEMBERSHIP, n(JITARSA + "listPosition"), Literal("0", datatype=n(XSD + "integer"))),
+    Triple(MEMBERSHIP, n(ORG + "member"), THAILAND),
     Triple(MIRROR, n(SCHEMA + "parentOrganization"), THAILAND),
     Triple(MIRROR, n(JITARSA + "sourcePosition"), Literal("0", datatype=n(XSD + "integer"))),
     Triple(MIRROR, n(JITARSA + "sourceEntry"), Literal("mirror", language="en")),
@@ -53,10 +58,11 @@ ADD = [
 REMOVE = [
     (MIRROR, n(PROV + "wasDerivedFrom")),
     (MIRROR, n(SCHEMA + "memberOf")),
-    (MIRROR, n(JITARSA + "sourceEntry")),
+    (MEMBERSHIP, n(ORG + "member")),
     (NET, n(RDF + "type")),
     (NET, n(ORG + "hasMember")),
     (THAILAND, n(SCHEMA + "name")),
+    (MEMBERSHIP, n(PROV + "wasDerivedFrom")),
 ]
 
 

@@ -42,7 +42,7 @@ def test_neutralised_cells_never_start_a_formula_and_read_back_unchanged(cell):
 def test_reconcile_sheet_neutralises_formulas_and_apply_matches_reads_the_sheet(name, data_dir):
     file = data_dir / MIRROR
     file.write_text(
-        file.read_text(encoding="utf-8").replace('en: "Mirror Foundation"', f"en: '{name}'", 1)
+        file.read_text(encoding="utf-8").replace('en: "The Mirror Foundation"', f"en: '{name}'", 1)
     )
     result = CliRunner().invoke(cli, ["wikidata", "reconcile-sheet", "--data", str(data_dir)])
     assert result.exit_code == 0, result.output

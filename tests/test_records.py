@@ -42,7 +42,7 @@ CASES = {
     ),
     "missing name": (
         MIRROR,
-        'name:\n  th: "มูลนิธิกระจกเงา"\n  en: "Mirror Foundation"\n',
+        'name:\n  th: "มูลนิธิกระจกเงา"\n  en: "The Mirror Foundation"\n',
         "",
         "record 'mirror-foundation', field 'name': is required",
     ),
@@ -66,8 +66,8 @@ CASES = {
     ),
     "language tag typo": (
         MIRROR,
-        '  en: "Mirror Foundation"',
-        '  eng: "Mirror Foundation"',
+        '  en: "The Mirror Foundation"',
+        '  eng: "The Mirror Foundation"',
         "field 'name.eng': language tag 'eng' is not one of: th, en",
     ),
     "zero-width character": (
@@ -79,7 +79,7 @@ CASES = {
     ),
     "control character": (
         MIRROR,
-        "Mirror Foundation",
+        "The Mirror Foundation",
         "Mirror\\u0007Foundation",
         "field 'name.en': contains a control or invisible character (U+0007",
     ),
@@ -90,10 +90,10 @@ CASES = {
         "record 'Mirror_Foundation', field 'id': 'Mirror_Foundation' is not an id",
     ),
     "unknown parent": (
-        "organisations/ofc-club.yaml",
-        "parent: doing-good-for-the-king-project",
+        "organisations/mind-development-for-health-programme.yaml",
+        "parent: sodsri-saridwongse-foundation",
         "parent: nobody",
-        "record 'ofc-club', field 'parent': 'nobody' is not",
+        "record 'mind-development-for-health-programme', field 'parent': 'nobody' is not",
     ),
     "duplicate list position": (
         "organisations/volunteers-for-society-foundation.yaml",
@@ -153,7 +153,7 @@ def test_text_is_nfc_normalised(data_dir):
 
     decomposed = unicodedata.normalize("NFD", "Crème")  # e + combining grave accent
     assert decomposed != "Crème"
-    edit(data_dir, MIRROR, '"Mirror Foundation"', f'"{decomposed}"')
+    edit(data_dir, MIRROR, '"The Mirror Foundation"', f'"{decomposed}"')
     assert load_dataset(data_dir).get("mirror-foundation").name["en"] == "Crème"
 
 

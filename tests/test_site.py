@@ -176,19 +176,51 @@ def test_embedded_schema_org_jsonld_is_inline_and_all_in_the_published_graph(bui
     assert checked == len(built.dataset.records) + 1  # every entity page and the home page
 
 
-def test_home_page_lists_the_28_members_in_source_order(built, site):
+def test_home_page_lists_the_40_members_in_source_order(built, site):
     html = site["index.html"].decode()
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     rows = re.findall(
-        r"<tr>\s*<td>(\d+)</td>\s*<th scope=\"row\" lang=\"th\"><a href=\"([^\"]+)\">"
+        r"<tr>\s*<td>(\d+)</td>\s*<th scope=\"row\" lang=\"(th|en)\"><a href=\"([^\"]+)\">"
         r"([^<]+)</a>",
         body,
     )
-    assert [int(r[0]) for r in rows] == list(range(1, 29))
-    for (_, href, name), member in zip(rows, built.dataset.members, strict=True):
+    assert [int(r[0]) for r in rows] == list(range(1, 41))
+    for (_, lang, href, name), member in zip(rows, built.dataset.members, strict=True):
         assert href == f"org/{member.id}/index.html"
-        assert name == member.name["th"]
+        assert name == member.name[lang] and lang == ("th" if "th" in member.name else "en")
     assert 'id="filter"' in html and 'class="filter" hidden' in html
+
+
+def test_home_page_shows_each_english_names_basis_and_who_lists_each_member(built, site):
+    html = site["index.html"].decode()
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    by_id = {re.search(r'href="org/([^/]+)/', row).group(1): row for row in rows}
+    assert "the organisation&#39;s own name" in by_id["mirror-foundation"]
+    assert "a curators&#39; translation, not an official name" in by_id["actionaid"]
+    assert "as the source writes it" in by_id["budpage"]
+    assert "basis" not in by_id["siam-kammajal-foundation"]  # no English name, no basis
+    listed = re.findall(r'<a href="([^"]+)">([^<]+)</a> (\d+)', by_id["mirror-foundation"])
+    assert listed == [
+        ("https://th.wikipedia.org/wiki?curid=26361", "th.wikipedia.org", "3"),
+        ("https://www.volunteerspirit.org/about-vsn/", "volunteerspirit.org", "2"),
+    ]
+
+
+def test_the_network_page_lists_who_lists_each_member(site):
+    html = site["org/volunteer-spirit-network/index.html"].decode()
+    members = html.split('id="members"', 1)[1].split("</ol>", 1)[0]
+    assert members.count("<li>") == 40
+    assert "volunteerspirit.org</a> 18" in members  # ChangeFusion, listed by the site only
+
+
+def test_embedded_json_ld_carries_the_basis_of_each_english_name(site):
+    html = site["org/volunteer-spirit-network/index.html"].decode()
+    data = json.loads(html.split('<script type="application/ld+json">', 1)[1].split("</script>")[0])
+    basis = "https://w3id.org/jitarsa/ontology#englishNameBasis"
+    assert data[basis] == [{"@id": "https://w3id.org/jitarsa/ontology#OwnName"}]
+    members = {m["@id"].rsplit("/", 1)[1]: m for m in data["member"]}
+    assert members["actionaid"][basis] == [{"@id": "https://w3id.org/jitarsa/ontology#Translation"}]
+    assert basis not in members["siam-kammajal-foundation"]
 
 
 def test_thai_text_is_always_marked_lang_th_and_pages_declare_a_language(pages):
@@ -253,7 +285,7 @@ def test_tables_have_header_cells_with_scope(pages):
         assert page.tags.count("th") >= 2 * page.tags.count("table"), name
         assert set(page.th_scopes) <= {"col", "row"}, name
     assert "caption" in pages["index.html"].tags
-    assert pages["index.html"].th_scopes.count("row") == 28
+    assert pages["index.html"].th_scopes.count("row") == 40
 
 
 def test_an_injected_name_is_escaped_in_html_and_in_json_ld(data_dir):
@@ -390,7 +422,7 @@ def test_site_command_writes_only_the_site(tmp_path, built, site):
     result = CliRunner().invoke(cli, ["site", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     pages = len(built.dataset.records) + 3  # and the home, ontology and queries pages
-    assert pages == 38
+    assert pages == 50
     assert result.output == f"Wrote {pages} pages and {len(site) - pages} other files to {out}.\n"
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sorted([*site, MARKER])

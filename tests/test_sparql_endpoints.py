@@ -117,7 +117,7 @@ def test_load_into_a_named_graph_replaces_what_was_there(oxigraph, tmp_path):
 def test_query_an_endpoint_with_the_catalogue_and_params(oxigraph):
     invoke("load", "--endpoint", f"{oxigraph}/store")
     result = invoke("query", "member-count", "--endpoint", f"{oxigraph}/query", "--format", "csv")
-    assert (result.exit_code, result.stdout_bytes) == (0, b"members\r\n28\r\n")
+    assert (result.exit_code, result.stdout_bytes) == (0, b"members\r\n40\r\n")
     rows = jitarsa.query("members", endpoint=f"{oxigraph}/query")
     assert rows == jitarsa.query("members")
     result = invoke(

@@ -39,13 +39,13 @@ def select(s: ox.Store, query: str) -> list[tuple[str, ...]]:
     return sorted(tuple(term.value for term in row) for row in s.query(WQS_PREFIXES + query))
 
 
-def test_the_wikidata_query_finds_the_28_members():
+def test_the_wikidata_query_finds_the_40_members():
     data = rdf("--network-qid", SANDBOX)
     assert data == (EXPECTED / "wikibase-rdf.ttl").read_bytes()
     rows = select(store(data), "SELECT ?org WHERE { ?org wdt:P463 ?net }")
-    assert len(rows) == 28
+    assert len(rows) == 40
     rows = select(store(data), "SELECT ?org WHERE { ?org wdt:P463 wd:Q4115189 }")
-    assert len(rows) == 28
+    assert len(rows) == 40
 
 
 def test_without_the_network_qid_new_items_are_named_by_jitarsa_iris():
@@ -83,9 +83,15 @@ def test_every_statement_has_a_node_a_rank_and_a_dated_reference():
     assert {(url, date) for _, url, date in membership} == {
         ("https://th.wikipedia.org/wiki?curid=26361", "2026-11-25T00:00:00Z")
     }
-    assert select(s, "SELECT ?t WHERE { ?n wdt:P571 ?t }") == []  # the network exists
-    inception = select(store(rdf()), "SELECT ?t WHERE { ?n wdt:P571 ?t }")
-    assert inception == [("2005-01-01T00:00:00Z",)]
+    # Only members whose own pages state a founding date; none for the network (no source does).
+    founded = {t for (t,) in select(s, "SELECT ?t WHERE { ?n wdt:P571 ?t }")}
+    assert founded == {
+        "1940-05-28T00:00:00Z",
+        "1982-03-31T00:00:00Z",
+        "1994-01-01T00:00:00Z",
+        "2005-07-01T00:00:00Z",
+    }
+    assert {t for (t,) in select(store(rdf()), "SELECT ?t WHERE { ?n wdt:P571 ?t }")} == founded
 
 
 def test_no_blank_nodes_and_an_independent_parser_agrees():
@@ -122,19 +128,26 @@ def test_existing_items_get_only_what_jitarsa_asserts(data_dir):
 
 
 def test_times_have_full_value_nodes_as_in_the_wikibase_dump_format():
-    """ "2005" is a year, not 1 January 2005: its value node says precision 9 (year) in the
-    Gregorian calendar; the retrieval dates of references are days (precision 11)."""
+    """A founding date has the precision it was given (a day is 11, a month 10, a year 9: "1994"
+    is not 1 January 1994) in the Gregorian calendar; the retrieval dates of references are
+    days (precision 11)."""
     s = store(rdf())
     rows = select(
         s,
         """PREFIX psv: <http://www.wikidata.org/prop/statement/value/>
         SELECT ?time ?precision ?zone ?calendar WHERE {
-            ?net p:P571 ?st . ?st psv:P571 ?v .
+            ?org p:P571 ?st . ?st psv:P571 ?v .
             ?v a wikibase:TimeValue ; wikibase:timeValue ?time ;
                wikibase:timePrecision ?precision ; wikibase:timeTimezone ?zone ;
                wikibase:timeCalendarModel ?calendar }""",
     )
-    assert rows == [("2005-01-01T00:00:00Z", "9", "0", "http://www.wikidata.org/entity/Q1985727")]
+    gregorian = "http://www.wikidata.org/entity/Q1985727"
+    assert rows == [
+        ("1940-05-28T00:00:00Z", "11", "0", gregorian),  # a day
+        ("1982-03-31T00:00:00Z", "11", "0", gregorian),
+        ("1994-01-01T00:00:00Z", "9", "0", gregorian),  # พ.ศ. 2537: a year
+        ("2005-07-01T00:00:00Z", "10", "0", gregorian),  # a month
+    ]
     rows = select(
         s,
         """PREFIX prv: <http://www.wikidata.org/prop/reference/value/>

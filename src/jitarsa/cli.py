@@ -331,6 +331,85 @@ def rdf(data_dir, out_file, network_qid):
 # --- The website (docs/site.md) ---------------------------------------------------------------
 
 
+# --- Sources: the stored member lists against the records and newer copies ------------------
+
+
+@cli.group("sources")
+def sources_group():
+    """The sources' member lists kept as data (data/sources/) and what backs each fact."""
+
+
+@sources_group.command("check")
+@data_option
+@click.option(
+    "--copy",
+    "copy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    default=None,
+    help="A newer copy of a source: the article in WikiExtractor format, or a plain list.",
+)
+@click.option(
+    "--list",
+    "list_slug",
+    default=None,
+    metavar="SLUG",
+    help="The stored list the copy is of (a file name in data/sources/; default: the first).",
+)
+@reports_errors
+def sources_check(data_dir, copy_file, list_slug):
+    """Compare the records with the stored lists, and a newer copy with its stored list.
+
+    Reports, for each list: entries no record claims, records claiming an entry the list does
+    not hold, and (for information) organisations one list names and another does not; every
+    published field that no source backs; and with --copy, the drift: added, removed,
+    renamed and moved entries. Exit code 0 when all agree, 1 on a mismatch or drift, 2 when
+    the input cannot be read. Example:
+
+    \b
+        jitarsa sources check --copy newer-article.txt
+    """
+    from jitarsa.errors import RecordError
+    from jitarsa.records.sources import check_sources, drift, read_copy, unbacked_fields
+
+    dataset = _load(data_dir)
+    stored = copy = None
+    if copy_file is not None:
+        if not dataset.lists:
+            raise RecordError("holds no stored lists (sources/*.yaml)", data_dir or "data")
+        by_slug = {lst.slug: lst for lst in dataset.lists}
+        if list_slug is not None and list_slug not in by_slug:
+            raise RecordError(
+                f"no stored list {list_slug!r}; choose one of: {', '.join(by_slug)}", "--list"
+            )
+        stored = by_slug[list_slug] if list_slug else dataset.lists[0]
+        copy = read_copy(copy_file)
+    findings = check_sources(dataset)
+    for r in dataset.records:
+        if dataset.kinds[r.kind].organisation:
+            for name in unbacked_fields(r):
+                findings.append(_finding(r, name))
+    for finding in findings:
+        click.echo(f"{'mismatch' if finding.problem else 'note    '}  {finding}")
+    problems = sum(f.problem for f in findings)
+    changed = False
+    if stored is not None:
+        found = drift(stored.entries, copy)
+        for line in found.lines():
+            click.echo(f"drift     {stored.slug}: {line}")
+        changed = bool(found)
+    click.echo(
+        f"{len(dataset.lists)} stored list(s): {problems} mismatch(es)"
+        + (f", {'drift' if changed else 'no drift'} in {copy_file}" if copy_file else "")
+    )
+    sys.exit(int(ExitCode.VIOLATIONS if problems or changed else ExitCode.OK))
+
+
+def _finding(record, name):
+    from jitarsa.records.sources import Finding
+
+    return Finding("records", f"{record.id}: field {name!r} is backed by no source")
+
+
 @cli.command("site")
 @data_option
 @click.option(
@@ -501,16 +580,19 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
         )
         chosen = fmt or ("ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv"))
         try:
-            return result, render(result, chosen)
+            output = render(result, chosen)
         except (OSError, RuntimeError) as err:  # raised while the results are computed
             raise QueryError(f"the query failed: {err}") from None
+        # Plain values only leave this thread: pyoxigraph's results must be dropped where they
+        # were made, or Oxigraph panics.
+        return (bool(result) if is_boolean(result) else None), output
 
     # Oxigraph recurses per nesting level: a large stack, so a deep query never overflows it.
-    result, output = with_large_stack(answer)
+    verdict, output = with_large_stack(answer)
     sys.stdout.buffer.write(output)
     sys.stdout.buffer.flush()
-    if is_boolean(result):
-        sys.exit(int(ExitCode.OK if bool(result) else ExitCode.VIOLATIONS))
+    if verdict is not None:
+        sys.exit(int(ExitCode.OK if verdict else ExitCode.VIOLATIONS))
 
 
 @cli.command()

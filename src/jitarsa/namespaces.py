@@ -67,6 +67,11 @@ def expand(curie: str) -> str:
     return curie
 
 
+def membership_iri(base: str, list_slug: str, slug: str) -> str:
+    """The IRI of the membership a source's list states: `membership/<list>/<record id>`."""
+    return f"{base}membership/{list_slug}/{slug}"
+
+
 def entity_iri(base: str, kind: str, slug: str) -> str:
     """The IRI of a record: organisations under `org/`, places under `place/`."""
     return f"{base}{'place' if kind == 'country' else 'org'}/{slug}"

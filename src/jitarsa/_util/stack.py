@@ -5,6 +5,7 @@ no `except` catches. The memory is reserved, not used: pages are touched only wh
 from __future__ import annotations
 
 import threading
+import traceback
 
 #: Stack of the thread (a chain of 10,000 UNIONs needs about 30 MiB; 10,000 braces about 100).
 STACK_BYTES = 256 << 20
@@ -18,6 +19,7 @@ def with_large_stack(func, *args):
         try:
             outcome.append((True, func(*args)))
         except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+            _drop_locals(err)
             outcome.append((False, err))
 
     previous = threading.stack_size(STACK_BYTES)
@@ -31,3 +33,14 @@ def with_large_stack(func, *args):
     if not ok:
         raise value
     return value
+
+
+def _drop_locals(err: BaseException | None) -> None:
+    """Free the local variables of the frames an exception (and those it chains) went through,
+    here: objects that must die on the thread that made them (pyoxigraph's results) would
+    otherwise be dropped on the caller's, which Oxigraph refuses with a panic."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        traceback.clear_frames(err.__traceback__)
+        err = err.__cause__ or err.__context__

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pyoxigraph import Literal, QuerySolutions
 
@@ -66,6 +67,10 @@ class Page:
         return self.root + target
 
 
+#: The basis of the English name travels with every name embedded in a page's JSON-LD.
+BASIS = JITARSA + "englishNameBasis"
+
+
 class Site:
     """Everything the templates need about a built graph, computed once."""
 
@@ -111,7 +116,23 @@ class Site:
 
     def members(self, record: Record) -> list[Record]:
         found = [r for r in self.dataset.records if record.id in r.member_of]
-        return sorted(found, key=lambda r: (r.listed.position if r.listed else 0, r.id))
+        return sorted(found, key=self.dataset.list_order)
+
+    def listings(self, record: Record) -> list[dict]:
+        """Each stored list that names the record: the source, a short label, the number."""
+        out = []
+        for source in record.listings:
+            found = self.dataset.list_by_url.get(source.url)
+            host = urlsplit(source.url).hostname or source.url
+            out.append(
+                {
+                    "url": source.url,
+                    "label": host.removeprefix("www."),
+                    "position": source.position,
+                    "slug": found.slug if found else None,
+                }
+            )
+        return out
 
     def served_by(self, record: Record) -> list[Record]:
         return [r for r in self.dataset.records if record.id in r.area_served]
@@ -171,6 +192,8 @@ class Site:
                 p, o = t.predicate.value, t.object
                 if p == RDF_TYPE and o.value.startswith(SCHEMA):
                     out.setdefault("@type", []).append(o.value[len(SCHEMA) :])
+                elif p == BASIS:
+                    out.setdefault(p, []).append({"@id": o.value})
                 elif not p.startswith(SCHEMA) or (not deep and p != SCHEMA + "name"):
                     continue
                 elif isinstance(o, Literal):

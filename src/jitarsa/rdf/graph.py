@@ -17,7 +17,19 @@ from operator import itemgetter
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, WD, XSD, entity_iri, expand
+from jitarsa.namespaces import (
+    JITARSA,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    SCHEMA,
+    WD,
+    XSD,
+    entity_iri,
+    expand,
+    membership_iri,
+)
 from jitarsa.records.model import LANGUAGES, Dataset, Record
 
 TYPE = NamedNode(RDF + "type")
@@ -49,9 +61,22 @@ S = {
 }
 Org = {
     name: ORG + name
-    for name in ("Organization", "hasMember", "memberOf", "subOrganizationOf", "hasSubOrganization")
+    for name in (
+        "Organization",
+        "hasMember",
+        "memberOf",
+        "subOrganizationOf",
+        "hasSubOrganization",
+        "Membership",
+        "member",
+        "organization",
+        "hasMembership",
+    )
 }
-J = {name: JITARSA + name for name in ("sourceEntry", "sourcePosition", "englishNameBasis")}
+J = {
+    name: JITARSA + name
+    for name in ("sourceEntry", "sourcePosition", "englishNameBasis", "listEntry", "listPosition")
+}
 DERIVED_FROM = PROV + "wasDerivedFrom"
 OWL_SAME_AS = OWL + "sameAs"
 _INTEGER = XSD + "integer"
@@ -204,12 +229,37 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
         note(source.url)
         add((DERIVED_FROM, source.url))
     listed = record.listed
+    if listed and dataset.lists and listed.url != dataset.lists[0].url:
+        listed = None  # only the primary list's entry is quoted on the record itself
     if listed:
         note(_INTEGER)
         assert listed.entry is not None  # what makes it the listed source
         add((J["sourceEntry"], (listed.entry, "th", None)))
         add((J["sourcePosition"], (str(listed.position), None, _INTEGER)))
+    for source in record.listings:
+        found = dataset.list_by_url.get(source.url)
+        if found is not None:
+            others += _membership(found, source, s, iri, note)
     return own, others
+
+
+def _membership(found, source, member: str, iri: IRIs, note) -> list[tuple]:
+    """The W3C ORG membership a stored list states, as a node of its own: who, of what,
+    derived from which source, and the list's entry verbatim with its position; the member
+    links to it (org:hasMembership, the inverse of org:member)."""
+    m = membership_iri(iri.base, found.slug, member.rsplit("/", 1)[1])
+    organisation = iri.text(found.organisation)
+    for value in (m, organisation, member, Org["Membership"], source.url):
+        note(value)
+    return [
+        (member, Org["hasMembership"], m),
+        (m, _TYPE_IRI, Org["Membership"]),
+        (m, Org["member"], member),
+        (m, Org["organization"], organisation),
+        (m, DERIVED_FROM, source.url),
+        (m, J["listEntry"], (source.entry, "th", None)),
+        (m, J["listPosition"], (str(source.position), None, _INTEGER)),
+    ]
 
 
 def record_triples(record: Record, dataset: Dataset, iri: IRIs) -> Iterator[Triple]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C version where available
 from pathlib import Path
 
-from jitarsa.namespaces import SCHEMA, XSD
+from jitarsa.namespaces import ORG, SCHEMA, XSD
 from jitarsa.rdf.graph import TYPE, XSD_STRING, as_graph
 
 #: Relations along which a node is embedded in the first node that reaches it.
@@ -23,6 +23,7 @@ EMBED = (
     SCHEMA + "subOrganization",
     SCHEMA + "parentOrganization",
     SCHEMA + "areaServed",
+    ORG + "hasMembership",
 )
 _TYPE = TYPE.value
 _INTEGER = XSD + "integer"

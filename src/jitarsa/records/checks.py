@@ -180,8 +180,9 @@ class _Checker:
                     else None,
                 )
             )
-        if sum(s.entry is not None for s in found) > 1:
-            self.fail("only one source may give the record's list entry", name)
+        listing = [s.url for s in found if s.entry is not None]
+        if len(listing) != len(set(listing)):
+            self.fail("a source's list names a record once: one entry per source url", name)
         return tuple(found)
 
 

@@ -59,7 +59,12 @@ def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -
             if error is not None:
                 raise error
             stage.advance()
-    dataset = Dataset(info, tuple(records[k] for k in sorted(records)), kinds, data_dir)
+    from jitarsa.records.sources import load_lists
+
+    lists = load_lists(data_dir)
+    dataset = Dataset(
+        info, tuple(records[k] for k in sorted(records)), kinds, lists=lists, folder=data_dir
+    )
     _cross_check(dataset, info_file)
     return dataset
 
@@ -133,7 +138,15 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
         raise RecordError(
             f"no record has the id {dataset.info.network!r}", info_file, "dataset", "network"
         )
-    positions: dict[int, Record] = {}
+    positions: dict[tuple[str, int], Record] = {}
+    for lst in dataset.lists:
+        if lst.organisation not in by_id:
+            raise RecordError(
+                f"{lst.organisation!r} is not the id of an organisation",
+                lst.file,
+                lst.slug,
+                "organisation",
+            )
     qids: dict[str, Record] = {}
     for r in dataset.records:
         if r.wikidata in qids:
@@ -163,23 +176,22 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
                 fail(f"{place!r} is not the id of a place", "area_served")
         if not is_org and (r.member_of or r.parent):
             fail("a place cannot be a member or have a parent organisation", "kind")
-        listed = r.listed
-        if listed is not None:
-            if dataset.info.network not in r.member_of:
+        for listed in r.listings:
+            lst = dataset.list_by_url.get(listed.url)
+            whose = lst.organisation if lst is not None else dataset.info.network
+            if whose not in r.member_of:
                 fail(
-                    "a record quoted from the member list must be a member of "
-                    f"{dataset.info.network!r}",
+                    f"a record quoted from the member list must be a member of {whose!r}",
                     "member_of",
                 )
-            assert listed.position is not None  # checks: entry and position go together
-            if listed.position in positions:
+            key = (listed.url, listed.position)
+            if key in positions:
                 fail(
-                    f"list position {listed.position} is already given to "
-                    f"{positions[listed.position].id!r}",
+                    f"list position {listed.position} is already given to {positions[key].id!r}",
                     "sources.position",
                 )
-            positions[listed.position] = r
-        elif dataset.info.network in r.member_of:
+            positions[key] = r
+        if not r.listings and dataset.info.network in r.member_of:
             fail(
                 "a member of the network must quote its entry in the source's list "
                 "(sources: entry and position)",

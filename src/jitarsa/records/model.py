@@ -101,8 +101,13 @@ class Record:
 
     @property
     def listed(self) -> Source | None:
-        """The source whose list names this record, if any."""
+        """The first source whose list names this record, if any."""
         return next((s for s in self.sources if s.entry is not None), None)
+
+    @property
+    def listings(self) -> tuple[Source, ...]:
+        """Every source whose member list names this record (one entry per source)."""
+        return tuple(s for s in self.sources if s.entry is not None)
 
 
 @dataclass(frozen=True)
@@ -130,12 +135,26 @@ class DatasetInfo:
 
 
 @dataclass(frozen=True)
+class SourceList:
+    """A source's member list kept as data (data/sources/<slug>.yaml): each entry verbatim."""
+
+    slug: str
+    url: str
+    retrieved: str
+    organisation: str
+    entries: tuple[str, ...]
+    file: str
+
+
+@dataclass(frozen=True)
 class Dataset:
-    """Every record of a data folder, sorted by id, with its metadata and kinds."""
+    """Every record of a data folder, sorted by id, with its metadata, kinds and the member
+    lists of its sources (in file order: the first is the primary list)."""
 
     info: DatasetInfo
     records: tuple[Record, ...]
     kinds: dict[str, Kind]
+    lists: tuple[SourceList, ...] = ()
     folder: Path | None = None  # the data folder it was read from
 
     def get(self, record_id: str) -> Record:
@@ -149,8 +168,22 @@ class Dataset:
     def network(self) -> Record:
         return self.get(self.info.network)
 
+    @cached_property
+    def list_by_url(self) -> dict[str, SourceList]:
+        return {s.url: s for s in self.lists}
+
+    def list_order(self, record: Record) -> tuple[int, int, str]:
+        """Sort key: by the list that first names the record (in the order of `lists`), then
+        its position there; records no list names first."""
+        listed = record.listed
+        if listed is None:
+            return (0, 0, record.id)
+        found = self.list_by_url.get(listed.url)
+        rank = self.lists.index(found) if found is not None else 0
+        return (rank, listed.position or 0, record.id)
+
     @property
     def members(self) -> list[Record]:
-        """The network's members in the order of the source list."""
+        """The network's members in the order of the source lists: the primary list's first."""
         found = [r for r in self.records if self.info.network in r.member_of]
-        return sorted(found, key=lambda r: (r.listed.position if r.listed else 0, r.id))
+        return sorted(found, key=self.list_order)

@@ -252,11 +252,11 @@ class Items:
 
     def named_as(self, r: Record, target: str) -> tuple[tuple[str, Value], ...]:
         """P1810 ("subject named as") on a membership: the member's line in the network's
-        list, verbatim, when it is not just the Thai label (an abbreviation, a bracket, …)."""
+        list, verbatim, when it is not just one of its labels (an abbreviation, a bracket, …)."""
         listed = r.listed
         if target != self.dataset.network.id or listed is None or listed.entry is None:
             return ()
-        if listed.entry == r.name.get("th"):
+        if listed.entry in r.name.values():
             return ()
         return ((P["named_as"], StringValue(listed.entry)),)
 
@@ -297,6 +297,8 @@ class Items:
             role, names = "part", {"parent": ds.get(r.parent).name}
         elif children:
             role, names = "parent", {"child": ds.get(children[0]).name}
+        elif any(not s.entry and s.about for s in r.sources):
+            role, names = "named", {"network": ds.network.name}
         else:
             raise WikidataError(
                 "is neither the network, a member, a part nor a parent of one: "
