@@ -219,10 +219,8 @@ class Shapes:
         for pattern in self.get(shape, "pattern"):
             try:
                 _xpath_regex(pattern.value, flags[0].value if flags else "")
-            except re.error as err:
-                raise Unsupported(
-                    f"sh:pattern {pattern.value!r} ({err}) on {_name(shape)}"
-                ) from None
+            except (re.error, Unsupported) as err:
+                raise Unsupported(f"sh:pattern on {_name(shape)}: {err}") from None
 
     def check_messages(self) -> None:
         """Refuse shapes whose results would need a message pySHACL makes up (the report
@@ -280,7 +278,9 @@ def _xpath_regex(pattern: str, flags: str) -> re.Pattern:
     end (Python's also before a final newline) and `.` never a carriage return either, unless
     the flags say otherwise."""
     if _NOT_PORTABLE.search(pattern):
-        raise Unsupported(f"the XPath regular expression {pattern!r}, which Python reads otherwise")
+        raise Unsupported(f"{pattern!r} uses XPath syntax that Python reads otherwise")
+    if "x" in flags and "#" in pattern:  # a comment to Python's re.X, a character to XPath
+        raise Unsupported(f"'#' in {pattern!r} with the x flag")
     out, in_class, escaped = [], False, False
     for i, c in enumerate(pattern):
         if escaped:
