@@ -562,7 +562,7 @@ class Engine:
         sh, d = self.shapes, self.data
         found = {compact(n) for n in sh.get(shape, "targetNode")}
         classes = [cls.value for cls in sh.get(shape, "targetClass")]
-        if shape in sh.implicit:
+        if shape in sh.implicit and isinstance(shape, NamedNode):
             classes.append(shape.value)
         for cls in classes:
             found |= {s for s, types in d.types.items() if cls in types}
