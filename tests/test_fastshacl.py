@@ -17,7 +17,8 @@ from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, XSD
 from jitarsa.rdf.graph import sort_triples, triples
 from jitarsa.records.load import load_dataset
 from jitarsa.records.synth import synthesize
-from jitarsa.shacl.engine import validate_triples
+from jitarsa.shacl._fast import _PLAIN, _xsd_types, well_formed
+from jitarsa.shacl.engine import FAST_FROM, validate_triples
 
 BASE = "https://w3id.org/jitarsa/"
 NET = NamedNode(BASE + "org/volunteer-spirit-network")
@@ -162,3 +163,129 @@ def test_synthetic_data_with_injected_errors(tmp_path):
 
 def test_auto_uses_the_fast_engine_only_for_large_graphs(default_graph):
     assert validate_triples(default_graph, BASE).graph is not None
+
+
+# --- Silent wrong answers of the engine before it read the whole shapes graph (issue 12) ------
+
+PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/> .
+"""
+
+
+def fast_results(tmp_path, shapes: str, data: str) -> set:
+    """(focus, path, value, component) of the fast engine on Turtle shapes and data."""
+    from pyoxigraph import RdfFormat, parse
+
+    from jitarsa.shacl._fast import violations
+
+    path = tmp_path / "shapes.ttl"
+    path.write_text(PREFIXES + shapes, encoding="utf-8")
+    found = violations(list(parse(PREFIXES + data, format=RdfFormat.TURTLE)), BASE, path)
+    return {(v.focus, v.path, v.value, v.component) for v in found}
+
+
+def test_an_implicit_class_target_is_evaluated(tmp_path):
+    shapes = """ex:Person a rdfs:Class, sh:NodeShape ;
+        sh:property [ sh:path ex:age ; sh:datatype xsd:integer ; sh:message "age"@en ] ."""
+    data = 'ex:p a ex:Person ; ex:age "old"^^xsd:integer .'
+    assert fast_results(tmp_path, shapes, data) == {
+        ("http://example.org/p", "http://example.org/age", "old", "sh:DatatypeConstraintComponent")
+    }
+
+
+def test_a_property_shape_inside_a_property_shape_checks_the_values(tmp_path):
+    shapes = """ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+        sh:property [ sh:path ex:knows ; sh:message "knows"@en ;
+            sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:message "name"@en ] ] ."""
+    data = 'ex:a ex:knows ex:b ; ex:name "A" .'
+    assert fast_results(tmp_path, shapes, data) == {
+        ("http://example.org/b", "http://example.org/name", None, "sh:MinCountConstraintComponent")
+    }
+
+
+@pytest.mark.parametrize(
+    "literal, valid",
+    [
+        ('" 2"^^xsd:integer', True),  # XSD collapses the whitespace
+        ('"2005-01-01Z"^^xsd:date', True),
+        ('"2005-01-01+07:00"^^xsd:date', True),
+        ('"20050101"^^xsd:date', False),  # Python's date parser takes the compact form
+        ('"2005-02-29"^^xsd:date', False),
+        ('"yes"^^xsd:boolean', False),
+        ('"300"^^xsd:byte', False),
+        ('"1e3"^^xsd:decimal', False),
+        ('"INF"^^xsd:double', True),
+        ('"P1Y2M"^^xsd:duration', True),
+    ],
+)
+def test_literals_are_checked_against_the_xsd_lexical_space(tmp_path, literal, valid):
+    datatype = literal.rsplit("^^", 1)[1]
+    shapes = f"""ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+        sh:property [ sh:path ex:v ; sh:datatype {datatype} ; sh:message "v"@en ] ."""
+    found = fast_results(tmp_path, shapes, f"ex:a ex:v {literal} .")
+    assert {c for *_, c in found} == (set() if valid else {"sh:DatatypeConstraintComponent"})
+
+
+@pytest.mark.parametrize(
+    "literal, conforms",
+    [
+        ('"1.5"^^xsd:decimal', True),  # compared on the value space, not as an integer
+        ('"1.0E0"^^xsd:double', True),
+        ('"0.99"^^xsd:decimal', False),
+        ('" 1"^^xsd:integer', True),
+        ('"one"^^xsd:integer', False),  # ill-formed: not comparable
+        ('"2"', False),  # a string is not comparable with a number
+    ],
+)
+def test_min_inclusive_compares_numbers(tmp_path, literal, conforms):
+    shapes = """ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+        sh:property [ sh:path ex:v ; sh:minInclusive 1 ; sh:message "v"@en ] ."""
+    assert (fast_results(tmp_path, shapes, f"ex:a ex:v {literal} .") == set()) is conforms
+
+
+def test_the_fast_engine_refuses_what_it_does_not_evaluate_anywhere(tmp_path):
+    from jitarsa.errors import Unsupported
+
+    # sh:closed on a shape no target reaches: once, the engine never looked there.
+    shapes = """ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:node ex:Inner ; sh:message "s"@en .
+        ex:Inner a sh:NodeShape ; sh:closed true ."""
+    with pytest.raises(Unsupported, match="sh:closed on http://example.org/Inner"):
+        fast_results(tmp_path, shapes, "ex:a ex:v ex:b .")
+
+
+def test_auto_says_on_stderr_why_it_falls_back(tmp_path, capsys):
+    shapes = tmp_path / "closed.ttl"
+    shapes.write_text(
+        PREFIXES + "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:closed true .",
+        encoding="utf-8",
+    )
+    # Large enough that auto tries the fast engine first.
+    big = [
+        Triple(n("http://example.org/a"), n(RDF + "value"), Literal(str(i)))
+        for i in range(FAST_FROM)
+    ]
+    report = validate_triples(big, BASE, engine="auto", shapes=shapes)
+    assert report.graph is not None  # pySHACL decided
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "sh:closed on http://example.org/S" in err[0]
+    assert "pySHACL" in err[0] and "min" in err[0]
+    assert not report.conforms  # ex:a has a property the closed shape does not allow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(_PLAIN)).flatmap(
+        lambda datatype: st.tuples(
+            st.just(datatype),
+            st.from_regex(_PLAIN[datatype], fullmatch=True) | st.text(max_size=12),
+        )
+    )
+)
+def test_the_fast_path_for_plain_forms_agrees_with_xmlschema(case):
+    datatype, text = case
+    library = _xsd_types()[datatype.rsplit("#", 1)[1]].is_valid(text)
+    assert well_formed(text, datatype) == library

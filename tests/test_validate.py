@@ -54,3 +54,51 @@ def test_conforming_data_in_every_format():
     assert validate("--format", "json").output == '{\n  "conforms": true,\n  "violations": []\n}\n'
     ttl = rdflib.Graph().parse(data=validate("--format", "ttl").output, format="turtle")
     assert (None, rdflib.URIRef("http://www.w3.org/ns/shacl#conforms"), rdflib.Literal(True)) in ttl
+
+
+PROFILE = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix schema: <http://schema.org/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+<urn:profile:url> a sh:NodeShape ; sh:targetClass org:Organization ;
+    sh:property [ sh:path schema:url ; sh:minCount 1 ;
+        sh:message "A consumer's profile wants a URL."@en ] .
+"""
+
+
+def test_shapes_validates_against_another_profile_with_either_engine(tmp_path):
+    shapes = tmp_path / "profile.ttl"
+    shapes.write_text(PROFILE, encoding="utf-8")
+    reports = {}
+    for engine in ("fast", "pyshacl"):
+        result = validate("--shapes", str(shapes), "--engine", engine, "--format", "json")
+        assert result.exit_code == 1, result.output
+        reports[engine] = json.loads(result.output)
+    assert reports["fast"] == reports["pyshacl"]
+    violations = reports["fast"]["violations"]
+    assert violations and {v["message_en"] for v in violations} == {
+        "A consumer's profile wants a URL."
+    }
+    assert {v["component"] for v in violations} == {"sh:MinCountConstraintComponent"}
+
+
+def test_engine_fast_refuses_shapes_it_does_not_evaluate(tmp_path):
+    shapes = tmp_path / "closed.ttl"
+    shapes.write_text(PROFILE.replace("sh:targetClass", "sh:closed true ; sh:targetClass"))
+    result = CliRunner().invoke(cli, ["validate", "--shapes", str(shapes), "--engine", "fast"])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {shapes}: the fast engine does not evaluate sh:closed on urn:profile:url: "
+        "validate with --engine pyshacl or auto\n"
+    )
+
+
+def test_shapes_that_cannot_be_read(tmp_path):
+    missing = CliRunner().invoke(cli, ["validate", "--shapes", str(tmp_path / "none.ttl")])
+    assert (missing.exit_code, missing.output) == (
+        2,
+        f"Error: {tmp_path / 'none.ttl'}: cannot be read (No such file or directory)\n",
+    )
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<a> <b> .", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--shapes", str(bad)])
+    assert result.exit_code == 2 and result.output.startswith(f"Error: {bad}: is not valid Turtle")

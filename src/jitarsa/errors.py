@@ -79,6 +79,11 @@ class ValidationFailed(JitarsaError):
         self.report = report
 
 
+class ShapesError(JitarsaError):
+    """A shapes file (`--shapes`) cannot be read, or the fast engine, chosen explicitly, does
+    not evaluate the SHACL it uses."""
+
+
 class OutputError(JitarsaError):
     """The output folder could not be written or would overwrite something not ours."""
 

@@ -166,10 +166,10 @@ def _collector_paused():
             gc.enable()
 
 
-def _checked(data_dir, base, progress):
+def _checked(data_dir, base, progress, engine="auto"):
     """Load, build and validate; raise before anything is written if any step fails."""
     dataset, graph = _loaded(data_dir, base, progress)
-    _validate_now(dataset, graph, progress)
+    _validate_now(dataset, graph, progress, engine)
     return dataset, graph
 
 
@@ -184,10 +184,14 @@ def _stage(progress, graph):
     return (progress or SILENT).stage("validate", len(graph), "triples")
 
 
-def _validate_now(dataset, graph, progress) -> None:
+def _validate_now(dataset, graph, progress, engine: str) -> None:
     from jitarsa.shacl.engine import validate_triples
 
-    _require(lambda: validate_triples(graph, dataset.info.base), graph, _stage(progress, graph))
+    _require(
+        lambda: validate_triples(graph, dataset.info.base, engine),
+        graph,
+        _stage(progress, graph),
+    )
 
 
 def _require(report, graph, stage, out_dir=None) -> None:
@@ -210,14 +214,14 @@ def _require(report, graph, stage, out_dir=None) -> None:
         raise ValidationFailed(found)
 
 
-def _second_share(graph, base: str, path: Path):
+def _second_share(graph, base: str, path: Path, engine: str):
     """The second process's share of a large build: validate, then, if the graph conforms,
     write the second half of the N-Triples dump to `path`. Meanwhile the first writes Turtle,
     JSON-LD and the first half: about as long."""
     from jitarsa.rdf.dumps import ntriples_chunks
     from jitarsa.shacl.engine import validate_triples
 
-    report = validate_triples(graph, base)
+    report = validate_triples(graph, base, engine)
     if report.conforms:
         write_chunks(path, ntriples_chunks(graph, _second_half(graph)))
     return report
@@ -244,11 +248,13 @@ def build(
     base: str | None = None,
     site: bool = True,
     progress=None,
+    engine: str = "auto",
 ) -> BuildResult:
     """The whole pipeline, `jitarsa build`: files are streamed to disk, not kept (`files` is
-    empty; `paths` names what was written). A large graph is validated, and the second half of
-    its N-Triples dump written, in a second process while this one writes the rest; nothing
-    replaces `out_dir` unless the graph conforms."""
+    empty; `paths` names what was written). A large graph is validated (with `engine`, see
+    jitarsa.shacl.engine), and the second half of its N-Triples dump written, in a second
+    process while this one writes the rest; nothing replaces `out_dir` unless the graph
+    conforms."""
     from jitarsa._util.background import can_fork, forked
 
     out_dir = Path(out_dir).resolve()
@@ -258,14 +264,14 @@ def build(
         if len(graph) >= BACKGROUND_FROM and can_fork():
             scratch = folder_beside(out_dir, "second")  # where the second process writes
             written = scratch / FILES["ntriples"]
-            second = forked(_second_share, graph, dataset.info.base, written)
+            second = forked(_second_share, graph, dataset.info.base, written, engine)
             checking = _stage(progress, graph)  # its clock starts with the second process
 
             def half() -> Path:  # waits for the verdict and the file of the second half
                 _require(second, graph, checking, out_dir)
                 return written
         else:
-            _validate_now(dataset, graph, progress)
+            _validate_now(dataset, graph, progress, engine)
         result = BuildResult(dataset, len(graph))
         try:
             with (progress or SILENT).stage("write", len(FILES), "files") as stage:

@@ -16,10 +16,20 @@ def to_rdflib(triples):
     return rdflib.Graph().parse(data=ntriples(triples).decode("utf-8"), format="nt")
 
 
-def shapes_graph():
+def shapes_graph(path=None):
+    """The rdflib graph of a shapes file (the project's unless given); ShapesError if it cannot
+    be read as Turtle."""
     import rdflib
 
-    return rdflib.Graph().parse(shapes_file(), format="turtle")
+    from jitarsa.errors import ShapesError
+
+    path = path or shapes_file()
+    try:
+        return rdflib.Graph().parse(path, format="turtle")
+    except OSError as err:
+        raise ShapesError(f"cannot be read ({err.strerror})", str(path)) from None
+    except Exception as err:  # rdflib's Turtle parser raises several kinds of error
+        raise ShapesError(f"is not valid Turtle ({err})", str(path)) from None
 
 
 def validate_graph(data_graph, base: str, shapes=None) -> Report:
