@@ -115,6 +115,7 @@ def build(data_dir, out_dir, base, site, quiet, engine):
             f"Built {result.triple_count:,} triples: {len(result.dataset.records):,} records, "
             f"{members:,} members of {result.dataset.network.name.get('en', '')}."
         )
+        assert result.out_dir is not None  # build() says where it wrote
         shown = _shown(result.out_dir)
         for name in result.paths:
             if not name.startswith("site/"):
@@ -410,7 +411,7 @@ def sources_check(data_dir, copy_file, list_slug):
         click.echo(f"{'mismatch' if finding.problem else 'note    '}  {finding}")
     problems = sum(f.problem for f in findings)
     changed = False
-    if stored is not None:
+    if stored is not None and copy is not None:
         found = drift(stored.entries, copy)
         for line in found.lines():
             click.echo(f"drift     {stored.slug}: {line}")

@@ -138,7 +138,7 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
         raise RecordError(
             f"no record has the id {dataset.info.network!r}", info_file, "dataset", "network"
         )
-    positions: dict[tuple[str, int], Record] = {}
+    positions: dict[tuple[str, int | None], Record] = {}
     for lst in dataset.lists:
         if lst.organisation not in by_id:
             raise RecordError(
@@ -177,8 +177,8 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
         if not is_org and (r.member_of or r.parent):
             fail("a place cannot be a member or have a parent organisation", "kind")
         for listed in r.listings:
-            lst = dataset.list_by_url.get(listed.url)
-            whose = lst.organisation if lst is not None else dataset.info.network
+            listing = dataset.list_by_url.get(listed.url)
+            whose = listing.organisation if listing is not None else dataset.info.network
             if whose not in r.member_of:
                 fail(
                     f"a record quoted from the member list must be a member of {whose!r}",

@@ -123,8 +123,10 @@ def check_sources(dataset: Dataset) -> list[Finding]:
             if found is None:
                 out.append(Finding(src.url, f"{r.id} quotes a list with no stored copy"))
                 continue
-            claims[src.url][src.position] = r
-            if src.position > len(found.entries) or found.entries[src.position - 1] != src.entry:
+            position = src.position
+            assert position is not None  # the record checks: a list entry comes with its number
+            claims[src.url][position] = r
+            if position > len(found.entries) or found.entries[position - 1] != src.entry:
                 out.append(
                     Finding(
                         found.slug,
@@ -274,8 +276,8 @@ def _longest_increasing(values: list[int]) -> set[int]:
             tail_at[k] = i
         back.append(tail_at[k - 1] if k else None)
     keep: set[int] = set()
-    i = tail_at[-1] if tail_at else None
-    while i is not None:
-        keep.add(values[i])
-        i = back[i]
+    at = tail_at[-1] if tail_at else None
+    while at is not None:
+        keep.add(values[at])
+        at = back[at]
     return keep

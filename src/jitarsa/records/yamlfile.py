@@ -193,11 +193,10 @@ def _check_shape(text: str, path: Path) -> None:
     open_anchors: list[tuple[str | None, int]] = []  # (anchor, values before it) per level
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            kind = type(event)
-            if kind is yaml.AliasEvent:
+            if isinstance(event, yaml.AliasEvent):
                 if any(anchor == event.anchor for anchor, _ in open_anchors):
                     raise RecordError(
-                        f"line {event.start_mark.line + 1}: the alias "
+                        f"line {_line(event)}: the alias "
                         f"*{shown(event.anchor)[1:-1]} refers to a value that holds it",
                         path,
                     )
@@ -210,22 +209,21 @@ def _check_shape(text: str, path: Path) -> None:
                         f"{MAX_ALIAS_VALUES:,} values; write the values out",
                         path,
                     )
-            elif kind is yaml.ScalarEvent:
+            elif isinstance(event, yaml.ScalarEvent):
                 values += 1
                 written += 1
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
-            elif kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
                     raise RecordError(
-                        f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep", path
+                        f"line {_line(event)}: nested more than {MAX_DEPTH} levels deep", path
                     )
                 values += 1
                 written += 1
                 open_anchors.append((event.anchor, values))
-            elif kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+            elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
                 anchor, start = open_anchors.pop()
                 if anchor is not None:
@@ -259,3 +257,9 @@ def read_yaml(path: Path):
     if value is None:
         raise RecordError("the file is empty: it should hold a record (a YAML mapping)", path)
     return value
+
+
+def _line(event: yaml.Event) -> str:
+    """The line an event starts on, counted from 1 as editors do."""
+    mark = event.start_mark
+    return str(mark.line + 1) if mark is not None else "?"

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, partial
+from typing import Any
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
@@ -416,7 +418,7 @@ def _in_lexical_space(text: str, datatype: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _xsd_types() -> dict:
+def _xsd_types() -> Mapping[str, Any]:
     import xmlschema
 
     return xmlschema.XMLSchema11.builtin_types()
@@ -542,6 +544,12 @@ class _Compiled:
     """One shape, read once: its path, severity, checks and property shapes."""
 
     __slots__ = ("shape", "path", "severity", "checks", "properties", "active")
+    shape: Any  # the shape's node in the shapes graph
+    path: tuple | None  # None for a node shape
+    severity: Any
+    checks: list
+    properties: list[_Compiled]
+    active: bool  # False for sh:deactivated
 
 
 class Engine:
@@ -771,9 +779,9 @@ def _language_in(engine, shape, head):
 
     def ok(v):
         lang = v[1] if type(v) is tuple else None
-        return bool(lang) and (
-            "*" in allowed or lang.lower() in allowed or lang.split("-")[0].lower() in allowed
-        )
+        if not lang:
+            return False
+        return "*" in allowed or lang.lower() in allowed or lang.split("-")[0].lower() in allowed
 
     return _each("LanguageInConstraintComponent", ok)
 

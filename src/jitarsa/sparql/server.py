@@ -21,7 +21,7 @@ import urllib.parse
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple, cast
 from zlib import crc32
 
 from jitarsa.errors import JitarsaError
@@ -73,7 +73,8 @@ class CappedBuffer(io.RawIOBase):
     """Where a worker writes an answer: raises AnswerTooLarge past LIMIT bytes."""
 
     def __init__(self, limit: int):
-        self.limit, self.size, self.parts = limit, 0, []
+        self.limit, self.size = limit, 0
+        self.parts: list[bytes] = []
 
     def writable(self) -> bool:
         return True
@@ -200,7 +201,7 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
         if media is None:
             return text_answer(406, "Acceptable results formats: " + ", ".join(RESULTS_TYPES))
         out = CappedBuffer(max_answer)
-        result.serialize(out, format=QueryResultsFormat.from_media_type(media))
+        result.serialize(cast(IO[bytes], out), format=QueryResultsFormat.from_media_type(media))
         return Answer(200, f"{media}; charset=utf-8", out.getvalue())
     triples, size = [], 0
     for triple in result:  # a graph is sorted before it is written: bound it while it is read
@@ -498,8 +499,9 @@ class Handler(BaseHTTPRequestHandler):
         """Quiet: one line per request would dominate a benchmark and a test's output."""
 
     def setup(self):
-        self.timeout = self.server.limits.idle_timeout  # each read and write, as a backstop
         super().setup()
+        # each read and write, as a backstop
+        self.connection.settimeout(self.server.limits.idle_timeout)
 
     def handle_one_request(self):
         """One request, read within --idle-timeout; any failure answers 500 and closes."""
@@ -615,7 +617,8 @@ class Handler(BaseHTTPRequestHandler):
         return body
 
     def read_chunks(self) -> bytes:
-        parts, size = [], 0
+        parts: list[bytes] = []
+        size = 0
         while True:
             line = self.rfile.readline(1024)
             try:
@@ -645,6 +648,7 @@ class Handler(BaseHTTPRequestHandler):
             r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?", host
         ):
             address, port = self.server.server_address[:2]
+            assert isinstance(address, str)  # an IP socket's address
             host = f"{address}:{port}"
         return f"http://{host}/sparql"
 
@@ -680,6 +684,7 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
         if media == HTML:
+            assert page is not None  # HTML is offered only when there is a page
             body = page.read_bytes()
             return self.send(
                 Answer(200, f"{HTML}; charset=utf-8", body), vary=True, etag=digest(body)
@@ -728,6 +733,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send_header("Cache-Control", "no-store")
             if preflight:
+                assert allow is not None  # a preflight answer says what is allowed
                 self.send_header("Access-Control-Allow-Methods", allow)
                 self.send_header("Access-Control-Allow-Headers", "Accept, Content-Type")
             if vary:
@@ -777,6 +783,7 @@ class Server(ThreadingHTTPServer):
     watchdog that cuts off a connection whose deadline (reading a request, writing an answer)
     has passed, so a slow client holds neither a thread nor memory for long."""
 
+    pool: Pool  # set by make_server
     daemon_threads = True
     request_queue_size = 128  # the default 5 drops connections when 50 clients arrive at once
 
