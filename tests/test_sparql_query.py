@@ -197,7 +197,7 @@ def test_one_source_at_a_time(tmp_path):
 
 def test_data_folder_is_built_in_memory(data_dir):
     (data_dir / "organisations" / "mirror-foundation.yaml").unlink()
-    assert jitarsa.query("member-count", data=data_dir) == [{"members": 39}] or pytest.fail(
+    assert jitarsa.query("member-count", data_dir=data_dir) == [{"members": 39}] or pytest.fail(
         "the edited data folder was not used"
     )
 

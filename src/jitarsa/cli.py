@@ -591,7 +591,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
         result = execute(
             query_text,
             bound,
-            data=data_dir,
+            data_dir=data_dir,
             dump=dump,
             endpoint=endpoint,
             timeout=timeout,
@@ -732,7 +732,7 @@ def serve(
         port,
         timeout,
         workers,
-        data=data_dir,
+        data_dir=data_dir,
         dump=dump,
         site=site,
         cache=cache,
@@ -795,7 +795,7 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     """
     from jitarsa.sparql.graph_store import load as run_load
 
-    loaded = run_load(endpoint, graph, data=data_dir, dump=dump, user=user, timeout=timeout)
+    loaded = run_load(endpoint, graph, data_dir=data_dir, dump=dump, user=user, timeout=timeout)
     click.echo(
         f"Loaded {loaded.triples} triples into {graph or 'the default graph'} "
         f"(HTTP {loaded.status} from {loaded.url})."

@@ -31,16 +31,18 @@ ACCEPT = (
 USER_AGENT = "jitarsa (SPARQL client; https://w3id.org/jitarsa/)"
 
 
-def open_store(data=None, dump=None):
+def open_store(data_dir=None, dump=None):
     """An in-memory Oxigraph store of a data folder, an RDF file, or the packaged dump."""
     from pyoxigraph import Quad, Store
 
     store = Store()
-    if data is not None:
+    if data_dir is not None:
         from jitarsa.rdf.graph import triples
         from jitarsa.records.load import load_dataset
 
-        store.extend(Quad(t.subject, t.predicate, t.object) for t in triples(load_dataset(data)))
+        store.extend(
+            Quad(t.subject, t.predicate, t.object) for t in triples(load_dataset(data_dir))
+        )
         return store
     path = Path(dump) if dump is not None else default_dump()
     try:
@@ -52,16 +54,16 @@ def open_store(data=None, dump=None):
     return store
 
 
-def source_ntriples(data=None, dump=None) -> tuple[bytes, str, Path | None]:
+def source_ntriples(data_dir=None, dump=None) -> tuple[bytes, str, Path | None]:
     """The graph of a source as N-Triples, its base IRI, and the VoID file beside it if any."""
     from jitarsa.namespaces import DEFAULT_BASE
 
-    if data is not None:
+    if data_dir is not None:
         from jitarsa.rdf.dumps import ntriples
         from jitarsa.rdf.graph import triples
         from jitarsa.records.load import load_dataset
 
-        dataset = load_dataset(data)
+        dataset = load_dataset(data_dir)
         return ntriples(triples(dataset)), dataset.info.base, None
     path = Path(dump) if dump is not None else default_dump()
     if dump is None:
@@ -103,7 +105,7 @@ def execute(
     query: str,
     params: dict | None = None,
     *,
-    data=None,
+    data_dir=None,
     dump=None,
     endpoint=None,
     timeout: float = 30.0,
@@ -123,7 +125,7 @@ def execute(
         hint=" unless you add --allow-service (allow_service=True from Python)",
     )
     if store is None:
-        store = open_store(data, dump)
+        store = open_store(data_dir, dump)
     try:
         result = store.query(text, prefixes=PREFIXES)
     except SyntaxError as err:
@@ -353,7 +355,7 @@ def query(
     query: str,
     params: dict | None = None,
     *,
-    data=None,
+    data_dir=None,
     dump=None,
     endpoint=None,
     timeout: float = 30.0,
@@ -367,14 +369,14 @@ def query(
     (federation) are refused unless ALLOW_SERVICE.
 
     >>> jitarsa.query("member-count")
-    [{'members': 28}]
+    [{'members': 40}]
     """
     from pyoxigraph import QueryBoolean, QuerySolutions
 
     result = execute(
         query,
         params,
-        data=data,
+        data_dir=data_dir,
         dump=dump,
         endpoint=endpoint,
         timeout=timeout,

@@ -49,7 +49,7 @@ def load(
     endpoint: str,
     graph: str | None = None,
     *,
-    data=None,
+    data_dir=None,
     dump=None,
     user: str | None = None,
     timeout: float = 60.0,
@@ -69,7 +69,7 @@ def load(
         raise QueryError("give the credentials once: in --user or in the URL, not both")
     user = user if user is not None else in_url
     url = graph_url(endpoint, graph)
-    payload, _, _ = source_ntriples(data, dump)
+    payload, _, _ = source_ntriples(data_dir, dump)
     request = urllib.request.Request(
         url,
         data=payload,

@@ -883,7 +883,7 @@ def make_server(
     port: int = 8000,
     timeout: float = 10.0,
     workers: int = 4,
-    data=None,
+    data_dir=None,
     dump=None,
     site=None,
     base=None,
@@ -898,7 +898,7 @@ def make_server(
 
     limits = replace(limits or Limits(), timeout=timeout)
     _map_large_allocations()
-    ntriples, data_base, void = source_ntriples(data, dump)
+    ntriples, data_base, void = source_ntriples(data_dir, dump)
     base = base or data_base
     pool = Pool(
         ntriples,
