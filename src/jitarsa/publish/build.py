@@ -23,6 +23,7 @@ from jitarsa.namespaces import entity_iri
 from jitarsa.publish.output import (
     CHECKSUMS,
     Stream,
+    Written,
     checksums,
     folder_beside,
     write_atomic,
@@ -82,15 +83,22 @@ def _ntriples_in_halves(graph, second_half) -> Iterator[bytes]:
 
 
 def artefacts(
-    dataset: Dataset, graph, site: bool = True, second_half=None
-) -> Iterator[tuple[str, bytes | Stream]]:
+    dataset: Dataset,
+    graph,
+    site: bool = True,
+    second_half=None,
+    site_folder: Path | None = None,
+    progress=None,
+) -> Iterator[tuple[str, bytes | Stream | Written]]:
     """Every published file but SHA256SUMS, as (name, bytes or Stream), one at a time: a
     Stream must be read to its end before the next file is asked for. `second_half()`, if
     given, waits for the file holding the second half of the N-Triples dump, written by another
     process: that dump then comes last, its first half written here.
 
     With `site`, the website (jitarsa.site) follows under `site/`, the dumps copied into it: the
-    top-level files are then kept as bytes until the site is rendered.
+    top-level files are then kept as bytes until the site is rendered. With `site_folder` (the
+    output's `site/` in the staging folder) the site is written there directly, in batches and
+    where it can in two processes, and passed on as Written digests.
     """
     from jitarsa.rdf.description import description_triples
     from jitarsa.rdf.dumps import ntriples_chunks, turtle, turtle_chunks
@@ -126,7 +134,15 @@ def artefacts(
         if site:
             published[name] = data
         yield name, data
-    if site:
+    if site and site_folder is not None:
+        from jitarsa.publish.site import Site, write_site
+
+        with (progress or SILENT).stage("site", len(dataset.records), "records") as stage:
+            site_folder.mkdir()
+            digests = write_site(Site(dataset, graph, published), site_folder, stage)
+        for name, digest in sorted(digests.items()):
+            yield f"site/{name}", Written(digest)
+    elif site:
         from jitarsa.publish.site import render_site
 
         for name, data in render_site(dataset, graph, published).items():
@@ -135,10 +151,10 @@ def artefacts(
 
 def render(dataset: Dataset, graph, site: bool = True) -> dict[str, bytes]:
     """Every published file, by name, as bytes: nothing touches the disk here."""
-    files = {
-        name: data if isinstance(data, bytes) else b"".join(data)
-        for name, data in artefacts(dataset, graph, site)
-    }
+    files = {}
+    for name, data in artefacts(dataset, graph, site):
+        assert not isinstance(data, Written)  # only a site written into a folder is
+        files[name] = data if isinstance(data, bytes) else b"".join(data)
     files[FILES["checksums"]] = checksums(files)
     return files
 
@@ -261,11 +277,15 @@ def build(
         else:
             _validate_now(dataset, graph, progress)
         result = BuildResult(dataset, len(graph))
+        staging = folder_beside(out_dir, "new")  # write_atomic swaps it in, or removes it
         try:
             with (progress or SILENT).stage("write", len(FILES), "files") as stage:
-                files = artefacts(dataset, graph, site, half)
-                result.out_dir = write_atomic(out_dir, _counted(files, stage, result.paths))
+                files = artefacts(dataset, graph, site, half, staging / "site", progress)
+                result.out_dir = write_atomic(
+                    out_dir, _counted(files, stage, result.paths), staging
+                )
         finally:
+            shutil.rmtree(staging, ignore_errors=True)
             if second is not None:
                 second.cancel()
             if scratch is not None:
@@ -275,11 +295,13 @@ def build(
 
 
 def _counted(files, stage, names: list[str]):
-    """Pass the files on, counting them on the progress stage and noting their names."""
+    """Pass the files on, counting the top-level ones on the progress stage (the site has its
+    own) and noting their names."""
     for name, data in files:
         names.append(name)
         yield name, data
-        stage.advance()
+        if "/" not in name:
+            stage.advance()
 
 
 def build_site(

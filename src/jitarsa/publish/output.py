@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from jitarsa.errors import OutputError
 
@@ -38,6 +39,13 @@ class Stream:
         return self._digest.hexdigest()
 
 
+class Written(NamedTuple):
+    """A file another writer has already put into the staging folder: only its digest is
+    passed on, for SHA256SUMS."""
+
+    sha256: str
+
+
 def write_chunks(path: Path, chunks) -> None:
     with path.open("wb") as handle:
         for chunk in chunks:
@@ -46,10 +54,10 @@ def write_chunks(path: Path, chunks) -> None:
 
 def checksums(files: dict[str, bytes]) -> bytes:
     """`sha256sum -c` format, sorted by path."""
-    return _checksum_lines({name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
+    return checksum_lines({name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
 
 
-def _checksum_lines(digests: dict[str, str]) -> bytes:
+def checksum_lines(digests: dict[str, str]) -> bytes:
     lines = [f"{digest}  {name}" for name, digest in sorted(digests.items())]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -64,10 +72,11 @@ def folder_beside(out_dir: Path, purpose: str) -> Path:
         raise OutputError(f"cannot be written ({err.strerror})", out_dir) from None
 
 
-def write_atomic(out_dir: Path, files) -> Path:
-    """Write `files` (a mapping or an iterable of (name, bytes or Stream)) into `out_dir`,
-    replacing it whole, or leave it untouched on failure. SHA256SUMS is added if `files` lacks
-    it."""
+def write_atomic(out_dir: Path, files, staging: Path | None = None) -> Path:
+    """Write `files` (a mapping or an iterable of (name, bytes, Stream or Written)) into
+    `out_dir`, replacing it whole, or leave it untouched on failure. SHA256SUMS is added if
+    `files` lacks it. `staging`, if given, is the new folder beside `out_dir` (folder_beside)
+    where the files go and where Written files already are."""
     out_dir = out_dir.resolve()
     if out_dir.exists() and not _is_ours(out_dir):
         raise OutputError(
@@ -75,12 +84,15 @@ def write_atomic(out_dir: Path, files) -> Path:
             "an empty or new folder",
             out_dir,
         )
-    staging = folder_beside(out_dir, "new")
+    staging = staging or folder_beside(out_dir, "new")
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     items = sorted(files.items()) if isinstance(files, dict) else files
     digests: dict[str, str] = {}
     try:
         for name, data in items:
+            if isinstance(data, Written):
+                digests[name] = data.sha256
+                continue
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, Stream):
@@ -91,7 +103,7 @@ def write_atomic(out_dir: Path, files) -> Path:
                 digests[name] = hashlib.sha256(data).hexdigest()
             del data  # not held while the next file is rendered
         if CHECKSUMS not in digests:
-            (staging / CHECKSUMS).write_bytes(_checksum_lines(digests))
+            (staging / CHECKSUMS).write_bytes(checksum_lines(digests))
         staging.chmod(0o755)
         if out_dir.exists():
             out_dir.rename(old)
