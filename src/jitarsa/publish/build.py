@@ -98,7 +98,8 @@ def artefacts(
     With `site`, the website (jitarsa.site) follows under `site/`, the dumps copied into it: the
     top-level files are then kept as bytes until the site is rendered. With `site_folder` (the
     output's `site/` in the staging folder) the site is written there directly, in batches and
-    where it can in two processes, and passed on as Written digests.
+    where it can in two processes, and passed on as Written digests; the dumps are then not kept
+    but copied from the staging folder, where they have been written by then.
     """
     from jitarsa.rdf.description import description_triples
     from jitarsa.rdf.dumps import ntriples_chunks, turtle, turtle_chunks
@@ -117,7 +118,7 @@ def artefacts(
     for key in order:
         fmt, chunks = makers[key]
         stream = Stream(chunks())
-        if site:
+        if site and site_folder is None:
             published[FILES[key]] = data = b"".join(stream)
             yield FILES[key], data
         else:
@@ -137,9 +138,14 @@ def artefacts(
     if site and site_folder is not None:
         from jitarsa.publish.site import Site, write_site
 
+        site_folder.mkdir()
+        copied = {}
+        for _, name, _, digest in dumps:
+            shutil.copyfile(site_folder.parent / name, site_folder / name)
+            copied[name] = digest
         with (progress or SILENT).stage("site", len(dataset.records), "records") as stage:
-            site_folder.mkdir()
-            digests = write_site(Site(dataset, graph, published), site_folder, stage)
+            pages = Site(dataset, graph, published)
+            digests = write_site(pages, site_folder, stage, copied)
         for name, digest in sorted(digests.items()):
             yield f"site/{name}", Written(digest)
     elif site:

@@ -116,6 +116,10 @@ class Page:
         """The relative link to page `number` of the same series."""
         return self.to(page_path(self.folder, number))
 
+    def beside(self, name: str) -> str:
+        """The relative link to a file beside the series' first page (`index.ttl`)."""
+        return name if self.number == 1 else "../../" + name
+
     @property
     def suffix(self) -> str:
         """What the page's IRI adds to its entity's: "" for the first, "/page/N" after."""
@@ -392,6 +396,18 @@ class Site:
         page = Page.numbered(self.folder(record), number, count, self.page_size)
         return self.page("entity.html", page, record=record)
 
+    def page_at(self, path: str) -> bytes | None:
+        """The HTML the site has at an entity's page path (`org/x`, `org/x/page/2`, either with
+        `/index.html`), rendered now; None if the site has no such entity page."""
+        path = path.strip("/").removesuffix("index.html").rstrip("/")
+        folder, _, number = path.partition("/page/")
+        record = self.by_iri.get(self.base + folder)
+        if record is None or (number and (not number.isdigit() or number != str(int(number)))):
+            return None
+        if number == "1":  # page 1 is the entity's own index.html, never page/1/
+            return None
+        return self.entity_page(record, int(number or 1))
+
     def record_files(self, record: Record) -> Iterator[tuple[str, bytes]]:
         """A record's pages and, beside the first, its own Turtle, N-Triples and JSON-LD."""
         folder = self.folder(record)
@@ -465,17 +481,20 @@ def render_site(
     return out
 
 
-def write_site(site: Site, folder: Path, stage) -> dict[str, str]:
-    """Render the site and write it into `folder` (new and empty), the records' pages in
-    batches, and return each file's SHA-256 by path. Where it can fork, a second process
-    renders and writes every other batch; `stage` (a progress stage of records) counts both."""
+def write_site(
+    site: Site, folder: Path, stage, present: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Render the site and write it into `folder`, the records' pages in batches, and return
+    each file's SHA-256 by path; `present` are the digests of the files already there. Where it
+    can fork, a second process renders and writes every other batch; `stage` (a progress stage
+    of records) counts both."""
     from multiprocessing import get_context
 
     from jitarsa._util.background import can_fork, forked
 
     records = site.dataset.records
     batches = [records[i : i + BATCH] for i in range(0, len(records), BATCH)]
-    digests = _write(folder, site.other_files())
+    digests = {**(present or {}), **_write(folder, site.other_files())}
     if len(batches) < 2 or not can_fork():
         for batch in batches:
             digests.update(_write(folder, _batch_files(site, batch)))
