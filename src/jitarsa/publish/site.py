@@ -459,10 +459,33 @@ class Site:
             self.environment.get_template(name)
 
 
+def bilingual_label(th: str, en: str):
+    """A label in both languages, as the templates write labels: the language switch shows one
+    or both. (A function, not a Jinja macro: a page has dozens, and a macro call costs ten times
+    as much.)"""
+    from markupsafe import Markup, escape
+
+    return Markup('<span class="t" lang="th">%s</span><span class="t" lang="en">%s</span>') % (
+        escape(th),
+        escape(en),
+    )
+
+
+def bilingual_text(values: Mapping[str, str]):
+    """A value given in Thai and English (either may be missing), each in its language."""
+    from markupsafe import Markup
+
+    return Markup("").join(
+        Markup('<span class="t" lang="%s">%s</span>') % (lang, values[lang])
+        for lang in ("th", "en")
+        if lang in values
+    )
+
+
 def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -470,6 +493,8 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(t=bilingual_label, text=bilingual_text)
+    return env
 
 
 def render_site(
