@@ -492,6 +492,7 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a template is read once per build, not checked on every page
     )
     env.globals.update(t=bilingual_label, text=bilingual_text)
     return env
