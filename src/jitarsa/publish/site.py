@@ -459,10 +459,11 @@ class Site:
             self.environment.get_template(name)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: Markup is not escaped again
 def bilingual_label(th: str, en: str):
     """A label in both languages, as the templates write labels: the language switch shows one
-    or both. (A function, not a Jinja macro: a page has dozens, and a macro call costs ten times
-    as much.)"""
+    or both. (A function, not a Jinja macro: a page has dozens, the same on every page, and a
+    macro call costs ten times as much.)"""
     from markupsafe import Markup, escape
 
     return Markup('<span class="t" lang="th">%s</span><span class="t" lang="en">%s</span>') % (
