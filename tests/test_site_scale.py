@@ -106,6 +106,29 @@ def test_site_bytes_do_not_depend_on_the_number_of_processes(synthetic, tmp_path
 
 
 @pytest.mark.slow
+def test_a_site_process_that_dies_is_one_line_and_leaves_the_output(
+    synthetic, tmp_path, monkeypatch
+):
+    import os
+
+    from click.testing import CliRunner
+
+    from jitarsa.cli import cli
+
+    assert can_fork()
+    out = tmp_path / "out"
+    build(synthetic, out, site=False)
+    before = tree(out)
+    monkeypatch.setattr("jitarsa.publish.site._write_batches", lambda *args: os._exit(9))
+    result = CliRunner().invoke(cli, ["build", "-q", "--data", str(synthetic), "--out", str(out)])
+    assert result.exit_code == 4, result.output
+    assert "process writing half of the site stopped" in result.output
+    assert "JITARSA_PROCESSES=1" in result.output and "Traceback" not in result.output
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.slow
 def test_the_site_is_a_progress_stage(synthetic, tmp_path):
     class Terminal(io.StringIO):
         def isatty(self):
