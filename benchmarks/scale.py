@@ -5,15 +5,17 @@ then runs, each in its own child process so that wall time, CPU time and peak me
 process's and its own children's alone (os.wait4 rusage, and the process tree's PSS sampled
 from /proc: `jitarsa build` forks a validating process):
 
-  (a) jitarsa build   `python -m jitarsa build -q --no-site` (load, build, validate, write;
-                      the website, one page per organisation, is not part of the measure);
+  (a) jitarsa build   `python -m jitarsa build -q --no-site` (load, build, validate, write
+                      the dumps);
+  (d) with the site   `python -m jitarsa build -q`, the default: (a) and the website, a page
+                      per organisation; the site's share is ((d) − (a)) / (d);
   (b) naive           the obvious pipeline, written plainly below: PyYAML records → an rdflib
                       Graph → pySHACL over the whole graph → rdflib's Turtle/N-Triples/JSON-LD;
   (c) floor           pyoxigraph loading (a)'s N-Triples into a store and dumping it as Turtle,
                       N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
 
-It prints the table with the ratios (a)/(b) and (a)/(c), and writes docs/scale-table.md and
-docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
+It prints the table with the ratios (a)/(b) and (a)/(c) and the site's share, and writes
+docs/scale-table.md and docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
     python benchmarks/scale.py --large    # and 1M (the naive pipeline is skipped there)
@@ -217,6 +219,10 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
         )
         nt = out / "jitarsa.nt"
         row["triples"] = sum(1 for _ in nt.open("rb"))
+        full = work / f"full-{n}"
+        row["d"] = run(
+            [py, "-m", "jitarsa", "build", "-q", "--data", str(data), "--out", str(full)]
+        )
         row["c"] = run([py, __file__, "--floor", str(nt), str(work / f"floor-{n}")])
         if n <= naive_up_to:
             row["b"] = run([py, __file__, "--naive", str(data), str(work / f"naive-{n}")])
@@ -237,14 +243,24 @@ def line(row: dict) -> str:
     if b:
         ratio = b["wall"] / a["wall"]
         text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {ratio:.1f}x"
+    d = row.get("d")
+    if d:
+        text += f" | with site {d['wall']:7.1f} s {d['mb']:6.0f} MB  site {share(row)}"
     return text + f"  build/floor {a['wall'] / c['wall']:.1f}x  (load {row['load_before']})"
+
+
+def share(row: dict) -> str:
+    """The website's share of the default build's wall time: ((d) − (a)) / (d)."""
+    d, a = row.get("d"), row["a"]
+    return f"{(d['wall'] - a['wall']) / d['wall']:.0%}" if d else "–"
 
 
 def table(rows: list[dict]) -> str:
     head = (
         "| organisations | triples | (a) jitarsa build: wall / CPU / peak | (b) naive: wall / "
-        "CPU / peak | (c) floor: wall / CPU / peak | (b)/(a) | (a)/(c) | load avg 1/5/15 min |\n"
-        "|---:|---:|---|---|---|---:|---:|---|\n"
+        "CPU / peak | (c) floor: wall / CPU / peak | (b)/(a) | (a)/(c) | (d) build with the "
+        "site: wall / CPU / peak | site's share of (d) | load avg 1/5/15 min |\n"
+        "|---:|---:|---|---|---|---:|---:|---|---:|---|\n"
     )
 
     def cell(m):
@@ -261,7 +277,8 @@ def table(rows: list[dict]) -> str:
         body += (
             f"| {r['n']:,} | {r['triples']:,} | {cell(r['a'])} | {cell(b)} | {cell(r['c'])} "
             f"| {ratio} "
-            f"| {r['a']['wall'] / r['c']['wall']:.1f}× | {r['load_before']} |\n"
+            f"| {r['a']['wall'] / r['c']['wall']:.1f}× | {cell(r.get('d'))} | {share(r)} "
+            f"| {r['load_before']} |\n"
         )
     return head + body
 
@@ -277,6 +294,7 @@ def plot(rows: list[dict], path: Path) -> None:
         ("a", "jitarsa build", "o-"),
         ("b", "naive (rdflib + pySHACL)", "s--"),
         ("c", "floor (pyoxigraph I/O)", "^:"),
+        ("d", "jitarsa build with the site", "D-."),
     ):
         points = [(r["n"], r[key]) for r in rows if r.get(key)]
         if points:

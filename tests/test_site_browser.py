@@ -345,3 +345,51 @@ def test_an_injected_name_appears_as_text(browser, data_dir, tmp_path):
         server.shutdown()
         server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
+    """1,000 synthetic organisations, 25 entries a page: following rel=next from the home page
+    and from the network's own page reaches every member once."""
+    from jitarsa.publish.build import render
+    from jitarsa.publish.site import render_site
+    from jitarsa.rdf.graph import triples
+    from jitarsa.records.load import load_dataset
+    from jitarsa.records.synth import synthesize
+
+    dataset = load_dataset(synthesize(1000, tmp_path / "data", seed=11))
+    graph = triples(dataset)
+    site = render_site(dataset, graph, render(dataset, graph, site=False), page_size=25)
+    folder = write_atomic(tmp_path / "site", site)
+    members = {f"org/{r.id}/index.html" for r in dataset.members}
+    assert len(members) > 50
+    server, url = serve(folder)
+    w = Watched(browser, url)
+    try:
+        for first, links in (
+            ("index.html", "#member-table tbody th a"),
+            (
+                "org/synthetic-network/index.html",
+                "section[aria-labelledby=members] li > a:first-child",
+            ),
+        ):
+            found: list[str] = []
+            pages = 0
+            w.page.goto(url + first)
+            while True:
+                pages += 1
+                hrefs = w.page.eval_on_selector_all(links, "els => els.map(e => e.href)")
+                # The network's own page continues while its statements do, after its members.
+                assert len(hrefs) <= 25 and (hrefs or first != "index.html")
+                found += [h.removeprefix(url) for h in hrefs]
+                following = w.page.locator("link[rel=next]")
+                if not following.count():
+                    break
+                w.page.goto(w.page.evaluate("document.querySelector('link[rel=next]').href"))
+                assert w.page.locator("a[rel=prev]").count() == 1
+            assert pages == -(-len(members) // 25) or first != "index.html"
+            assert sorted(found) == sorted(members) and len(found) == len(set(found)), first
+        assert w.problems == []
+    finally:
+        w.close()
+        server.shutdown()
+        server.server_close()

@@ -71,6 +71,10 @@ class forked(Generic[T]):  # noqa: N801 - used like a function: forked(fn, *args
             raise value
         return value
 
+    def ready(self, timeout: float) -> bool:
+        """Whether the result (or the end of the process) has come, waiting up to `timeout` s."""
+        return self._receive.poll(timeout)
+
     def cancel(self) -> None:
         """End the process if it is still running (its result is no longer wanted)."""
         if self._child.is_alive():

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from jitarsa.errors import OutputError
 
@@ -45,6 +46,13 @@ class Stream:
         return self._digest.hexdigest()
 
 
+class Written(NamedTuple):
+    """A file another writer has already put into the staging folder: only its digest is
+    passed on, for SHA256SUMS."""
+
+    sha256: str
+
+
 def write_chunks(path: Path, chunks) -> None:
     with path.open("wb") as handle:
         for chunk in chunks:
@@ -53,10 +61,10 @@ def write_chunks(path: Path, chunks) -> None:
 
 def checksums(files: dict[str, bytes]) -> bytes:
     """`sha256sum -c` format, sorted by path."""
-    return _checksum_lines({name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
+    return checksum_lines({name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
 
 
-def _checksum_lines(digests: dict[str, str]) -> bytes:
+def checksum_lines(digests: dict[str, str]) -> bytes:
     lines = [f"{digest}  {name}" for name, digest in sorted(digests.items())]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -124,15 +132,14 @@ def clean_scratch(out_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def write_atomic(out_dir: Path, files) -> Path:
-    """Write `files` (a mapping or an iterable of (name, bytes or Stream)) into `out_dir`,
-    replacing it whole, or leave it untouched on failure. SHA256SUMS is added if `files` lacks
-    it, and the marker (MARKER) last. A folder that exists and is not jitarsa's output (see
-    `is_ours`) is refused: nothing in it is deleted."""
+def prepare(out_dir: Path) -> Path:
+    """`out_dir`, resolved, once the scratch of killed runs beside it is cleaned (which may put
+    back a folder a killed build set aside) and it is known to be jitarsa's to replace: checked
+    before anything is made beside it."""
     out_dir = Path(out_dir).resolve()
     try:
         if out_dir.parent.is_dir():
-            clean_scratch(out_dir)  # first: it may put back a folder a killed build set aside
+            clean_scratch(out_dir)
     except OSError as err:
         raise OutputError(f"cannot be written ({err.strerror})", out_dir) from None
     if out_dir.exists() and not is_ours(out_dir):
@@ -142,12 +149,26 @@ def write_atomic(out_dir: Path, files) -> Path:
             "jitarsa older than the marker must be deleted by hand, once)",
             out_dir,
         )
-    staging = folder_beside(out_dir, "new")
+    return out_dir
+
+
+def write_atomic(out_dir: Path, files, staging: Path | None = None) -> Path:
+    """Write `files` (a mapping or an iterable of (name, bytes, Stream or Written)) into
+    `out_dir`, replacing it whole, or leave it untouched on failure. SHA256SUMS is added if
+    `files` lacks it, and the marker (MARKER) last. A folder that exists and is not jitarsa's
+    output (see `is_ours`) is refused: nothing in it is deleted. `staging`, if given, is the
+    new folder beside `out_dir` (made by `prepare` and `folder_beside`) where the files go and
+    where Written files already are."""
+    out_dir = prepare(out_dir)
+    staging = staging or folder_beside(out_dir, "new")
     old = None
     try:
         items = sorted(files.items()) if isinstance(files, dict) else files
         digests: dict[str, str] = {}
         for name, data in items:
+            if isinstance(data, Written):
+                digests[name] = data.sha256
+                continue
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, Stream):
@@ -158,7 +179,7 @@ def write_atomic(out_dir: Path, files) -> Path:
                 digests[name] = hashlib.sha256(data).hexdigest()
             del data  # not held while the next file is rendered
         if CHECKSUMS not in digests:
-            (staging / CHECKSUMS).write_bytes(_checksum_lines(digests))
+            (staging / CHECKSUMS).write_bytes(checksum_lines(digests))
             digests[CHECKSUMS] = ""
         (staging / MARKER).write_bytes(marker(digests))
         staging.chmod(0o755)

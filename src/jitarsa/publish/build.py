@@ -20,8 +20,10 @@ from pathlib import Path
 from jitarsa._util.output import (
     CHECKSUMS,
     Stream,
+    Written,
     checksums,
     folder_beside,
+    prepare,
     write_atomic,
     write_chunks,
 )
@@ -87,15 +89,23 @@ def _ntriples_in_halves(graph, second_half) -> Iterator[bytes]:
 
 
 def artefacts(
-    dataset: Dataset, graph, site: bool = True, second_half=None
-) -> Iterator[tuple[str, bytes | Stream]]:
+    dataset: Dataset,
+    graph,
+    site: bool = True,
+    second_half=None,
+    site_folder: Path | None = None,
+    progress=None,
+) -> Iterator[tuple[str, bytes | Stream | Written]]:
     """Every published file but SHA256SUMS, as (name, bytes or Stream), one at a time: a
     Stream must be read to its end before the next file is asked for. `second_half()`, if
     given, waits for the file holding the second half of the N-Triples dump, written by another
     process: that dump then comes last, its first half written here.
 
     With `site`, the website (jitarsa.site) follows under `site/`, the dumps copied into it: the
-    top-level files are then kept as bytes until the site is rendered.
+    top-level files are then kept as bytes until the site is rendered. With `site_folder` (the
+    output's `site/` in the staging folder) the site is written there directly, in batches and
+    where it can in two processes, and passed on as Written digests; the dumps are then not kept
+    but copied from the staging folder, where they have been written by then.
     """
     from jitarsa.rdf.description import description_triples
     from jitarsa.rdf.dumps import ntriples_chunks, rdfxml_chunks, turtle, turtle_chunks
@@ -115,7 +125,7 @@ def artefacts(
     for key in order:
         fmt, chunks = makers[key]
         stream = Stream(chunks())
-        if site:
+        if site and site_folder is None:
             published[FILES[key]] = data = b"".join(stream)
             yield FILES[key], data
         else:
@@ -132,7 +142,20 @@ def artefacts(
         if site:
             published[name] = data
         yield name, data
-    if site:
+    if site and site_folder is not None:
+        from jitarsa.publish.site import Site, write_site
+
+        site_folder.mkdir()
+        copied = {}
+        for _, name, _, digest in dumps:
+            shutil.copyfile(site_folder.parent / name, site_folder / name)
+            copied[name] = digest
+        with (progress or SILENT).stage("site", len(dataset.records), "records") as stage:
+            pages = Site(dataset, graph, published)
+            digests = write_site(pages, site_folder, stage, copied)
+        for name, digest in sorted(digests.items()):
+            yield f"site/{name}", Written(digest)
+    elif site:
         from jitarsa.publish.site import render_site
 
         for name, data in render_site(dataset, graph, published).items():
@@ -141,10 +164,10 @@ def artefacts(
 
 def render(dataset: Dataset, graph, site: bool = True) -> dict[str, bytes]:
     """Every published file, by name, as bytes: nothing touches the disk here."""
-    files = {
-        name: data if isinstance(data, bytes) else b"".join(data)
-        for name, data in artefacts(dataset, graph, site)
-    }
+    files = {}
+    for name, data in artefacts(dataset, graph, site):
+        assert not isinstance(data, Written)  # only a site written into a folder is
+        files[name] = data if isinstance(data, bytes) else b"".join(data)
     files[FILES["checksums"]] = checksums(files)
     return files
 
@@ -257,7 +280,7 @@ def build(
     conforms."""
     from jitarsa._util.background import can_fork, forked
 
-    out_dir = Path(out_dir).resolve()
+    out_dir = prepare(Path(out_dir))  # refused before any work if it is not jitarsa's
     with _collector_paused():
         dataset, graph = _loaded(data_dir, base, progress)
         second = scratch = half = None
@@ -273,11 +296,15 @@ def build(
         else:
             _validate_now(dataset, graph, progress, engine)
         result = BuildResult(dataset, len(graph))
+        staging = folder_beside(out_dir, "new")  # write_atomic swaps it in, or removes it
         try:
             with (progress or SILENT).stage("write", len(FILES), "files") as stage:
-                files = artefacts(dataset, graph, site, half)
-                result.out_dir = write_atomic(out_dir, _counted(files, stage, result.paths))
+                files = artefacts(dataset, graph, site, half, staging / "site", progress)
+                result.out_dir = write_atomic(
+                    out_dir, _counted(files, stage, result.paths), staging
+                )
         finally:
+            shutil.rmtree(staging, ignore_errors=True)
             if second is not None:
                 second.cancel()
             if scratch is not None:
@@ -287,11 +314,13 @@ def build(
 
 
 def _counted(files, stage, names: list[str]):
-    """Pass the files on, counting them on the progress stage and noting their names."""
+    """Pass the files on, counting the top-level ones on the progress stage (the site has its
+    own) and noting their names."""
     for name, data in files:
         names.append(name)
         yield name, data
-        stage.advance()
+        if "/" not in name:
+            stage.advance()
 
 
 def build_site(

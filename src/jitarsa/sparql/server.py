@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, NamedTuple, cast
@@ -398,8 +399,20 @@ class Pool:
 # --- HTTP ---------------------------------------------------------------------------------
 
 
+def pages_on_request(data) -> Callable[[str], bytes | None]:
+    """Entity pages rendered on request from a data folder, byte for byte as `jitarsa build`
+    writes them: what is served when the site folder lacks a page (or there is none)."""
+    from jitarsa.publish.site import Site
+    from jitarsa.rdf.graph import triples
+    from jitarsa.records.load import load_dataset
+
+    dataset = load_dataset(data)
+    return Site(dataset, triples(dataset), {}).page_at
+
+
 class Published:
-    """What the server publishes besides /sparql: entities, VoID and a static site folder."""
+    """What the server publishes besides /sparql: entities, VoID and a static site folder, and,
+    given `pages`, the entities' pages that folder lacks, rendered on request."""
 
     def __init__(
         self,
@@ -409,11 +422,22 @@ class Published:
         void: Path | None,
         site: Path | None,
         checksum: str = "",
+        pages: Callable[[str], bytes | None] | None = None,
     ):
         self.pool, self.triple_count, self.base = pool, triple_count, base
         self.void = void if void is not None and void.is_file() else None
         self.site = site.resolve() if site is not None and site.is_dir() else None
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
+        self.pages = pages
+
+    def page(self, path: str) -> bytes | None:
+        """The HTML page at URL PATH: the site folder's file, else one rendered on request."""
+        found = self.static_file(path)
+        return found.read_bytes() if found is not None else self.rendered(path)
+
+    def rendered(self, path: str) -> bytes | None:
+        """The entity page at URL PATH rendered on request, if pages are and it is one."""
+        return self.pages(urllib.parse.unquote(path)) if self.pages is not None else None
 
     def static_file(self, path: str) -> Path | None:
         """The file of the site folder at (decoded) URL PATH, never anything outside it."""
@@ -564,6 +588,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.entity(path.rstrip("/"))
         found = self.site.static_file(path)
         if found is None:
+            page = self.site.rendered(path)
+            if page is not None:
+                return self.send(Answer(200, "text/html; charset=utf-8", page))
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
         media = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media.endswith(("+json", "/json")):
@@ -677,17 +704,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def entity(self, path: str):
         """An entity IRI dereferenced by path: HTML from the site, or RDF from the store."""
-        page = self.site.static_file(path + "/index.html")
-        offered = GRAPH_TYPES + ((HTML,) if page else ())
+        page = self.site.page(path + "/index.html")
+        offered = GRAPH_TYPES + ((HTML,) if page is not None else ())
         accept = self.headers.get("Accept")
         media = negotiate(accept, offered)
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
-        if media == HTML:
-            assert page is not None  # HTML is offered only when there is a page
-            body = page.read_bytes()
+        if media == HTML and page is not None:
             return self.send(
-                Answer(200, f"{HTML}; charset=utf-8", body), vary=True, etag=digest(body)
+                Answer(200, f"{HTML}; charset=utf-8", page), vary=True, etag=digest(page)
             )
         answer = self.site.pool.run("entity", self.site.base + path.lstrip("/"), media)
         self.send(answer, vary=True)
@@ -916,6 +941,7 @@ def make_server(
         void,
         Path(site) if site is not None else None,
         hashlib.sha256(ntriples).hexdigest(),
+        pages_on_request(data_dir) if data_dir is not None else None,
     )
     handler = type("BoundHandler", (Handler,), {"site": published})
     try:
