@@ -27,6 +27,16 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUERIES = TEMPLATES / "queries"
 ASSETS = ("site.css", "site.js")
 RDF_TYPE = RDF + "type"
+#: The kinds of change of a release (jitarsa.release.diff), labelled in Thai and English.
+CHANGE_KINDS = {
+    "added": ("เพิ่ม", "added"),
+    "removed": ("ลบ", "removed"),
+    "reidentified": ("เปลี่ยน IRI", "re-identified"),
+    "renamed": ("เปลี่ยนชื่อ", "renamed"),
+    "membership": ("สมาชิกภาพ", "membership"),
+    "parent": ("องค์กรแม่", "parent"),
+    "property": ("คุณสมบัติอื่น", "other property"),
+}
 
 
 def path_of(base: str, iri: str) -> str | None:
@@ -268,6 +278,12 @@ class Site:
         for query in self.queries:
             files[f"queries/{query['name']}"] = query["text"].encode("utf-8")
         page("ontology.html", "ontology/index.html", dictionary=Dictionary.load())
+        releases = self.dataset.info.releases  # the "what changed" pages, at the releases' IRIs
+        for release in releases:
+            path = f"releases/{release.version}/index.html"
+            page("release.html", path, release=release, kinds=CHANGE_KINDS)
+        if releases:
+            page("releases.html", "releases/index.html", releases=releases, kinds=CHANGE_KINDS)
         for name in ASSETS:
             files[f"assets/{name}"] = (TEMPLATES / name).read_bytes()
         for name, data in self.files.items():
