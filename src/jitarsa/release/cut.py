@@ -252,12 +252,12 @@ def write_archive(folder: Path, archive: Path, prefix: str, issued: str) -> str:
     the release day (00:00 UTC), owned by 0:0 with no names, mode 0644, gzip mtime 0. Returns
     its SHA-256 and writes `<archive>.sha256` beside it (`sha256sum -c` reads it)."""
     mtime = int(datetime.fromisoformat(issued).replace(tzinfo=UTC).timestamp())
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in files:
+        for name, path in files:
             data = path.read_bytes()
-            info = tarfile.TarInfo(f"{prefix}/{path.relative_to(folder).as_posix()}")
+            info = tarfile.TarInfo(f"{prefix}/{name}")
             info.size, info.mtime, info.mode = len(data), mtime, 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""

@@ -12,6 +12,7 @@ lost (with their sources, when memberships are `org:Membership` nodes with
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -73,8 +74,8 @@ def open_side(path: str | Path) -> Side:
 
 def lines_side(label: str, version: str | None, data: bytes) -> Side:
     """A side from N-Triples bytes in memory (a graph just built)."""
-    text = data.decode("utf-8")
-    return Side(label, version, lambda: iter(text.splitlines(keepends=True)))
+    text = data.decode("utf-8")  # lines end at "\n" only: U+2028 and U+0085 are text here
+    return Side(label, version, lambda: iter(io.StringIO(text, newline="\n")))
 
 
 def _data_side(path: Path) -> Side:
