@@ -118,17 +118,43 @@ def run(args: list[str]) -> tuple[dict, bytes]:
     return {"wall": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}, stdout
 
 
+def prepare(count: int, share: float, folder: Path) -> None:
+    """Write old.nt, new.nt and expected.json into FOLDER (run in a child process, so that the
+    measured process does not start as a copy of this one's memory)."""
+    old = old_dump(count, folder)
+    _, expected = changed_dump(old, folder, count, share)
+    (folder / "expected.json").write_text(json.dumps(expected))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--share", type=float, default=0.01)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.prepare:
+        prepare(options.count, options.share, options.prepare)
+        return
     with tempfile.TemporaryDirectory(prefix="jitarsa-diff-") as scratch:
         folder = Path(scratch)
-        old = old_dump(options.count, folder)
-        new, expected = changed_dump(old, folder, options.count, options.share)
-        lines = sum(1 for _ in old.open(encoding="utf-8"))
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--count",
+                str(options.count),
+                "--share",
+                str(options.share),
+                "--prepare",
+                str(folder),
+            ],
+            check=True,
+        )
+        old, new = folder / "old.nt", folder / "new.nt"
+        expected = json.loads((folder / "expected.json").read_text())
+        with old.open("rb") as handle:
+            lines = sum(1 for _ in handle)
         command = [sys.executable, "-m", "jitarsa", "diff", str(old), str(new), "--format", "json"]
         results = []
         for _ in range(options.runs):

@@ -298,7 +298,7 @@ def diff(old: Side | str | Path, new: Side | str | Path) -> Diff:
     old_lines, new_lines = _differing(old, new)
     before, after = _nodes(old_lines, old.label), _nodes(new_lines, new.label)
     changes = _explain(before, after)
-    _name_references(changes, new, old)
+    _name_references(changes, [after, before], new, old)
     return Diff(old, new, sorted(changes, key=lambda c: (KINDS.index(c.kind), c.iri, _key(c))))
 
 
@@ -443,7 +443,7 @@ def _membership_nodes(before: dict[str, Node], after: dict[str, Node]):
                 yield who, org, {"change": "changed", "sources": sorted(now), "name": {}}, changes
 
 
-def _name_references(changes: list[Change], *sides: Side) -> None:
+def _name_references(changes: list[Change], known: list[dict[str, Node]], *sides: Side) -> None:
     """Fill in the names of every entity a change names (a change's own entity, organisations
     and parents), reading them from the sides when the entity itself did not change."""
     wanted: dict[str, dict] = {}
@@ -454,17 +454,20 @@ def _name_references(changes: list[Change], *sides: Side) -> None:
             wanted.setdefault(ref["iri"], {})
     if not wanted:
         return
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[str]] = {
+        iri: node.get(NAME) for nodes in known for iri, node in nodes.items() if node.get(NAME)
+    }
+    mark = f" <{NAME}> "
     for side in sides:  # the new side first: an entity's current names
-        heads = tuple(f"<{iri}> <{NAME}> " for iri in wanted if iri not in found)
-        if not heads:
+        missing = {f"<{iri}>" for iri in wanted if iri not in found}
+        if not missing:
             break
         seen: dict[str, set[str]] = {}
         for line in side.lines():
-            if line.startswith(heads):
-                iri = line[1 : line.index(">")]
-                literal = line[len(f"<{iri}> <{NAME}> ") :].rstrip()[:-1].rstrip()
-                seen.setdefault(iri, set()).add(literal)
+            if mark in line:
+                subject, _, literal = line.partition(mark)
+                if subject in missing:
+                    seen.setdefault(subject[1:-1], set()).add(literal.rstrip()[:-1].rstrip())
         found.update(seen)
     for change in changes:
         if not change.name and change.iri in found:
