@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
+from jitarsa.errors import DiffError
 from jitarsa.records.releases import version_key
-from jitarsa.release.cut import check_version, next_versions, set_version, write_archive
-from jitarsa.release.diff import diff
+from jitarsa.releases.cut import check_version, next_versions, set_version, write_archive
+from jitarsa.releases.diff import diff
 
 BASE = "https://w3id.org/jitarsa/"
 DCAT3 = SHARED / "w3c" / "dcat3" / "dcat3.ttl"
@@ -266,7 +267,7 @@ def _nt(triples) -> str:
 def test_equal_exactly_when_the_graphs_are_equal(tmp_path, old, new):
     """Any two small graphs: no change iff the sets of triples are equal, and every subject
     whose own triples differ is named by a change."""
-    from jitarsa.release.diff import lines_side
+    from jitarsa.releases.diff import lines_side
 
     a = lines_side("a", None, _nt(old).encode())
     b = lines_side("b", None, _nt(new).encode())
@@ -308,14 +309,24 @@ def test_next_versions_and_the_part_a_change_needs(changed):
     four = diff(ROOT / "data", changed)
     assert check_version("2.0.0", "1.0.0", four) == "major"
     for version, needed in (("1.0.1", "need a major release: 2.0.0"), ("1.1.0", "2.0.0")):
-        with pytest.raises(Exception, match=needed):
+        with pytest.raises(DiffError, match=needed):
             check_version(version, "1.0.0", four)
-    with pytest.raises(Exception, match="not a next version after 1.0.0"):
+    with pytest.raises(DiffError, match="not a next version after 1.0.0"):
         check_version("3.0.0", "1.0.0", four)
-    with pytest.raises(Exception, match="nothing in the graph changed"):
+    with pytest.raises(DiffError, match="nothing in the graph changed"):
         check_version("1.0.1", "1.0.0", diff(ROOT / "data", ROOT / "dist"))
-    with pytest.raises(Exception, match="not a version MAJOR.MINOR.PATCH"):
+    with pytest.raises(DiffError, match="not a version MAJOR.MINOR.PATCH"):
         check_version("v1.1", None, None)
+
+
+def test_a_removal_alone_needs_a_major_version(data_dir):
+    (data_dir / "organisations" / "ofc-club.yaml").unlink()
+    removal = diff(ROOT / "data", data_dir)
+    assert [(c.kind, c.iri) for c in removal.changes] == [("removed", BASE + "org/ofc-club")]
+    for version in ("1.0.1", "1.1.0"):
+        with pytest.raises(DiffError, match="need a major release: 2.0.0"):
+            check_version(version, "1.0.0", removal)
+    assert check_version("2.0.0", "1.0.0", removal) == "major"
 
 
 def test_set_version_keeps_the_rest_of_dataset_yaml():

@@ -654,8 +654,8 @@ def diff(old, new, fmt, out_file):
 
         jitarsa diff data/releases/1.0.0.nt.gz data --format markdown
     """
-    from jitarsa.release.diff import FORMATS
-    from jitarsa.release.diff import diff as run_diff
+    from jitarsa.releases.diff import FORMATS
+    from jitarsa.releases.diff import diff as run_diff
 
     result = run_diff(old, new)
     _emit(FORMATS[fmt](result).encode("utf-8"), out_file)
@@ -707,7 +707,7 @@ def release(version, data_dir, out_dir, archive_dir, changelog, issued):
 
         jitarsa release 1.1.0 --date 2026-12-03
     """
-    from jitarsa.release.cut import release as run_release
+    from jitarsa.releases.cut import release as run_release
 
     result = run_release(version, data_dir, out_dir, archive_dir, changelog, issued)
     since = f" since {result.previous}" if result.previous else ""

@@ -27,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUERIES = TEMPLATES / "queries"
 ASSETS = ("site.css", "site.js")
 RDF_TYPE = RDF + "type"
-#: The kinds of change of a release (jitarsa.release.diff), labelled in Thai and English.
+#: The kinds of change of a release (jitarsa.releases.diff), labelled in Thai and English.
 CHANGE_KINDS = {
     "added": ("เพิ่ม", "added"),
     "removed": ("ลบ", "removed"),

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from jitarsa.errors import DiffError, OutputError
 from jitarsa.records.releases import FOLDER, version_key
-from jitarsa.release.diff import Diff, describe, lines_side, name_text, open_side, short_iri
+from jitarsa.releases.diff import Diff, describe, lines_side, name_text, open_side, short_iri
 
 PARTS = ("major", "minor", "patch")
 SECTION = "## Data releases"
@@ -175,7 +175,7 @@ def _release_date(issued: str | None) -> str:
 
 
 def _diff(snapshot: Path, new, previous: str) -> Diff:
-    from jitarsa.release.diff import diff
+    from jitarsa.releases.diff import diff
 
     if not snapshot.is_file():
         raise DiffError(
