@@ -453,11 +453,45 @@ def test_a_plain_build_of_released_data_is_byte_identical(tmp_path):
     assert b'"2026-11-26"^^xsd:date' in one["void.ttl"]
 
 
-def _record_release(data: Path, version: str, issued: str, previous: str | None) -> None:
+def _record_release(
+    data: Path, version: str, issued: str, previous: str | None, changes=()
+) -> None:
     folder = data / "releases"
     folder.mkdir(exist_ok=True)
-    record = {"version": version, "issued": issued, "previous": previous, "changes": []}
+    record = {"version": version, "issued": issued, "previous": previous, "changes": changes}
     (folder / f"{version}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
+def test_release_pages_pass_the_site_checks(changed):
+    """The "what changed" pages of a released site: links resolve, Thai is marked, tables have
+    header cells (the checks tests/test_site.py makes of every page)."""
+    import test_site
+
+    from jitarsa.publish.build import build_files
+    from jitarsa.releases.diff import describe
+
+    found = diff(ROOT / "data", changed)
+    changes = [{**c.json(), "description": describe(c)} for c in found.changes]
+    _record_release(changed, "1.0.0", "2026-11-26", None)
+    _record_release(changed, "2.0.0", "2026-12-03", "1.0.0", changes)
+    (changed / "dataset.yaml").write_text(
+        set_version((changed / "dataset.yaml").read_text(encoding="utf-8"), "2.0.0")
+    )
+    files = build_files(changed).files
+    site = {name[5:]: data for name, data in files.items() if name.startswith("site/")}
+    pages = {n: test_site.Page(d.decode("utf-8")) for n, d in site.items() if n.endswith(".html")}
+    assert {"releases/index.html", "releases/1.0.0/index.html", "releases/2.0.0/index.html"} <= (
+        set(pages)
+    )
+    test_site.test_every_internal_link_resolves_to_a_file_and_its_fragment_to_an_id(site, pages)
+    test_site.test_thai_text_is_always_marked_lang_th_and_pages_declare_a_language(pages)
+    test_site.test_internal_links_name_index_html_so_they_work_from_disk(pages)
+    page = site["releases/2.0.0/index.html"].decode("utf-8")
+    assert page.count("<tr><td>") == 4
+    assert '<span lang="th">กลุ่มตัวอย่าง</span>' in page
+    assert "became a member of มูลนิธิสุขภาพไทย / Thai Health Foundation" in page
+    first = site["releases/1.0.0/index.html"].decode("utf-8")
+    assert "the first release" in first
 
 
 def test_a_broken_release_record_is_one_line(tmp_path):
