@@ -192,8 +192,14 @@ class Node:
         return names_of(self.get(NAME))
 
     @property
-    def is_membership(self) -> bool:
-        return f"<{MEMBERSHIP}>" in self.get(TYPE)
+    def ends(self) -> tuple[str, str] | None:
+        """(member, organisation) of an org:Membership node with one of each, else None."""
+        if f"<{MEMBERSHIP}>" not in self.get(TYPE):
+            return None
+        members, orgs = self.get(ORG + "member"), self.get(ORG + "organization")
+        if len(members) != 1 or len(orgs) != 1:
+            return None  # not a membership this report can name: compared as any entity
+        return _unangle(next(iter(members))), _unangle(next(iter(orgs)))
 
 
 def names_of(literals: Iterable[str]) -> dict[str, str]:
@@ -312,8 +318,8 @@ def _ref(iri: str) -> dict:
 
 def _explain(before: dict[str, Node], after: dict[str, Node]) -> list[Change]:
     changes: list[Change] = []
-    added = {i: n for i, n in after.items() if i not in before and not n.is_membership}
-    removed = {i: n for i, n in before.items() if i not in after and not n.is_membership}
+    added = {i: n for i, n in after.items() if i not in before and not n.ends}
+    removed = {i: n for i, n in before.items() if i not in after and not n.ends}
     for old_iri, new_iri in _reidentified(removed, added):
         node = added.pop(new_iri)
         removed.pop(old_iri)
@@ -330,7 +336,7 @@ def _explain(before: dict[str, Node], after: dict[str, Node]) -> list[Change]:
     gone = set(added) | set(removed)
     for iri in sorted(set(before) & set(after)):
         old, new = before[iri], after[iri]
-        if old.is_membership or new.is_membership:
+        if old.ends or new.ends:
             continue
         names = new.names or old.names
         if old.get(NAME) != new.get(NAME):
@@ -350,11 +356,11 @@ def _explain(before: dict[str, Node], after: dict[str, Node]) -> list[Change]:
     for member, org, detail, node_changes in _membership_nodes(before, after):
         if member in gone:
             continue
-        plain = memberships.get((member, org))
-        if plain is not None:
-            detail["name"] = plain["name"]
-        memberships[(member, org)] = detail
         changes += node_changes
+        if detail is not None:
+            plain = memberships.get((member, org))
+            detail["name"] = plain["name"] if plain else {}
+            memberships[(member, org)] = detail
     for (member, org), found in memberships.items():
         if member in gone:
             continue
@@ -407,40 +413,34 @@ def _property_changes(iri: str, names: dict, old: Node, new: Node) -> list[Chang
 
 def _membership_nodes(before: dict[str, Node], after: dict[str, Node]):
     """Memberships as org:Membership nodes (org:member, org:organization, prov:wasDerivedFrom):
-    (member, organisation, detail, other changes) for each one gained, lost or re-sourced."""
-    member, organisation, source = ORG + "member", ORG + "organization", PROV + "wasDerivedFrom"
+    (member, organisation, detail or None, other changes of the node) for each node gained,
+    lost, re-sourced or otherwise changed."""
+    source = PROV + "wasDerivedFrom"
     for iri in sorted(set(before) | set(after)):
         old, new = before.get(iri), after.get(iri)
-        if not ((old and old.is_membership) or (new and new.is_membership)):
+        ends = (new and new.ends) or (old and old.ends)
+        if not ends:
             continue
-        node = new or old
-        assert node is not None
-        members, orgs = sorted(node.get(member)), sorted(node.get(organisation))
-        if len(members) != 1 or len(orgs) != 1:
-            continue  # not a membership this report can name; its triples are still compared
-        who, org = _unangle(members[0]), _unangle(orgs[0])
+        who, org = ends
         was = old.get(source) if old else set()
         now = new.get(source) if new else set()
         if old is None or new is None:
             change = "gained" if old is None else "lost"
             sources = sorted(_unangle(s) for s in (now or was))
-            yield who, org, {"change": change, "sources": sources, "name": {}}, []
+            yield who, org, {"change": change, "sources": sources}, []
             continue
+        rest = Node(iri, {p: v for p, v in old.values.items() if p != source})
+        other = Node(iri, {p: v for p, v in new.values.items() if p != source})
+        changes = _property_changes(iri, {}, rest, other)
+        detail = None
         if was != now:
             detail = {
                 "change": "sources",
                 "sources": sorted(_unangle(s) for s in now),
                 "removed_sources": sorted(_unangle(s) for s in was - now),
                 "added_sources": sorted(_unangle(s) for s in now - was),
-                "name": {},
             }
-            yield who, org, detail, []
-        else:
-            rest = Node(iri, {p: v for p, v in old.values.items() if p != source})
-            other = Node(iri, {p: v for p, v in new.values.items() if p != source})
-            changes = _property_changes(iri, {}, rest, other)
-            if changes:
-                yield who, org, {"change": "changed", "sources": sorted(now), "name": {}}, changes
+        yield who, org, detail, changes
 
 
 def _name_references(changes: list[Change], known: list[dict[str, Node]], *sides: Side) -> None:
