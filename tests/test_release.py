@@ -462,6 +462,15 @@ def test_release_refuses_a_patch_for_a_removal_and_cuts_a_major(project):
     assert listing.index("2.0.0") < listing.index("1.0.0")
 
 
+def test_release_refuses_a_malformed_version_or_date_before_any_work(project):
+    bad = release(project, "v1.1", "2026-12-03")
+    assert bad.exit_code == 2
+    assert bad.output == "Error: 'v1.1' is not a version MAJOR.MINOR.PATCH (such as 1.2.0)\n"
+    late = release(project, "1.0.0", "3 Dec 2026")
+    assert late.exit_code == 2 and "is not a date YYYY-MM-DD" in late.output
+    assert not (project / "data" / "releases").exists() and not (project / "dist").exists()
+
+
 def test_a_plain_build_of_released_data_is_byte_identical(tmp_path):
     """The release date is data: two builds of a released folder write the same bytes, and
     the description carries the date recorded, not the day of the build."""

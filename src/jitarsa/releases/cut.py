@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from jitarsa.errors import DiffError, OutputError
+from jitarsa.errors import DiffError, OutputError, ValidationFailed
 from jitarsa.records.releases import FOLDER, version_key
 from jitarsa.releases.diff import Diff, describe, lines_side, name_text, open_side, short_iri
 
@@ -110,6 +110,7 @@ def release(
     from jitarsa.resources import default_data_dir
     from jitarsa.shacl.engine import validate_triples
 
+    check_version(version, None, None)  # the form of VERSION, before any work
     data = Path(data_dir or default_data_dir())
     issued = _release_date(issued)
     dataset = load_dataset(data)
@@ -123,8 +124,6 @@ def release(
             field="date",
         )
     graph = triples(dataset)
-    from jitarsa.errors import ValidationFailed
-
     report = validate_triples(graph, dataset.info.base)
     if not report.conforms:
         raise ValidationFailed(report)
