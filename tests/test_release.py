@@ -257,6 +257,10 @@ def test_invalid_ntriples_and_unwritable_output(tmp_path):
     assert (
         result.exit_code == 2 and "is not valid N-Triples near <http://x.test/a>" in result.output
     )
+    latin1 = tmp_path / "latin1.nt"
+    latin1.write_bytes('<http://x.test/a> <http://x.test/p> "café" .\n'.encode("latin-1"))
+    result = run("diff", str(latin1), str(ROOT / "dist"))
+    assert result.exit_code == 2 and "Invalid UTF-8" in result.output
     out = run("diff", str(ROOT / "dist"), str(ROOT / "dist"), "--out", "/nonexistent/dir/r.md")
     assert out.exit_code == 4 and out.output.startswith("Error: /nonexistent/dir/r.md")
 

@@ -49,7 +49,7 @@ class Side:
 
     label: str
     version: str | None
-    lines: Callable[[], Iterator[str]]  # a fresh iterator over the N-Triples lines each call
+    lines: Callable[[], Iterator[bytes]]  # a fresh iterator over its N-Triples lines, in UTF-8
 
 
 def open_side(path: str | Path) -> Side:
@@ -74,8 +74,7 @@ def open_side(path: str | Path) -> Side:
 
 def lines_side(label: str, version: str | None, data: bytes) -> Side:
     """A side from N-Triples bytes in memory (a graph just built)."""
-    text = data.decode("utf-8")  # lines end at "\n" only: U+2028 and U+0085 are text here
-    return Side(label, version, lambda: iter(io.StringIO(text, newline="\n")))
+    return Side(label, version, lambda: iter(io.BytesIO(data)))
 
 
 def _data_side(path: Path) -> Side:
@@ -108,18 +107,20 @@ def _published_version(folder: Path) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _file_lines(path: Path) -> Iterator[str]:
+def _file_lines(path: Path) -> Iterator[bytes]:
+    """The lines of an N-Triples file as bytes: UTF-8 is decoded only where lines differ (UTF-8
+    keeps the order of code points, so sorted bytes are sorted text)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
+        with opener(path, "rb") as handle:
             for line in handle:
-                if line[:1] == "<":
+                if line[:1] == b"<":
                     yield line
                     continue
                 stripped = line.strip()  # blank lines, comments, indented or blank-node lines
-                if stripped and stripped[0] != "#":
-                    yield stripped + "\n"
-    except (OSError, UnicodeDecodeError, EOFError) as err:
+                if stripped and stripped[:1] != b"#":
+                    yield stripped + b"\n"
+    except (OSError, EOFError) as err:
         raise DiffError(f"could not be read: {err}", path) from None
 
 
@@ -127,13 +128,13 @@ class _Unsorted(Exception):  # noqa: N818 - a signal to sort, not an error
     pass
 
 
-def _subject(line: str) -> str:
-    return line[: line.find(" ")]
+def _subject(line: bytes) -> bytes:
+    return line[: line.find(b" ")]
 
 
-def _groups(lines: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+def _groups(lines: Iterable[bytes]) -> Iterator[tuple[bytes, list[bytes]]]:
     """(subject, its lines) in order; _Unsorted when a subject comes back or goes backwards."""
-    previous = ""
+    previous = b""
     for subject, group in groupby(lines, _subject):
         if subject <= previous:
             raise _Unsorted
@@ -141,7 +142,10 @@ def _groups(lines: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
         yield subject, list(group)
 
 
-def _differing(old: Side, new: Side) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+Lines = dict[bytes, list[bytes]]
+
+
+def _differing(old: Side, new: Side) -> tuple[Lines, Lines]:
     """The subjects whose lines differ, with their lines on each side: one merge of two
     sorted streams. An unsorted side is sorted in memory and the merge run again."""
     try:
@@ -150,10 +154,10 @@ def _differing(old: Side, new: Side) -> tuple[dict[str, list[str]], dict[str, li
         return _merge(_groups(sorted(old.lines())), _groups(sorted(new.lines())))
 
 
-def _merge(a: Iterator[tuple[str, list[str]]], b: Iterator[tuple[str, list[str]]]):
-    olds: dict[str, list[str]] = {}
-    news: dict[str, list[str]] = {}
-    end: tuple[str | None, list[str]] = (None, [])
+def _merge(a: Iterator[tuple[bytes, list[bytes]]], b: Iterator[tuple[bytes, list[bytes]]]):
+    olds: Lines = {}
+    news: Lines = {}
+    end: tuple[bytes | None, list[bytes]] = (None, [])
     ka, la = next(a, end)
     kb, lb = next(b, end)
     while ka is not None or kb is not None:
@@ -229,17 +233,18 @@ def _parse_object(term: str):
     return quad.object
 
 
-def _nodes(found: dict[str, list[str]], label: str) -> dict[str, Node]:
+def _nodes(found: Lines, label: str) -> dict[str, Node]:
     from pyoxigraph import RdfFormat, parse
 
     out: dict[str, Node] = {}
     for subject, lines in found.items():
-        node = Node(_unangle(subject))
+        text = subject.decode("utf-8", "replace")
+        node = Node(_unangle(text))
         try:
-            for q in parse(input="".join(lines), format=RdfFormat.N_TRIPLES):
+            for q in parse(input=b"".join(lines), format=RdfFormat.N_TRIPLES):
                 node.values.setdefault(q.predicate.value, set()).add(str(q.object))
         except SyntaxError as err:
-            raise DiffError(f"is not valid N-Triples near {subject}: {err}", label) from None
+            raise DiffError(f"is not valid N-Triples near {text}: {err}", label) from None
         out[node.iri] = node
     return out
 
@@ -457,9 +462,9 @@ def _name_references(changes: list[Change], known: list[dict[str, Node]], *sides
     found: dict[str, set[str]] = {
         iri: node.get(NAME) for nodes in known for iri, node in nodes.items() if node.get(NAME)
     }
-    mark = f" <{NAME}> "
+    mark = f" <{NAME}> ".encode()
     for side in sides:  # the new side first: an entity's current names
-        missing = {f"<{iri}>" for iri in wanted if iri not in found}
+        missing = {f"<{iri}>".encode() for iri in wanted if iri not in found}
         if not missing:
             break
         seen: dict[str, set[str]] = {}
@@ -467,7 +472,8 @@ def _name_references(changes: list[Change], known: list[dict[str, Node]], *sides
             if mark in line:
                 subject, _, literal = line.partition(mark)
                 if subject in missing:
-                    seen.setdefault(subject[1:-1], set()).add(literal.rstrip()[:-1].rstrip())
+                    term = literal.rstrip()[:-1].rstrip().decode("utf-8", "replace")
+                    seen.setdefault(subject[1:-1].decode(), set()).add(term)
         found.update(seen)
     for change in changes:
         if not change.name and change.iri in found:
