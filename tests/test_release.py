@@ -213,6 +213,16 @@ def test_memberships_as_nodes_are_reported_per_source(tmp_path):
     assert by[(b, a)]["sources"] == ["http://s.test/3"]
     assert by[(b, a)]["organisation"]["name"] == {"th": "เอ"} and by[(b, a)]["name"] == {"en": "B"}
 
+    many = "".join(
+        f'<http://x.test/o{i}> <http://schema.org/name> "o{i}"@en .\n' for i in range(205)
+    )
+    (tmp_path / "many.nt").write_text(many, encoding="utf-8")
+    table = run("diff", str(tmp_path / "old.nt"), str(tmp_path / "many.nt"), "--format", "markdown")
+    assert table.output.count("\n| ") == 201  # the header and 200 rows
+    assert table.output.endswith(
+        "… and 8 more: `jitarsa diff --format json` lists every change.\n"  # 205 added, 3 removed
+    )
+
     # A membership node this report cannot name (no organisation) is compared as any entity,
     # and a node whose sources and role both change gives both changes.
     odd = "http://x.test/m/odd"

@@ -574,6 +574,11 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+#: Rows of the Markdown table: a pull-request comment must stay short (GitHub takes 65,536
+#: characters).
+MARKDOWN_ROWS = 200
+
+
 def markdown(result: Diff) -> str:
     """The report for a pull-request comment: a summary and a table of the changes."""
     head = f"**jitarsa diff** {_md(_versions(result))}"
@@ -586,11 +591,14 @@ def markdown(result: Diff) -> str:
         "| change | entity | name | what changed |",
         "|---|---|---|---|",
     ]
-    for c in result.changes:
+    for c in result.changes[:MARKDOWN_ROWS]:
         out.append(
             f"| {c.kind} | [`{_md(short_iri(c.iri))}`]({c.iri}) | {_md(name_text(c.name))} "
             f"| {_md(describe(c))} |"
         )
+    if len(result.changes) > MARKDOWN_ROWS:
+        rest = len(result.changes) - MARKDOWN_ROWS
+        out += ["", f"… and {rest} more: `jitarsa diff --format json` lists every change."]
     return "\n".join(out) + "\n"
 
 
