@@ -11,6 +11,7 @@ lost (with their sources, when memberships are `org:Membership` nodes with
 
 from __future__ import annotations
 
+import filecmp
 import gzip
 import io
 import json
@@ -50,6 +51,7 @@ class Side:
     label: str
     version: str | None
     lines: Callable[[], Iterator[bytes]]  # a fresh iterator over its N-Triples lines, in UTF-8
+    file: Path | None = None  # the N-Triples file it reads, if it reads one
 
 
 def open_side(path: str | Path) -> Side:
@@ -64,12 +66,13 @@ def open_side(path: str | Path) -> Side:
                 f"is neither a published folder (no {DUMP}) nor a data folder (no dataset.yaml)",
                 path,
             )
-        return Side(str(path), _published_version(path), lambda: _file_lines(path / DUMP))
+        dump = path / DUMP
+        return Side(str(path), _published_version(path), lambda: _file_lines(dump), dump)
     if not path.is_file():
         raise DiffError("does not exist: give a folder or an N-Triples file", path)
     if not path.name.endswith((".nt", ".nt.gz")):
         raise DiffError("is not an N-Triples file: its name must end in .nt or .nt.gz", path)
-    return Side(str(path), None, lambda: _file_lines(path))
+    return Side(str(path), None, lambda: _file_lines(path), path)
 
 
 def lines_side(label: str, version: str | None, data: bytes) -> Side:
@@ -147,7 +150,10 @@ Lines = dict[bytes, list[bytes]]
 
 def _differing(old: Side, new: Side) -> tuple[Lines, Lines]:
     """The subjects whose lines differ, with their lines on each side: one merge of two
-    sorted streams. An unsorted side is sorted in memory and the merge run again."""
+    sorted streams. An unsorted side is sorted in memory and the merge run again; two files
+    with the same bytes are not read line by line at all."""
+    if old.file and new.file and filecmp.cmp(old.file, new.file, shallow=False):
+        return {}, {}
     try:
         return _merge(_groups(old.lines()), _groups(new.lines()))
     except _Unsorted:
