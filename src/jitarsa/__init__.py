@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads 
     from jitarsa.rdf.graph import triples
     from jitarsa.records.load import load_dataset
     from jitarsa.records.model import Dataset, Record
+    from jitarsa.releases.cut import release
+    from jitarsa.releases.diff import diff
     from jitarsa.resources import default_data_dir
     from jitarsa.shacl.engine import validate
     from jitarsa.shacl.report import Report
@@ -50,6 +52,8 @@ _EXPORTS = {
     "quickstatements_batch": "wikidata.quickstatements",
     "wikibase_triples": "wikidata.wikibase_rdf",
     "query": "sparql.execute",
+    "diff": "releases.diff",
+    "release": "releases.cut",
 }
 
 __all__ = [
@@ -67,10 +71,12 @@ __all__ = [
     "build_files",
     "build_site",
     "default_data_dir",
+    "diff",
     "load_dataset",
     "query",
     "quickstatements_batch",
     "reconcile_sheet",
+    "release",
     "triples",
     "validate",
     "wikibase_triples",

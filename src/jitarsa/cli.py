@@ -848,3 +848,104 @@ def synth(count, out_dir, seed, errors, error_kind):
 
     folder = synthesize(count, out_dir, seed=seed, errors=errors, error_kind=error_kind)
     click.echo(f"Wrote {count} synthetic organisations to {folder}.", err=True)
+
+
+# --- Releases: what changed, and a version cut from the data (docs/releases.md) ---------------
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=str))
+@click.argument("new", type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, markdown for a pull-request comment, json for programs.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+@reports_errors
+def diff(old, new, fmt, out_file):
+    """Show what changed from OLD to NEW, entity by entity.
+
+    OLD and NEW are each a published folder (with jitarsa.nt), an N-Triples file (.nt or
+    .nt.gz) or a data folder (with dataset.yaml). Reports organisations added, removed,
+    re-identified and renamed, memberships gained or lost, parent changes and other changed
+    properties, and the least Semantic Versioning part the changes need. Exit code 0 when
+    the graphs are equal, 1 when they differ, 2 when a side cannot be read, 4 when the report
+    cannot be written. Example:
+
+        jitarsa diff data/releases/1.0.0.nt.gz data --format markdown
+    """
+    from jitarsa.releases.diff import FORMATS
+    from jitarsa.releases.diff import diff as run_diff
+
+    result = run_diff(old, new)
+    _emit(FORMATS[fmt](result).encode("utf-8"), out_file)
+    sys.exit(int(ExitCode.OK if result.equal else ExitCode.VIOLATIONS))
+
+
+@cli.command()
+@click.argument("version")
+@data_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default="dist",
+    show_default=True,
+    help="Output folder, replaced as a whole.",
+)
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=".",
+    show_default=True,
+    help="Folder for jitarsa-VERSION.tar.gz and its .sha256.",
+)
+@click.option(
+    "--changelog",
+    type=click.Path(dir_okay=False, path_type=str),
+    default="CHANGELOG.md",
+    show_default=True,
+    help="The changelog whose 'Data releases' section gets the change notes.",
+)
+@click.option(
+    "--date",
+    "issued",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The release date (default: today, UTC); recorded in the data.",
+)
+@reports_errors
+def release(version, data_dir, out_dir, archive_dir, changelog, issued):
+    """Release the data as VERSION (MAJOR.MINOR.PATCH).
+
+    The version must be the next one for what changed since the previous release: major when
+    an organisation was removed or re-identified, minor for additions, patch for corrections.
+    Records the release in DATA/releases/ (VERSION.json and VERSION.nt.gz) and the version in
+    DATA/dataset.yaml, builds OUT, writes ARCHIVE-DIR/jitarsa-VERSION.tar.gz (reproducible)
+    with its SHA-256, and prepends the change notes to the changelog. Exit code 2 when the
+    version does not fit the changes. Example:
+
+        jitarsa release 1.1.0 --date 2026-12-03
+    """
+    from jitarsa.releases.cut import release as run_release
+
+    result = run_release(version, data_dir, out_dir, archive_dir, changelog, issued)
+    since = f" since {result.previous}" if result.previous else ""
+    if result.diff is not None:
+        summary = ", ".join(f"{n} {kind}" for kind, n in result.diff.summary.items())
+        click.echo(f"Released {result.version} ({result.issued}): {summary}{since}.")
+    else:
+        click.echo(f"Released {result.version} ({result.issued}): the first release.")
+    click.echo(f"  {result.out_dir.name}/")
+    click.echo(f"  {result.archive}  sha256 {result.sha256}")
+    click.echo(f"  notes prepended to {changelog}")

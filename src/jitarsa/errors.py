@@ -110,3 +110,7 @@ class Unsupported(Exception):  # noqa: N818 - a verdict, not a failure the user 
 
 class Stopped(Exception):  # noqa: N818 - a verdict, not a failure the user sees
     """A forked process ended without a result (killed, perhaps for lack of memory)."""
+
+
+class DiffError(JitarsaError):
+    """A side of `jitarsa diff` cannot be read, or `jitarsa release` cannot release a version."""

@@ -48,6 +48,17 @@ PAGE_SIZE = 100
 #: Records whose files are rendered in memory before they are written, one batch at a time.
 BATCH = 256
 
+#: The kinds of change of a release (jitarsa.releases.diff), labelled in Thai and English.
+CHANGE_KINDS = {
+    "added": ("เพิ่ม", "added"),
+    "removed": ("ลบ", "removed"),
+    "reidentified": ("เปลี่ยน IRI", "re-identified"),
+    "renamed": ("เปลี่ยนชื่อ", "renamed"),
+    "membership": ("สมาชิกภาพ", "membership"),
+    "parent": ("องค์กรแม่", "parent"),
+    "property": ("คุณสมบัติอื่น", "other property"),
+}
+
 
 def path_of(base: str, iri: str) -> str | None:
     """The page folder of an IRI under the base (`org/x`), or None for an IRI outside it."""
@@ -463,6 +474,16 @@ class Site:
             "ontology/index.html",
             self.page("ontology.html", Page("ontology/index.html"), dictionary=Dictionary.load()),
         )
+        releases = self.dataset.info.releases  # the "what changed" pages, at the releases' IRIs
+        for release in releases:
+            path = f"releases/{release.version}/index.html"
+            yield path, self.page("release.html", Page(path), release=release, kinds=CHANGE_KINDS)
+        if releases:
+            path = "releases/index.html"
+            yield (
+                path,
+                self.page("releases.html", Page(path), releases=releases, kinds=CHANGE_KINDS),
+            )
         for name in ASSETS:
             yield f"assets/{name}", (TEMPLATES / name).read_bytes()
         for name, data in self.files.items():

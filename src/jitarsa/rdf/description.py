@@ -14,6 +14,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from jitarsa.formats import Format
 from jitarsa.namespaces import DCAT, DCTERMS, ORG, OWL, PREFIXES, PROV, SCHEMA, SPDX, VOID, XSD
 from jitarsa.rdf.graph import TYPE, as_graph, sort_triples
+from jitarsa.rdf.versions import version_triples
 from jitarsa.records.model import Dataset
 
 
@@ -87,6 +88,7 @@ def description_triples(
                 Literal(sha256, datatype=_n(XSD + "hexBinary")),
             )
         )
+    out += version_triples(dataset, dataset_iri(base))
     return sort_triples(set(out))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from jitarsa.errors import RecordError
 from jitarsa.records.checks import check_base, check_info, check_record, load_kinds
 from jitarsa.records.model import RECORD_FOLDERS, Dataset, DatasetInfo, Kind, Record
+from jitarsa.records.releases import load_releases
 from jitarsa.records.yamlfile import read_yaml
 
 
@@ -42,6 +43,7 @@ def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -
     info = check_info(read_yaml(info_file), info_file)
     if base is not None:
         info = DatasetInfo(**{**info.__dict__, "base": check_base(base)})
+    info = DatasetInfo(**{**info.__dict__, "releases": load_releases(data_dir)})
     kinds = load_kinds()
     records: dict[str, Record] = {}
     files = record_files(data_dir)

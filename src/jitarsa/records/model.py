@@ -132,6 +132,7 @@ class DatasetInfo:
     license: str
     network: str
     sources: tuple[Source, ...]
+    releases: tuple = ()  # records.releases.Release, newest first (releases/*.json)
 
 
 @dataclass(frozen=True)
