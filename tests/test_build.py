@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
@@ -41,6 +42,7 @@ def test_build_writes_the_published_files(tmp_path):
     assert [name for name in EXPECTED if name not in top] == []
 
 
+@pytest.mark.slow
 def test_a_second_build_is_byte_identical(tmp_path):
     assert build("-q", "--out", str(tmp_path / "a")).exit_code == 0
     assert build("-q", "--out", str(tmp_path / "a")).exit_code == 0

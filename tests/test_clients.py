@@ -14,7 +14,8 @@ from conftest import ROOT, serving
 
 from jitarsa.records.load import load_dataset
 
-pytestmark = pytest.mark.network_service
+# Real clients and servers in subprocesses: seconds each, so not in the quick loop.
+pytestmark = [pytest.mark.network_service, pytest.mark.slow]
 
 ORG = "https://w3id.org/jitarsa/org/"
 MIRROR = f"<{ORG}mirror-foundation>"

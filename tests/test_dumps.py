@@ -172,6 +172,7 @@ NUMBERLIKE = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -264,6 +265,7 @@ XML_TEXTS = st.text(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(sorted(PREFIXES.values())), LOCAL_NAMES), max_size=4),

@@ -136,6 +136,7 @@ def test_every_component_is_exercised(default_graph):
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=8,
     deadline=None,
@@ -256,6 +257,7 @@ def test_the_fast_engine_refuses_what_it_does_not_evaluate_anywhere(tmp_path):
         fast_results(tmp_path, shapes, "ex:a ex:v ex:b .")
 
 
+@pytest.mark.slow
 def test_auto_says_on_stderr_why_it_falls_back(tmp_path, capsys):
     shapes = tmp_path / "closed.ttl"
     shapes.write_text(

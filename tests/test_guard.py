@@ -94,6 +94,7 @@ FRAGMENTS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=12))
 def test_whatever_the_guard_lets_through_never_contacts_another_host(fragments):

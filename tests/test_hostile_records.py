@@ -274,6 +274,7 @@ def run_both(data_dir: Path, out: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -283,6 +284,7 @@ def test_random_bytes_as_a_record_file(data_dir, tmp_path, data):
     run_both(data_dir, tmp_path / "out")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -86,6 +86,7 @@ def texts(data: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_an_apply_stopped_between_renames_is_finished_by_the_next_run(tmp_path, monkeypatch):
     data, sheet = make_registry(tmp_path, 600, 100)
     before = texts(data)

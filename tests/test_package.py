@@ -30,6 +30,7 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_data_and_the_ontology(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
@@ -44,6 +45,7 @@ def test_the_wheel_holds_the_data_and_the_ontology(wheel):
         assert required in names
 
 
+@pytest.mark.slow
 def test_the_installed_package_builds_from_any_folder(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

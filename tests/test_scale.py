@@ -39,6 +39,7 @@ def synthetic(tmp_path_factory) -> Path:
     return synthesize(2500, tmp_path_factory.mktemp("synth") / "data", seed=7, per_file=100)
 
 
+@pytest.mark.slow
 def test_streamed_build_writes_the_bytes_the_in_memory_path_renders(synthetic, tmp_path):
     assert len(records.record_files(synthetic)) >= records.PARALLEL_FROM
     in_memory = build_files(synthetic, site=False)
@@ -70,6 +71,7 @@ def test_parallel_loading_reports_the_first_error_as_one_process_does(tmp_path, 
     assert "part-00005.yaml" in str(parallel.value) and "'kind'" in str(parallel.value)
 
 
+@pytest.mark.slow
 def test_default_dataset_output_is_unchanged_by_the_streamed_writer(tmp_path):
     built = build(None, tmp_path / "dist")
     assert tree(tmp_path / "dist") == build_files().files
@@ -182,6 +184,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @given(st.dictionaries(st.text(), json_values, max_size=4))
 def test_json_writer_equals_json_dumps(value):
     expected = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
@@ -352,6 +355,7 @@ def test_streamed_json_ld_frame_writes_what_the_whole_document_writes(synthetic)
     assert b"".join(dump_chunks(streamed)) == dumps(whole).encode("utf-8")
 
 
+@pytest.mark.slow
 def test_the_benchmarks_naive_pipeline_and_floor_publish_the_builds_graph(tmp_path):
     """benchmarks/scale.py compares like with like: its naive pipeline and its floor, run as the
     benchmark runs them, give the very triples `jitarsa build` publishes."""

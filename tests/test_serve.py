@@ -258,6 +258,7 @@ def test_updates_are_refused_in_every_form(server):
 # --- Timeout and concurrency --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_runaway_query_gets_503_and_its_worker_is_killed(server):
     before = workers(server[1])
     assert len(before) == 2

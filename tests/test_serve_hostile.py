@@ -25,7 +25,8 @@ EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 LARGE = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 #: Every status the endpoint documents (docs/sparql.md, SECURITY.md).
 STATUSES = {200, 204, 304, 400, 403, 404, 405, 406, 413, 414, 415, 422, 431, 500, 501, 503, 505}
-pytestmark = pytest.mark.network_service
+# Real clients and servers in subprocesses: seconds each, so not in the quick loop.
+pytestmark = [pytest.mark.network_service, pytest.mark.slow]
 
 
 def start(*options):

@@ -2,6 +2,7 @@
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def test_the_shapes_forbid_exactly_the_characters_the_records_refuse():
     assert disagree == ["0xa"]
 
 
+@pytest.mark.slow
 def test_every_character_is_judged_by_its_unicode_category():
     """The rule, checked over all of Unicode: refused exactly when the category is C*, Zl or
     Zp, or the character is one of the other default-ignorable code points."""

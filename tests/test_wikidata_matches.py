@@ -243,6 +243,7 @@ IDS = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
 CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=20)
 
 
+@pytest.mark.slow
 @given(
     st.lists(st.tuples(IDS, CELL, st.one_of(QIDS, st.just(""))), max_size=12),
     st.sampled_from(["\r\n", "\n"]),
