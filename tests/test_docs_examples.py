@@ -4,7 +4,9 @@ A console block is a shell session: `$ command` lines, each followed by its outp
 commands of one file run one after the other in one scratch folder (a copy of data/, dist/ and
 tests/fixtures/), with `jitarsa` this checkout's. In the output, a line `…` stands for any lines
 and `…` inside a line for any text (a date, a process id, a time). `jitarsa serve` starts the
-server for the rest of the file on a free port, written `8000` in the docs. A ```python example
+server for the rest of the file on a free port, written `8000` in the docs; any other command
+ending in `&` (an Oxigraph server, written on port `7878`) starts in the background on a free
+port and is stopped at the end of the file. A ```python example
 followed by an output block is run too, after the shell sessions of its file (whose files it
 may read). Blocks that show output recorded elsewhere (benchmarks, Virtuoso, an Oxigraph
 server) are fenced as ```text, not ```console.
@@ -81,6 +83,19 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     return re.fullmatch(pattern, actual[0]) is not None and matches(rest, actual[1:])
 
 
+def wait_for(address: str, seconds: float = 30) -> None:
+    """Until something listens at HOST:PORT (a server started in the background)."""
+    host, port = address.rsplit(":", 1)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"nothing listens at {address} after {seconds} s")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,11 +132,27 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
         "COLUMNS": "200",
     }
     port, server = str(free_port()), None
+    ports = {"127.0.0.1:8000": f"127.0.0.1:{port}", "127.0.0.1:7878": f"127.0.0.1:{free_port()}"}
+    background: list[subprocess.Popen] = []
     try:
         for command, expected in sessions(path):
-            run = command.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-            want = [line.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for line in expected]
-            if run.startswith("jitarsa serve"):
+            run, want = command, list(expected)
+            for shown, used in ports.items():
+                run = run.replace(shown, used)
+                want = [line.replace(shown, used) for line in want]
+            if run.endswith("&") and not run.startswith("jitarsa serve"):
+                background.append(
+                    subprocess.Popen(
+                        ["bash", "-c", "exec " + run.removesuffix("&")],
+                        cwd=scratch,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+                wait_for(ports["127.0.0.1:7878"])
+                actual: list[str] = []
+            elif run.startswith("jitarsa serve"):
                 server = subprocess.Popen(
                     [*shlex.split(run), "--port", port],
                     cwd=scratch,
@@ -169,9 +200,10 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
                 + "\n".join(actual)
             )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+        for process in [server, *background]:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
 
 
 def test_the_matcher_can_fail():
