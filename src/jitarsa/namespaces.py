@@ -26,6 +26,26 @@ SHAPES = "https://w3id.org/jitarsa/shapes#"
 
 DEFAULT_BASE = "https://w3id.org/jitarsa/"
 
+#: XSD's integer datatypes: every one derived from xsd:integer.
+XSD_INTEGERS = frozenset(
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+
 #: Prefixes written into Turtle and predeclared for SPARQL, in a stable order.
 PREFIXES = {
     "schema": SCHEMA,

@@ -28,7 +28,7 @@ from typing import Any
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
 from jitarsa.errors import Unsupported
-from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, shorten
+from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, XSD_INTEGERS, shorten
 from jitarsa.rdf.graph import Blank, as_graph, compact
 
 _TYPE = NamedNode(RDF + "type")
@@ -348,24 +348,6 @@ _XSD_TYPES = {
     "unsignedShort",
     "yearMonthDuration",
 }
-_INTEGERS = {
-    XSD + n
-    for n in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
 _FLOATS = {XSD + "double", XSD + "float"}
 #: Lexical forms certainly in a datatype's lexical space, to spare the library the common
 #: case (a test checks each against it); anything else is decided by xmlschema.
@@ -516,7 +498,7 @@ def _number(v):
     if type(v) is not tuple or v[1] is not None:
         return None
     text, _, datatype = v
-    if datatype in _INTEGERS:
+    if datatype in XSD_INTEGERS:
         return int(text.strip()) if well_formed(text, datatype) else None
     if datatype == XSD + "decimal":
         return Decimal(text.strip()) if well_formed(text, datatype) else None

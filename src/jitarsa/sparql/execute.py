@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jitarsa.errors import EndpointError, QueryError
 from jitarsa.formats import FORM, NTRIPLES, RESULTS_MEDIA_TYPES, TURTLE
-from jitarsa.namespaces import PREFIXES, XSD
+from jitarsa.namespaces import PREFIXES, XSD, XSD_INTEGERS
 from jitarsa.resources import default_dump
 from jitarsa.sparql.catalogue import read_query
 from jitarsa.sparql.guard import check
@@ -300,25 +300,6 @@ def _first_lines(payload: bytes, limit: int = 300) -> str:
 
 # --- Results as Python values (jitarsa.query) ---------------------------------------------
 
-_INTEGERS = {
-    XSD + t
-    for t in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "nonPositiveInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
-
 
 def python_value(term):
     """An RDF term as the Python value a user expects: int, Decimal, float, bool, date, str."""
@@ -343,7 +324,7 @@ def python_value(term):
         XSD + "dateTime": datetime.datetime.fromisoformat,
     }
     convert = converters.get(datatype)
-    if datatype in _INTEGERS:
+    if datatype in XSD_INTEGERS:
         convert = int
     try:
         return convert(value) if convert else value
