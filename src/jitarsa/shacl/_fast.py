@@ -534,6 +534,11 @@ class _Compiled:
     active: bool  # False for sh:deactivated
 
 
+def _result(c: _Compiled, focus, component: str, value) -> tuple:
+    """One SHACL result of shape C: (focus, path, value or None, component, shape, severity)."""
+    return (focus, c.path, None if value is _NO_VALUE else value, component, c.shape, c.severity)
+
+
 class Engine:
     """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result.
 
@@ -595,14 +600,7 @@ class Engine:
                 nodes = present = focus_nodes & index.keys() if present is None else present
             for focus in nodes:
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield (
-                        focus,
-                        c.path,
-                        None if value is _NO_VALUE else value,
-                        component,
-                        c.shape,
-                        c.severity,
-                    )
+                    yield _result(c, focus, component, value)
                     if self.details:
                         yield from details
         if c.properties:  # their focus nodes are this shape's value nodes
@@ -621,16 +619,7 @@ class Engine:
         out = []
         for check, _ in c.checks:
             for component, value, details in check(node, values):
-                out.append(
-                    (
-                        node,
-                        c.path,
-                        None if value is _NO_VALUE else value,
-                        component,
-                        c.shape,
-                        c.severity,
-                    )
-                )
+                out.append(_result(c, node, component, value))
                 if self.details:
                     out += details
         for prop in c.properties:
