@@ -212,6 +212,19 @@ def test_jsonld_js_reads_each_entity_document_on_its_own(kind):
         assert jsonld_js(path) == own, path
 
 
+@pytest.mark.parametrize("kind", ["org", "place"])
+def test_rdflib_reads_each_entity_rdfxml_file(kind):
+    """The static site's `index.rdf`, what a static host answers `Accept: application/rdf+xml`
+    with (docs/site.md), read by rdflib's RDF/XML parser: the entity's own triples."""
+    every = rdflib.Graph().parse(DIST / "jitarsa.nt", format="nt")
+    files = sorted((DIST / "site" / kind).glob("*/index.rdf"))
+    assert files
+    for path in files:
+        subject = rdflib.URIRef(f"{ORG[:-4]}{kind}/{path.parent.name}")
+        own = set(every.triples((subject, None, None)))
+        assert set(rdflib.Graph().parse(path, format="xml")) == own, path
+
+
 def test_every_page_embeds_json_ld_that_reads_on_its_own(tmp_path):
     """The schema.org JSON-LD in each page: its triples, read by jsonld.js with no loader and
     no base, are triples of the dump, and each page says at least its entity's names."""

@@ -134,6 +134,7 @@ def test_every_record_has_a_page_at_its_iri_path_with_its_own_triples(built, sit
         assert own, record.id
         assert graph_of(site[f"{path}/index.nt"]) == own
         assert graph_of(site[f"{path}/index.ttl"], "text/turtle") == own
+        assert graph_of(site[f"{path}/index.rdf"], "application/rdf+xml") == own
 
 
 def test_the_entity_jsonld_file_expands_to_the_entitys_triples_offline(built, site):

@@ -1,9 +1,10 @@
 """The linked-data website: one bilingual page per entity IRI, laid out by IRI path.
 
 `<base>org/<id>` is the page `org/<id>/index.html`, with that entity's own triples beside it as
-`index.ttl`, `index.jsonld` and `index.nt`; the dumps are copied to the site root, where their
-IRIs (`<base>jitarsa.ttl`, …) put them. Every link is relative and names `index.html`, so the
-site works from any static host and opened from disk. Rendering is pure, like publish.render:
+`index.ttl`, `index.jsonld`, `index.nt` and `index.rdf` (RDF/XML, what rdflib and SPARQLWrapper
+ask for by default); the dumps are copied to the site root, where their IRIs
+(`<base>jitarsa.ttl`, …) put them. Every link is relative and names `index.html`, so the site
+works from any static host and opened from disk. Rendering is pure, like publish.render:
 path → bytes. Templates, styles, script and example queries are files in `templates/`.
 
 At registry scale the site is linear in the number of records: who is a member, unit or served
@@ -31,7 +32,7 @@ from pyoxigraph import Literal, QuerySolutions
 
 from jitarsa._util.output import CHECKSUMS, checksum_lines, checksums
 from jitarsa.errors import OutputError, Stopped
-from jitarsa.formats import JSONLD, NTRIPLES, TURTLE
+from jitarsa.formats import JSONLD, NTRIPLES, RDF_XML, TURTLE
 from jitarsa.namespaces import JITARSA, PREFIXES, RDF, SCHEMA, WD, entity_iri, shorten
 from jitarsa.rdf.graph import Graph, as_graph, term
 from jitarsa.records.dates import BE_OFFSET, FIRST_CALENDAR_YEAR_BE
@@ -296,7 +297,7 @@ class Site:
     # --- files beside each page -----------------------------------------------------------
 
     def entity_files(self, record: Record) -> dict[str, bytes]:
-        from jitarsa.rdf.dumps import ntriples, turtle
+        from jitarsa.rdf.dumps import ntriples, rdfxml, turtle
         from jitarsa.rdf.jsonld import dumps, frame
 
         own = self.own.slice(self.iri(record))
@@ -307,6 +308,7 @@ class Site:
             "index.ttl": turtle(own),
             "index.nt": ntriples(own),
             "index.jsonld": dumps(document).encode("utf-8"),
+            "index.rdf": rdfxml(own),
         }
 
     @cached_property
@@ -414,7 +416,7 @@ class Site:
             site=self,
             info=self.dataset.info,
             network=self.dataset.network,
-            formats=(TURTLE, JSONLD, NTRIPLES),
+            formats=(TURTLE, JSONLD, NTRIPLES, RDF_XML),
             year_text=year_text,
             wikidata=WD,
         )
@@ -446,7 +448,8 @@ class Site:
         return self.entity_page(record, int(number or 1))
 
     def record_files(self, record: Record) -> Iterator[tuple[str, bytes]]:
-        """A record's pages and, beside the first, its own Turtle, N-Triples and JSON-LD."""
+        """A record's pages and, beside the first, its own Turtle, N-Triples, JSON-LD and
+        RDF/XML."""
         folder = self.folder(record)
         for number in range(1, self.page_count(record) + 1):
             html = self.entity_page(record, number)
