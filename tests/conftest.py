@@ -4,9 +4,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,3 +99,34 @@ def serving(*args: str):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, proc, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+@contextmanager
+def running(args: list[str], port: int):
+    """A server program started with ARGS, once it listens on PORT; stopped afterwards."""
+    proc = subprocess.Popen(args)
+    try:
+        wait_for_port(port, proc, 30)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
