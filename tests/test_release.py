@@ -492,6 +492,16 @@ def test_release_refuses_a_malformed_version_or_date_before_any_work(project):
     assert not (project / "data" / "releases").exists() and not (project / "dist").exists()
 
 
+def test_release_never_writes_into_the_data_installed_with_jitarsa(tmp_path):
+    import jitarsa.resources
+
+    installed = Path(jitarsa.resources.__file__).parent / "_bundled" / "data"
+    refused = run("release", "1.0.0", "--data", str(installed), "--out", str(tmp_path / "out"))
+    assert refused.exit_code == 2
+    assert refused.output.startswith(f"Error: {installed}: is the data installed with jitarsa")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_plain_build_of_released_data_is_byte_identical(tmp_path):
     """The release date is data: two builds of a released folder write the same bytes, and
     the description carries the date recorded, not the day of the build."""

@@ -18,6 +18,14 @@ def _root(name: str) -> Path:
     return _PACKAGE / "_bundled" / name
 
 
+def is_installed_copy(path: Path | str) -> bool:
+    """Whether PATH lies in the data and ontology installed with the package: jitarsa reads
+    them but never writes there (a release must be cut in the curator's own copy)."""
+    bundled = _PACKAGE / "_bundled"
+    resolved = Path(path).resolve()
+    return resolved == bundled or bundled in resolved.parents
+
+
 def default_data_dir() -> Path:
     """The embedded Volunteer Spirit Network records."""
     return _root("data")

@@ -107,11 +107,17 @@ def release(
     from jitarsa.rdf.dumps import ntriples
     from jitarsa.rdf.graph import triples
     from jitarsa.records.load import load_dataset
-    from jitarsa.resources import default_data_dir
+    from jitarsa.resources import default_data_dir, is_installed_copy
     from jitarsa.shacl.engine import validate_triples
 
     check_version(version, None, None)  # the form of VERSION, before any work
     data = Path(data_dir or default_data_dir())
+    if is_installed_copy(data):
+        raise DiffError(
+            "is the data installed with jitarsa, which a release would change: copy it "
+            "(jitarsa's repository or this folder) and give the copy with --data",
+            data,
+        )
     issued = _release_date(issued)
     dataset = load_dataset(data)
     history = dataset.info.releases
