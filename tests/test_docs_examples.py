@@ -2,14 +2,16 @@
 
 A console block is a shell session: `$ command` lines, each followed by its output. The
 commands of one file run one after the other in one scratch folder (a copy of data/, dist/ and
-tests/fixtures/), with `jitarsa` this checkout's. In the output, a line `…` stands for any lines
+tests/fixtures/), with `jitarsa` this checkout's; a command goes on over lines while a quote or
+a here-document (`<<EOF` … `EOF`) is open. In the output, a line `…` stands for any lines
 and `…` inside a line for any text (a date, a process id, a time). `jitarsa serve` starts the
 server for the rest of the file on a free port, written `8000` in the docs; any other command
-ending in `&` (an Oxigraph server, written on port `7878`) starts in the background on a free
-port and is stopped at the end of the file. A ```python example
+ending in `&` (a server of SERVERS) starts in the background, on free ports instead of the ones
+the docs show, the next command waiting until it listens, and is stopped at the end of the
+file. A ```python example
 followed by an output block is run too, after the shell sessions of its file (whose files it
-may read). Blocks that show output recorded elsewhere (benchmarks, Virtuoso, an Oxigraph
-server) are fenced as ```text, not ```console.
+may read). Blocks that show output recorded elsewhere (benchmarks, an Oxigraph server) are
+fenced as ```text, not ```console.
 """
 
 import os
@@ -29,6 +31,15 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 #: A Python example and the output block that follows it (after at most one line of prose).
 PYTHON = re.compile(r"^```python\n(.*?)^```\n\n(?:[^`\n]*\n\n)?```\n(.*?)^```", re.S | re.M)
+#: `<<EOF` or `<<'EOF'`: the command goes on to a line `EOF`.
+HEREDOC = re.compile(r"<<(['\"]?)(\w+)\1")
+#: The servers the docs start in the background, by program: the addresses the docs show them
+#: at (all replaced by free ports; Virtuoso's SQL port 1111 must not clash either) and how to
+#: install the program. CI installs both.
+SERVERS = {
+    "oxigraph": (["127.0.0.1:7878"], "pip install oxigraph"),
+    "virtuoso-t": (["127.0.0.1:8890", "127.0.0.1:1111"], "apt-get install virtuoso-opensource"),
+}
 
 
 def sessions(path: Path) -> list[tuple[str, list[str]]]:
@@ -61,6 +72,9 @@ def python_examples(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def _open(command: str) -> bool:
+    first, *rest = command.split("\n")
+    if heredoc := HEREDOC.search(first):
+        return not rest or rest[-1] != heredoc[2]
     if command.endswith("\\"):
         return True
     try:
@@ -132,7 +146,11 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
         "COLUMNS": "200",
     }
     port, server = str(free_port()), None
-    ports = {"127.0.0.1:8000": f"127.0.0.1:{port}", "127.0.0.1:7878": f"127.0.0.1:{free_port()}"}
+    ports = {"127.0.0.1:8000": f"127.0.0.1:{port}"} | {
+        shown: f"127.0.0.1:{free_port()}"
+        for shown_ones, _ in SERVERS.values()
+        for shown in shown_ones
+    }
     background: list[subprocess.Popen] = []
     try:
         for command, expected in sessions(path):
@@ -141,6 +159,10 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
                 run = run.replace(shown, used)
                 want = [line.replace(shown, used) for line in want]
             if run.endswith("&") and not run.startswith("jitarsa serve"):
+                program = shlex.split(run)[0]
+                addresses, install = SERVERS[program]
+                if shutil.which(program) is None:
+                    pytest.fail(f"{path.name} starts {program}, which is missing: {install}")
                 background.append(
                     subprocess.Popen(
                         ["bash", "-c", "exec " + run.removesuffix("&")],
@@ -150,7 +172,8 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
                         stderr=subprocess.DEVNULL,
                     )
                 )
-                wait_for(ports["127.0.0.1:7878"])
+                for address in addresses:  # a fresh Virtuoso database takes seconds
+                    wait_for(ports[address], seconds=60)
                 actual: list[str] = []
             elif run.startswith("jitarsa serve"):
                 server = subprocess.Popen(
