@@ -103,7 +103,10 @@ def used_prefixes(graph: Graph) -> dict[str, str]:
     """The prefixes whose namespace holds a predicate, an IRI object or a datatype."""
     namespaces = tuple(PREFIXES.values())
     under = [i for i in graph.iris if i.startswith(namespaces)]  # in C: few are, at scale
-    return {p: ns for p, ns in PREFIXES.items() if any(i.startswith(ns) for i in under)}
+    # One substring search per prefix, in C (an IRI holds no line break): a Python test of
+    # every IRI against every namespace cost a site page as much as its Turtle.
+    lines = "\n" + "\n".join(under)
+    return {p: ns for p, ns in PREFIXES.items() if "\n" + ns in lines}
 
 
 def turtle_chunks(triples) -> Iterator[bytes]:
