@@ -1,7 +1,7 @@
 """Every ```console block in docs/ and the README is run, and its output must be what it shows.
 
 A console block is a shell session: `$ command` lines, each followed by its output. The
-commands of one file run one after the other in one scratch folder (a copy of data/, dist/ and
+commands of one file run in turn in one scratch folder (a copy of data/, dist/, benchmarks/ and
 tests/fixtures/), with `jitarsa` this checkout's. In the output, a line `…` stands for any lines
 and `…` inside a line for any text (a date, a process id, a time). `jitarsa serve` starts the
 server for the rest of the file on a free port, written `8000` in the docs; any other command
@@ -110,6 +110,7 @@ def scratch(tmp_path) -> Path:
     tmp_path = tmp_path / "repo"
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "dist", tmp_path / "dist")
+    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks")
     shutil.copytree(ROOT / "tests" / "fixtures", tmp_path / "tests" / "fixtures")
     bin_dir = tmp_path / ".bin"
     bin_dir.mkdir()
