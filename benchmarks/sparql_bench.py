@@ -8,6 +8,9 @@
    limits on. Target ≥ 500 q/s; with 50 clients and the cache, ≥ 1,300 q/s (issue 11).
 
 Run: python benchmarks/sparql_bench.py [--repeat 9] [--seconds 5] [--workers 4] [--clients 8]
+
+`--quick` (3 repeats, 1 s per endpoint run: a few seconds in all) checks that the benchmark
+runs and prints what it should, as the docs tests do; its figures are rough.
 """
 
 from __future__ import annotations
@@ -130,11 +133,18 @@ def throughput(seconds: float, workers: int, cache: int, clients: int) -> tuple[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a check that it runs (rough figures): --repeat 3 --seconds 1",
+    )
+    parser.add_argument("--repeat", type=int, help="cold runs of each command (9)")
+    parser.add_argument("--seconds", type=float, help="duration of each endpoint run (5)")
     parser.add_argument("--workers", type=int, default=4, help="query workers of the server")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
     args = parser.parse_args()
+    args.repeat = args.repeat or (3 if args.quick else 9)
+    args.seconds = args.seconds or (1.0 if args.quick else 5.0)
     print(f"Machine: {machine()}")
     query, rdflib = cold_start(args.repeat)
     print(f"Cold `jitarsa query member-count`: {query * 1000:.0f} ms (median of {args.repeat})")

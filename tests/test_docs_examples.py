@@ -1,31 +1,29 @@
 """Every ```console block in docs/ and the README is run, and its output must be what it shows.
 
 A console block is a shell session: `$ command` lines, each followed by its output. The
-commands of one file run one after the other in one scratch folder (a copy of data/, dist/ and
-tests/fixtures/), with `jitarsa` this checkout's; a command goes on over lines while a quote or
-a here-document (`<<EOF` … `EOF`) is open. In the output, a line `…` stands for any lines
-and `…` inside a line for any text (a date, a process id, a time). `jitarsa serve` starts the
-server for the rest of the file on a free port, written `8000` in the docs; any other command
-ending in `&` (a server of SERVERS) starts in the background, on free ports instead of the ones
-the docs show, the next command waiting until it listens, and is stopped at the end of the
-file. A ```python example
-followed by an output block is run too, after the shell sessions of its file (whose files it
-may read). Blocks that show output recorded elsewhere (benchmarks, an Oxigraph server) are
-fenced as ```text, not ```console.
+commands of one file run one after the other in one scratch folder (a copy of data/, dist/,
+benchmarks/ and tests/fixtures/), with `jitarsa` this checkout's; a command goes on over lines
+while a quote or a here-document (`<<EOF` … `EOF`) is open. In the output, a line `…` stands
+for any lines and `…` inside a line for any text (a date, a process id, a time). `jitarsa serve`
+starts the server for the rest of the file on a free port, written `8000` in the docs; any
+other command ending in `&` (a server of SERVERS) starts in the background, on free ports
+instead of the ones the docs show, the next command waiting until it listens, and is stopped at
+the end of the file. A ```python example followed by an output block is run too, after the
+shell sessions of its file (whose files it may read). A block that shows output recorded
+elsewhere (a terminal's progress bars) has no `$` command and is fenced as ```text.
 """
 
 import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, free_port, wait_for_port
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
@@ -97,25 +95,6 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     return re.fullmatch(pattern, actual[0]) is not None and matches(rest, actual[1:])
 
 
-def wait_for(address: str, seconds: float = 30) -> None:
-    """Until something listens at HOST:PORT (a server started in the background)."""
-    host, port = address.rsplit(":", 1)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, int(port)), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nothing listens at {address} after {seconds} s")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def scratch(tmp_path) -> Path:
     """A folder like a checkout's: data/, dist/, the docs' example files, and `jitarsa`; with
@@ -124,6 +103,7 @@ def scratch(tmp_path) -> Path:
     tmp_path = tmp_path / "repo"
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "dist", tmp_path / "dist")
+    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks")
     shutil.copytree(ROOT / "tests" / "fixtures", tmp_path / "tests" / "fixtures")
     bin_dir = tmp_path / ".bin"
     bin_dir.mkdir()
@@ -173,7 +153,7 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
                     )
                 )
                 for address in addresses:  # a fresh Virtuoso database takes seconds
-                    wait_for(ports[address], seconds=60)
+                    wait_for_port(int(ports[address].rsplit(":", 1)[1]), background[-1], 60)
                 actual: list[str] = []
             elif run.startswith("jitarsa serve"):
                 server = subprocess.Popen(

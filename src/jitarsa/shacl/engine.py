@@ -46,10 +46,11 @@ def validate_triples(triples, base: str, engine: str = "auto", shapes=None) -> R
                     "validate with --engine pyshacl or auto",
                     str(shapes_path),
                 ) from None
-            minutes = len(triples) * PYSHACL_SECONDS_PER_TRIPLE / 60
+            seconds = len(triples) * PYSHACL_SECONDS_PER_TRIPLE
+            cost = f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
             print(
                 f"jitarsa: the fast SHACL engine does not evaluate {why}; validating "
-                f"{len(triples):,} triples with pySHACL instead (about {minutes:.0f} min, "
+                f"{len(triples):,} triples with pySHACL instead (about {cost}, "
                 "some 100 times slower)",
                 file=sys.stderr,
             )
