@@ -81,6 +81,16 @@ def test_shapes_validates_against_another_profile_with_either_engine(tmp_path):
     assert {v["component"] for v in violations} == {"sh:MinCountConstraintComponent"}
 
 
+def test_a_graph_that_conforms_to_another_profile_says_which(tmp_path):
+    shapes = tmp_path / "profile.ttl"
+    shapes.write_text(PROFILE.replace("sh:minCount 1", "sh:maxCount 1"), encoding="utf-8")
+    result = validate("--shapes", str(shapes))
+    assert (result.exit_code, result.output) == (
+        0,
+        f"The graph conforms to the shapes in {shapes}.\n",
+    )
+
+
 def test_engine_fast_refuses_shapes_it_does_not_evaluate(tmp_path):
     shapes = tmp_path / "closed.ttl"
     shapes.write_text(PROFILE.replace("sh:targetClass", "sh:closed true ; sh:targetClass"))

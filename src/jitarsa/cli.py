@@ -166,7 +166,9 @@ def validate(data_dir, base, fmt, engine, shapes):
 
     # The standard report graph comes from pySHACL, the reference engine.
     report = run_validate(data_dir, base, "pyshacl" if fmt == "ttl" else engine, shapes)
-    output = {"text": report.text, "ttl": report.turtle, "json": report.json}[fmt]()
+    output = (
+        report.text(shapes) if fmt == "text" else {"ttl": report.turtle, "json": report.json}[fmt]()
+    )
     click.echo(output.rstrip("\n"))
     sys.exit(int(ExitCode.OK if report.conforms else ExitCode.VIOLATIONS))
 

@@ -47,9 +47,12 @@ class Report:
     violations: list[Violation]
     graph: Any  # rdflib.Graph holding the sh:ValidationReport; None from the fast engine
 
-    def text(self) -> str:
+    def text(self, shapes: str | None = None) -> str:
+        """For people: the violations, or that the graph conforms (to the shapes file SHAPES,
+        when it was validated against another than the project's)."""
         if self.conforms:
-            return "The graph conforms to the jitarsa shapes."
+            where = f"the shapes in {shapes}" if shapes else "the jitarsa shapes"
+            return f"The graph conforms to {where}."
         lines = [v.line() for v in self.violations]
         return "\n".join(lines + [f"{len(lines)} violation(s)."])
 
