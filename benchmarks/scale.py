@@ -19,6 +19,7 @@ docs/scale-table.md and docs/scale.png. Run from a checkout, after `pip install 
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
     python benchmarks/scale.py --large    # and 1M (the naive pipeline is skipped there)
+    python benchmarks/scale.py --sizes 10000,100000 --keep-rows   # the other rows as they were
 """
 
 from __future__ import annotations
@@ -234,6 +235,16 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
     return rows
 
 
+def earlier_row(row: dict) -> dict:
+    """A row of an earlier run, kept in this run's table: each of its figures marked so."""
+    return {
+        key: {**value, "earlier": True}
+        if key in ("a", "b", "c", "d") and isinstance(value, dict)
+        else value
+        for key, value in row.items()
+    }
+
+
 def line(row: dict) -> str:
     a, c, b = row["a"], row["c"], row.get("b")
     text = (
@@ -337,6 +348,12 @@ def main() -> None:
         help="above --naive-up-to, show the naive figures of the previous run "
         "(docs/scale-results.json), marked as such",
     )
+    parser.add_argument(
+        "--keep-rows",
+        action="store_true",
+        help="keep the previous run's rows (docs/scale-results.json) for the sizes not measured "
+        "now, every figure marked as an earlier run",
+    )
     parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -354,6 +371,10 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="jitarsa-scale-") as scratch:
         rows = measure(sizes, args.naive_up_to, args.work or Path(scratch), earlier)
+    if args.keep_rows and results.exists():
+        measured = {row["n"] for row in rows}
+        kept = [earlier_row(r) for r in json.loads(results.read_text()) if r["n"] not in measured]
+        rows = sorted(rows + kept, key=lambda row: row["n"])
     args.docs.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     text = f"Machine: {machine()}.\n\n" + table(rows)

@@ -122,7 +122,7 @@ def test_a_site_process_that_dies_is_one_line_and_leaves_the_output(
     monkeypatch.setattr("jitarsa.publish.site._write_batches", lambda *args: os._exit(9))
     result = CliRunner().invoke(cli, ["build", "-q", "--data", str(synthetic), "--out", str(out)])
     assert result.exit_code == 4, result.output
-    assert "process writing half of the site stopped" in result.output
+    assert "the second process writing the site stopped" in result.output
     assert "JITARSA_PROCESSES=1" in result.output and "Traceback" not in result.output
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

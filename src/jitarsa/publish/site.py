@@ -13,7 +13,8 @@ and a long list (members, units, organisations serving a place, an entity's stat
 PAGE_SIZE entries a page and continues on `<folder>/page/2/index.html`, … (the IRI
 `<entity IRI>/page/2`), linked with rel=prev/next; the files beside the page and the dumps hold
 it whole. `write_site` renders and writes the records' pages in batches, in two processes where
-it can fork (jitarsa._util.background), and the bytes do not depend on how many.
+it can fork (jitarsa._util.background), each taking the next batch from a shared queue, and the
+bytes do not depend on how many.
 """
 
 from __future__ import annotations
@@ -563,29 +564,34 @@ def write_site(
 ) -> dict[str, str]:
     """Render the site and write it into `folder`, the records' pages in batches, and return
     each file's SHA-256 by path; `present` are the digests of the files already there. Where it
-    can fork, a second process renders and writes every other batch; `stage` (a progress stage
-    of records) counts both."""
+    can fork, a second process takes batches too, from the same queue, while this one first
+    writes the other files (the home pages, the example queries run over the whole graph);
+    `stage` (a progress stage of records) counts both."""
     from multiprocessing import get_context
 
     from jitarsa._util.background import can_fork, forked
 
     records = site.dataset.records
     batches = [records[i : i + BATCH] for i in range(0, len(records), BATCH)]
-    digests = {**(present or {}), **_write(folder, site.other_files())}
+    digests = dict(present or {})
     site.prepare()
     # What exists now lives to the end of the build: each batch's collection (_write_batch)
     # then looks at that batch's objects alone.
     gc.freeze()
     if len(batches) < 2 or not can_fork():
+        digests.update(_write(folder, site.other_files()))
         for batch in batches:
             digests.update(_write_batch(site, batch, folder))
             stage.advance(len(batch))
     else:
-        theirs = get_context("fork").RawValue("q", 0)  # records the other process has written
-        other = forked(_write_batches, site, batches[1::2], folder, theirs)
+        context = get_context("fork")
+        queue = context.Value("q", 0)  # the index of the next batch to take
+        theirs = context.RawValue("q", 0)  # records the other process has written
+        other = forked(_write_batches, site, batches, queue, folder, theirs)
         mine = 0
         try:
-            for batch in batches[0::2]:
+            digests.update(_write(folder, site.other_files()))
+            for batch in _taken(batches, queue):
                 digests.update(_write_batch(site, batch, folder))
                 mine += len(batch)
                 stage.advance(mine + theirs.value - stage.done)
@@ -594,7 +600,7 @@ def write_site(
             digests.update(other())
         except Stopped as err:
             raise OutputError(
-                f"was not written: the process writing half of the site stopped ({err}; killed "
+                f"was not written: the second process writing the site stopped ({err}; killed "
                 "for lack of memory?). Set JITARSA_PROCESSES=1 to write it in one process",
                 folder,
             ) from None
@@ -607,15 +613,27 @@ def write_site(
     return digests
 
 
+def _taken(batches: list, queue) -> Iterator[Sequence[Record]]:
+    """The batches this process takes from the queue shared with the other, until none is
+    left: whichever is free takes the next, so neither waits for the other at the end."""
+    while True:
+        with queue.get_lock():
+            index = queue.value
+            queue.value = index + 1
+        if index >= len(batches):
+            return
+        yield batches[index]
+
+
 def _batch_files(site: Site, batch: Sequence[Record]) -> Iterator[tuple[str, bytes]]:
     for record in batch:
         yield from site.record_files(record)
 
 
-def _write_batches(site: Site, batches: list, folder: Path, done) -> dict[str, str]:
+def _write_batches(site: Site, batches: list, queue, folder: Path, done) -> dict[str, str]:
     """The second process's share of `write_site`."""
     digests: dict[str, str] = {}
-    for batch in batches:
+    for batch in _taken(batches, queue):
         digests.update(_write_batch(site, batch, folder))
         done.value += len(batch)
     return digests
