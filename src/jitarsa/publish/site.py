@@ -572,7 +572,9 @@ def write_site(
     from jitarsa._util.background import can_fork, forked
 
     records = site.dataset.records
-    batches = [records[i : i + BATCH] for i in range(0, len(records), BATCH)]
+    batches: list[Sequence[Record]] = [
+        records[i : i + BATCH] for i in range(0, len(records), BATCH)
+    ]
     digests = dict(present or {})
     site.prepare()
     # What exists now lives to the end of the build: each batch's collection (_write_batch)
