@@ -68,8 +68,11 @@ def path_of(base: str, iri: str) -> str | None:
 
 
 def script_json(document) -> str:
-    """JSON safe inside <script>: `<`, `>` and `&` escaped as \\u003c…, which JSON allows."""
-    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False)
+    """JSON safe inside <script>: `<`, `>` and `&` escaped as \\u003c…, which JSON allows.
+    (Written by jitarsa.rdf.jsonld.dumps: json.dumps's bytes, twice as fast with an indent.)"""
+    from jitarsa.rdf.jsonld import dumps
+
+    text = dumps(document).removesuffix("\n")
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
