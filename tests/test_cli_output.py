@@ -72,3 +72,16 @@ def test_shell_completion_offers_query_names_and_formats():
     assert complete("jitarsa query members --format j") == ["json", "jsonld"]
     assert complete("jitarsa query members --format r") == ["rdf"]
     assert "serve" in complete("jitarsa s")
+
+
+def test_the_version_is_pyprojects_read_when_asked():
+    """Written once, in pyproject.toml; `import jitarsa` does not pay for reading it."""
+    import tomllib
+
+    from conftest import ROOT
+
+    import jitarsa
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    assert jitarsa.__version__ == version
+    assert CliRunner().invoke(cli, ["--version"]).output.endswith(f"version {version}\n")

@@ -5,15 +5,10 @@ pySHACL and pyoxigraph load only when a function that needs them runs.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("jitarsa")  # the one place it is written is pyproject.toml
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
-
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads on first use
+    __version__: str
     from jitarsa.errors import ExitCode, JitarsaError, RecordError, ValidationFailed
     from jitarsa.publish.build import BuildResult, build, build_files, build_site
     from jitarsa.rdf.graph import triples
@@ -84,6 +79,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # read when asked: importlib.metadata is a fifth of the start-up
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("jitarsa")  # the one place it is written is pyproject.toml
+        except PackageNotFoundError:  # imported from a source tree that was never installed
+            return "0+unknown"
     if name in _EXPORTS:
         return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'jitarsa' has no attribute {name!r}")
