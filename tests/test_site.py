@@ -393,6 +393,24 @@ def test_example_queries_show_their_results(built, site):
     assert "โครงการเยาวชนอาสา" in units and "มูลนิธิกองทุนไทย" in units
 
 
+def test_example_query_results_are_counted_whole_and_shown_one_page_long(built):
+    """A registry's query answers thousands of rows: the page counts them all and shows the
+    first page's worth, pointing to the dumps and endpoints for the rest."""
+    from jitarsa.publish.build import render
+    from jitarsa.publish.site import render_site
+    from jitarsa.rdf.graph import triples
+
+    graph = triples(built.dataset)
+    files = render(built.dataset, graph, site=False)
+    html = render_site(built.dataset, graph, files, page_size=3)["queries/index.html"].decode()
+    section = html.split('id="2-foundations"', 1)[1].split("</section>", 1)[0]
+    foundations = [m for m in built.dataset.members if m.kind == "foundation"]
+    assert len(foundations) > 3
+    assert f"Results</span>: {len(foundations)} (" in section
+    assert "the first 3 shown; run the query over the dumps or an endpoint for all" in section
+    assert section.count("<tr><td>") == 3
+
+
 def test_the_site_checksums_cover_every_file(site):
     listed = dict(
         reversed(line.split("  ", 1)) for line in site["SHA256SUMS"].decode().splitlines()

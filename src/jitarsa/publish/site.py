@@ -373,7 +373,9 @@ class Site:
 
     @cached_property
     def queries(self) -> list[dict]:
-        """Every `.rq` file in templates/queries, run over the built graph."""
+        """Every `.rq` file in templates/queries, run over the built graph: its number of
+        results and the first `page_size` of them (a registry's answers are thousands of rows,
+        which the dumps and the endpoint give whole; the page would be megabytes)."""
         from pyoxigraph import RdfFormat, Store
 
         from jitarsa.rdf.dumps import ntriples_chunks
@@ -392,7 +394,11 @@ class Site:
             result = store.query(text, prefixes=PREFIXES)
             assert isinstance(result, QuerySolutions), f"{path.name} is not a SELECT query"
             variables = [v.value for v in result.variables]
-            rows = [[self.cell(solution[v]) for v in variables] for solution in result]
+            rows, count = [], 0
+            for solution in result:  # all are counted, the first page_size shown
+                if count < self.page_size:
+                    rows.append([self.cell(solution[v]) for v in variables])
+                count += 1
             out.append(
                 {
                     "name": path.name,
@@ -400,6 +406,7 @@ class Site:
                     "title": titles,
                     "variables": variables,
                     "rows": rows,
+                    "count": count,
                     "id": path.stem,
                 }
             )
