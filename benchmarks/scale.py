@@ -14,7 +14,10 @@ from /proc: `jitarsa build` forks a validating process):
   (c) floor           pyoxigraph loading (a)'s N-Triples into a store and dumping it as Turtle,
                       N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
 
-It prints the table with the ratios (a)/(b) and (a)/(c) and the site's share, and writes
+(a), (c) and (d) are each run three times (`--repeat`) and the median run is reported, every
+run's wall time kept in docs/scale-results.json: on a virtual machine one run of the 100k site
+varies by ±5%. It prints the table with the ratios (a)/(b) and (a)/(c) and the site's share, and
+writes
 docs/scale-table.md and docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
@@ -199,35 +202,32 @@ def load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure(sizes, naive_up_to: int, work: Path, earlier: dict) -> list[dict]:
+def median_run(commands: list[list[str]]) -> dict:
+    """Runs of one measurement, each writing into a folder of its own (none is deleted
+    meanwhile: deleting half a million files slows the file creation that follows on ext4),
+    and the median one by wall time, with every run's wall time beside it."""
+    runs = [run(args) for args in commands]
+    chosen = sorted(runs, key=lambda m: m["wall"])[(len(runs) - 1) // 2]
+    return {**chosen, "runs": [round(m["wall"], 2) for m in runs]}
+
+
+def measure(sizes, naive_up_to: int, work: Path, earlier: dict, repeat: int = 1) -> list[dict]:
     py = sys.executable
     rows = []
     for n in sizes:
-        data, out = work / f"data-{n}", work / f"out-{n}"
+        data = work / f"data-{n}"
         if not (data / "dataset.yaml").exists():
             run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
         row = {"n": n, "load_before": load()}
-        row["a"] = run(
-            [
-                py,
-                "-m",
-                "jitarsa",
-                "build",
-                "-q",
-                "--no-site",
-                "--data",
-                str(data),
-                "--out",
-                str(out),
-            ]
-        )
-        nt = out / "jitarsa.nt"
+        build = [py, "-m", "jitarsa", "build", "-q", "--data", str(data), "--out"]
+        runs = range(1, repeat + 1)
+        row["a"] = median_run([[*build, str(work / f"out-{n}-{k}"), "--no-site"] for k in runs])
+        nt = work / f"out-{n}-1" / "jitarsa.nt"
         row["triples"] = sum(1 for _ in nt.open("rb"))
-        full = work / f"full-{n}"
-        row["d"] = run(
-            [py, "-m", "jitarsa", "build", "-q", "--data", str(data), "--out", str(full)]
-        )
-        row["c"] = run([py, __file__, "--floor", str(nt), str(work / f"floor-{n}")])
+        floor_of = [py, __file__, "--floor", str(nt)]
+        row["c"] = median_run([[*floor_of, str(work / f"floor-{n}-{k}")] for k in runs])
+        # Last: the sites' gigabytes in the page cache would slow what follows them.
+        row["d"] = median_run([[*build, str(work / f"full-{n}-{k}")] for k in runs])
         if n <= naive_up_to:
             row["b"] = run([py, __file__, "--naive", str(data), str(work / f"naive-{n}")])
         elif earlier.get(n, {}).get("b"):  # the naive pipeline is slow: reuse an earlier run's
@@ -259,7 +259,8 @@ def line(row: dict) -> str:
         text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {ratio:.1f}x"
     d = row.get("d")
     if d:
-        text += f" | with site {d['wall']:7.1f} s {d['mb']:6.0f} MB  site {share(row)}"
+        runs = ", ".join(f"{w:.1f}" for w in d.get("runs", []))
+        text += f" | with site {d['wall']:7.1f} s ({runs}) {d['mb']:6.0f} MB  site {share(row)}"
     return text + f"  build/floor {a['wall'] / c['wall']:.1f}x  (load {row['load_before']})"
 
 
@@ -341,6 +342,12 @@ def main() -> None:
         default=100_000,
         help="run the naive pipeline only up to this size (default 100000)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="run (a), (c) and (d) this many times and report the median run (default 3)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     parser.add_argument(
         "--docs", type=Path, default=ROOT / "docs", help="where scale-table.md and scale.png go"
@@ -373,7 +380,7 @@ def main() -> None:
         else {}
     )
     with tempfile.TemporaryDirectory(prefix="jitarsa-scale-") as scratch:
-        rows = measure(sizes, args.naive_up_to, args.work or Path(scratch), earlier)
+        rows = measure(sizes, args.naive_up_to, args.work or Path(scratch), earlier, args.repeat)
     if args.keep_rows and results.exists():
         measured = {row["n"] for row in rows}
         kept = [earlier_row(r) for r in json.loads(results.read_text()) if r["n"] not in measured]
