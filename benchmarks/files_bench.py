@@ -4,9 +4,8 @@ A site has a folder per record, `org/<id>/`, holding five files: its page and it
 files. This writes that shape for N records, with bytes of the sizes a synthetic record's files
 have, through the site's own writer (`jitarsa.publish.site._write`: a batch of 256 records at a
 time, each file opened relative to the site folder, written, closed and hashed), in one process,
-and reports the time per record. jitarsa renders at the same rate at every size
-(benchmarks/scale.py); if this time per record grows with N, that part of the site's growth is
-the filesystem's and the machine's.
+and reports the time per record: if it grows with N, that part of the site's growth in
+benchmarks/scale.py is the filesystem's and the machine's, not the rendering's.
 
     python benchmarks/files_bench.py                       # 10,000 then 100,000 records
     python benchmarks/files_bench.py --sizes 1000,10000 --work DIR
@@ -41,7 +40,6 @@ SHAPE = {
 
 def write(folder: Path, n: int) -> dict:
     """Write n records' folders; wall, user and system seconds."""
-    sys.path.insert(0, str(ROOT / "src"))
     from jitarsa.publish.site import BATCH, _write
 
     contents = {name: b"x" * size for name, size in SHAPE.items()}
@@ -74,6 +72,7 @@ def main() -> None:
     )
     parser.add_argument("--work", type=Path, default=None, help="where to write (default: temp)")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))  # the checkout's jitarsa, installed or not
     work = Path(tempfile.mkdtemp(prefix="jitarsa-files-", dir=args.work))
     try:
         first = None

@@ -15,10 +15,10 @@ from /proc: `jitarsa build` forks a validating process):
                       N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
 
 (a), (c) and (d) are each run three times (`--repeat`) and the median run is reported, every
-run's wall time kept in docs/scale-results.json: on a virtual machine one run of the 100k site
-varies by ±5%. It prints the table with the ratios (a)/(b) and (a)/(c) and the site's share, and
-writes
-docs/scale-table.md and docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
+run's wall time kept in docs/scale-results.json: on the development machine (a virtual machine)
+single 100k builds with the site took from 62 s to 85 s the same morning. It prints the table
+with the ratios (a)/(b) and (a)/(c) and the site's share, and writes docs/scale-table.md and
+docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
     python benchmarks/scale.py --large    # and 1M (the naive pipeline is skipped there)
