@@ -14,11 +14,14 @@ from /proc: `jitarsa build` forks a validating process):
   (c) floor           pyoxigraph loading (a)'s N-Triples into a store and dumping it as Turtle,
                       N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
 
-(a), (c) and (d) are each run three times (`--repeat`) and the median run is reported, every
-run's wall time kept in docs/scale-results.json: on the development machine (a virtual machine)
-single 100k builds with the site took from 62 s to 85 s the same morning. It prints the table
-with the ratios (a)/(b) and (a)/(c) and the site's share, and writes docs/scale-table.md and
-docs/scale.png. Run from a checkout, after `pip install -e '.[bench]'`:
+(a), (c) and (d) are each run five times (`--repeat`), in rounds that take every size in
+turn (so that the 10k and 100k runs being compared share the machine's conditions), and the
+median run is reported, every run kept in docs/scale-results.json with its user and system CPU
+time and the machine's cost of a page fault just before it (`fault_us`, see fault_cost_us): on
+the development machine (a virtual machine) that cost varies several-fold with the host's load,
+and a 100k build with the site takes 60 s or 90 s with it. It prints the table with the ratios
+(a)/(b) and (a)/(c) and the site's share, and writes docs/scale-table.md and docs/scale.png.
+Run from a checkout, after `pip install -e '.[bench]'`:
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
     python benchmarks/scale.py --large    # and 1M (the naive pipeline is skipped there)
@@ -55,6 +58,9 @@ def run(args: list[str]) -> dict:
     # The previous measurement's files are flushed first: their write-back would otherwise
     # fall into this one's time (it did: the site's 600k files after a 100k build).
     os.sync()
+    # In a process of its own: a child's peak RSS (wait4) starts from its parent's at the fork.
+    probe = [sys.executable, __file__, "--fault-cost"]
+    fault_us = float(subprocess.run(probe, capture_output=True, check=True).stdout)
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0.0]
@@ -70,6 +76,7 @@ def run(args: list[str]) -> dict:
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
+    assert child.stderr is not None  # stderr=PIPE
     err = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     if status != 0:
@@ -78,10 +85,29 @@ def run(args: list[str]) -> dict:
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
+        "user": usage.ru_utime,
+        "sys": usage.ru_stime,
+        "fault_us": fault_us,
         "mb": max(rss, peak[0]),
         "rss_mb": rss,
         "tree_pss_mb": peak[0],
     }
+
+
+def fault_cost_us() -> float:
+    """Microseconds per page fault on 256 MiB of fresh anonymous memory. On a virtual machine
+    whose balloon reports free memory to the host (Firecracker, `virtio_balloon`), a page the
+    guest takes may have to be backed by the host first: a build's half a million page faults
+    and its gigabytes of page cache then cost seconds or tens of seconds, with the host's load
+    (2 to 15 µs a fault on the development machine, on the same morning)."""
+    import mmap
+
+    size, page = 256 << 20, mmap.PAGESIZE
+    start = time.perf_counter()
+    with mmap.mmap(-1, size) as memory:
+        for offset in range(0, size, page):
+            memory[offset] = 1
+    return 1e6 * (time.perf_counter() - start) / (size // page)
 
 
 def tree_pss_mb(root: int) -> float:
@@ -202,40 +228,58 @@ def load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def median_run(commands: list[list[str]]) -> dict:
-    """Runs of one measurement, each writing into a folder of its own (none is deleted
-    meanwhile: deleting half a million files slows the file creation that follows on ext4),
-    and the median one by wall time, with every run's wall time beside it."""
-    runs = [run(args) for args in commands]
+def median_run(runs: list[dict]) -> dict:
+    """The median of a measurement's runs by wall time, with every run beside it (wall, user
+    and system CPU, the cost of a page fault just before it)."""
     chosen = sorted(runs, key=lambda m: m["wall"])[(len(runs) - 1) // 2]
-    return {**chosen, "runs": [round(m["wall"], 2) for m in runs]}
+    keys = ("wall", "user", "sys", "fault_us")
+    return {**chosen, "runs": [{key: round(m[key], 2) for key in keys} for m in runs]}
 
 
 def measure(sizes, naive_up_to: int, work: Path, earlier: dict, repeat: int = 1) -> list[dict]:
+    """`repeat` rounds, each running (a), (c) and (d) at every size in turn, then the naive
+    pipeline once. Every run writes into a folder of its own and none is deleted meanwhile:
+    deleting half a million files slows the file creation that follows on ext4 (docs/scale.md).
+    """
     py = sys.executable
-    rows = []
+    rows = {n: {"n": n} for n in sizes}
+    runs: dict[int, dict[str, list[dict]]] = {n: {"a": [], "c": [], "d": []} for n in sizes}
+    for k in range(1, repeat + 1):
+        for n in sizes:
+            data, row = work / f"data-{n}", rows[n]
+            if not (data / "dataset.yaml").exists():
+                run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
+            row.setdefault("load_before", load())
+            build = [py, "-m", "jitarsa", "build", "-q", "--data", str(data), "--out"]
+            runs[n]["a"].append(run([*build, str(work / f"out-{n}-{k}"), "--no-site"]))
+            nt = work / f"out-{n}-1" / "jitarsa.nt"
+            row.setdefault("triples", sum(1 for _ in nt.open("rb")))
+            floor_of = [py, __file__, "--floor", str(nt)]
+            runs[n]["c"].append(run([*floor_of, str(work / f"floor-{n}-{k}")]))
+            runs[n]["d"].append(run([*build, str(work / f"full-{n}-{k}")]))
+            row["load_after"] = load()
+            print(f"round {k} of {repeat}, N={n:,}: " + runs_line(runs[n]), flush=True)
     for n in sizes:
-        data = work / f"data-{n}"
-        if not (data / "dataset.yaml").exists():
-            run([py, "-m", "jitarsa", "synth", str(n), "--out", str(data)])
-        row = {"n": n, "load_before": load()}
-        build = [py, "-m", "jitarsa", "build", "-q", "--data", str(data), "--out"]
-        runs = range(1, repeat + 1)
-        row["a"] = median_run([[*build, str(work / f"out-{n}-{k}"), "--no-site"] for k in runs])
-        nt = work / f"out-{n}-1" / "jitarsa.nt"
-        row["triples"] = sum(1 for _ in nt.open("rb"))
-        floor_of = [py, __file__, "--floor", str(nt)]
-        row["c"] = median_run([[*floor_of, str(work / f"floor-{n}-{k}")] for k in runs])
-        # Last: the sites' gigabytes in the page cache would slow what follows them.
-        row["d"] = median_run([[*build, str(work / f"full-{n}-{k}")] for k in runs])
+        row = rows[n]
+        row.update({key: median_run(found) for key, found in runs[n].items()})
         if n <= naive_up_to:
-            row["b"] = run([py, __file__, "--naive", str(data), str(work / f"naive-{n}")])
+            row["b"] = run(
+                [py, __file__, "--naive", str(work / f"data-{n}"), str(work / f"naive-{n}")]
+            )
         elif earlier.get(n, {}).get("b"):  # the naive pipeline is slow: reuse an earlier run's
             row["b"] = {**earlier[n]["b"], "earlier": True}
-        row["load_after"] = load()
-        rows.append(row)
         print(line(row), flush=True)
-    return rows
+    return [rows[n] for n in sizes]
+
+
+def runs_line(runs: dict[str, list[dict]]) -> str:
+    """The latest run of each measurement: wall, user and system CPU, the page-fault cost."""
+    return "  ".join(
+        f"({key}) {m['wall']:.1f} s (user {m['user']:.1f}, sys {m['sys']:.1f}, "
+        f"fault {m['fault_us']:.1f} µs)"
+        for key, found in runs.items()
+        for m in found[-1:]
+    )
 
 
 def earlier_row(row: dict) -> dict:
@@ -259,7 +303,7 @@ def line(row: dict) -> str:
         text += f" | naive {b['wall']:7.1f} s {b['mb']:6.0f} MB  naive/build {ratio:.1f}x"
     d = row.get("d")
     if d:
-        runs = ", ".join(f"{w:.1f}" for w in d.get("runs", []))
+        runs = ", ".join(f"{m['wall']:.1f}" for m in d.get("runs", []))
         text += f" | with site {d['wall']:7.1f} s ({runs}) {d['mb']:6.0f} MB  site {share(row)}"
     return text + f"  build/floor {a['wall'] / c['wall']:.1f}x  (load {row['load_before']})"
 
@@ -345,8 +389,8 @@ def main() -> None:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="run (a), (c) and (d) this many times and report the median run (default 3)",
+        default=5,
+        help="rounds of (a), (c) and (d) at every size; the median run is reported (default 5)",
     )
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     parser.add_argument(
@@ -366,11 +410,14 @@ def main() -> None:
     )
     parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--fault-cost", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.naive:
         return naive(*args.naive)
     if args.floor:
         return floor(*args.floor)
+    if args.fault_cost:
+        return print(f"{fault_cost_us():.3f}")
     sizes = args.sizes or list(SIZES) + ([LARGE] if args.large else [])
     print(f"Machine: {machine()}", flush=True)
     results = args.docs / "scale-results.json"
