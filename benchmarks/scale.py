@@ -15,12 +15,12 @@ from /proc: `jitarsa build` forks a validating process):
                       N-Triples and JSON-LD: the RDF I/O any pipeline has to do.
 
 (a), (c) and (d) are each run five times (`--repeat`), in rounds that take every size in
-turn (so that the 10k and 100k runs being compared share the machine's conditions), and the
-median run is reported, every run kept in docs/scale-results.json with its user and system CPU
-time and the machine's cost of a page fault just before it (`fault_us`, see fault_cost_us): on
-the development machine (a virtual machine) that cost varies several-fold with the host's load,
-and a 100k build with the site takes 60 s or 90 s with it. It prints the table with the ratios
-(a)/(b) and (a)/(c) and the site's share, and writes docs/scale-table.md and docs/scale.png.
+turn, so that the 10k and 100k runs a growth ratio compares share the machine's conditions, and
+the median run is reported, every run kept in docs/scale-results.json with its user and system
+CPU time: on the development machine (a virtual machine) a 100k build with the site took 62 s
+in some runs and 84 s in others the same hour, the difference all system time (docs/scale.md).
+It prints the table with the ratios (a)/(b) and (a)/(c) and the site's share, and writes
+docs/scale-table.md and docs/scale.png.
 Run from a checkout, after `pip install -e '.[bench]'`:
 
     python benchmarks/scale.py            # 1k, 10k, 100k (naive at 100k takes minutes)
@@ -58,9 +58,6 @@ def run(args: list[str]) -> dict:
     # The previous measurement's files are flushed first: their write-back would otherwise
     # fall into this one's time (it did: the site's 600k files after a 100k build).
     os.sync()
-    # In a process of its own: a child's peak RSS (wait4) starts from its parent's at the fork.
-    probe = [sys.executable, __file__, "--fault-cost"]
-    fault_us = float(subprocess.run(probe, capture_output=True, check=True).stdout)
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0.0]
@@ -87,27 +84,10 @@ def run(args: list[str]) -> dict:
         "cpu": usage.ru_utime + usage.ru_stime,
         "user": usage.ru_utime,
         "sys": usage.ru_stime,
-        "fault_us": fault_us,
         "mb": max(rss, peak[0]),
         "rss_mb": rss,
         "tree_pss_mb": peak[0],
     }
-
-
-def fault_cost_us() -> float:
-    """Microseconds per page fault on 256 MiB of fresh anonymous memory. On a virtual machine
-    whose balloon reports free memory to the host (Firecracker, `virtio_balloon`), a page the
-    guest takes may have to be backed by the host first: a build's half a million page faults
-    and its gigabytes of page cache then cost seconds or tens of seconds, with the host's load
-    (2 to 15 µs a fault on the development machine, on the same morning)."""
-    import mmap
-
-    size, page = 256 << 20, mmap.PAGESIZE
-    start = time.perf_counter()
-    with mmap.mmap(-1, size) as memory:
-        for offset in range(0, size, page):
-            memory[offset] = 1
-    return 1e6 * (time.perf_counter() - start) / (size // page)
 
 
 def tree_pss_mb(root: int) -> float:
@@ -230,9 +210,9 @@ def load() -> str:
 
 def median_run(runs: list[dict]) -> dict:
     """The median of a measurement's runs by wall time, with every run beside it (wall, user
-    and system CPU, the cost of a page fault just before it)."""
+    and system CPU)."""
     chosen = sorted(runs, key=lambda m: m["wall"])[(len(runs) - 1) // 2]
-    keys = ("wall", "user", "sys", "fault_us")
+    keys = ("wall", "user", "sys")
     return {**chosen, "runs": [{key: round(m[key], 2) for key in keys} for m in runs]}
 
 
@@ -273,10 +253,9 @@ def measure(sizes, naive_up_to: int, work: Path, earlier: dict, repeat: int = 1)
 
 
 def runs_line(runs: dict[str, list[dict]]) -> str:
-    """The latest run of each measurement: wall, user and system CPU, the page-fault cost."""
+    """The latest run of each measurement: wall, user and system CPU."""
     return "  ".join(
-        f"({key}) {m['wall']:.1f} s (user {m['user']:.1f}, sys {m['sys']:.1f}, "
-        f"fault {m['fault_us']:.1f} µs)"
+        f"({key}) {m['wall']:.1f} s (user {m['user']:.1f} s, sys {m['sys']:.1f} s)"
         for key, found in runs.items()
         for m in found[-1:]
     )
@@ -325,7 +304,7 @@ def table(rows: list[dict]) -> str:
     def cell(m):
         if not m:
             return "not run"
-        return f"{m['wall']:.1f} s / {m['cpu']:.1f} s / {m['mb']:,.0f} MB" + (
+        return f"{m['wall']:,.1f} s / {m['cpu']:,.1f} s / {m['mb']:,.0f} MB" + (
             " (earlier run)" if m.get("earlier") else ""
         )
 
@@ -410,14 +389,11 @@ def main() -> None:
     )
     parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--fault-cost", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.naive:
         return naive(*args.naive)
     if args.floor:
         return floor(*args.floor)
-    if args.fault_cost:
-        return print(f"{fault_cost_us():.3f}")
     sizes = args.sizes or list(SIZES) + ([LARGE] if args.large else [])
     print(f"Machine: {machine()}", flush=True)
     results = args.docs / "scale-results.json"

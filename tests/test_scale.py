@@ -389,3 +389,52 @@ def test_the_benchmarks_naive_pipeline_and_floor_publish_the_builds_graph(tmp_pa
     assert graph(tmp_path / "naive" / "jitarsa.nt") == expected
     assert graph(tmp_path / "naive" / "jitarsa.ttl") == expected
     assert graph(tmp_path / "floor" / "floor.nt") == expected
+
+
+def _scale_benchmark():
+    """benchmarks/scale.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("scale", ROOT / "benchmarks" / "scale.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_reports_the_median_run_and_keeps_every_run():
+    scale = _scale_benchmark()
+    walls = [70.2, 85.0, 60.1, 90.5, 66.3]
+    runs = [
+        {"wall": w, "cpu": w + i, "user": w - 1, "sys": 1.0 + i, "mb": 9.0}
+        for i, w in enumerate(walls)
+    ]
+    median = scale.median_run(runs)
+    assert median["wall"] == 70.2 and median["sys"] == 1.0
+    assert [m["wall"] for m in median["runs"]] == walls
+    assert median["runs"][3] == {"wall": 90.5, "user": 89.5, "sys": 4.0}
+
+
+@pytest.mark.slow
+def test_the_benchmark_measures_every_size_in_each_round_with_the_page_fault_cost(tmp_path, capsys):
+    """Rounds take the sizes in turn, so that the sizes a growth ratio compares are measured
+    under the same conditions of the machine; each run records the cost of a page fault."""
+    scale = _scale_benchmark()
+    rows = scale.measure([30, 60], naive_up_to=0, work=tmp_path, earlier={}, repeat=2)
+    rounds = [
+        line.split(":")[0] for line in capsys.readouterr().out.splitlines() if "round" in line
+    ]
+    assert rounds == [
+        "round 1 of 2, N=30",
+        "round 1 of 2, N=60",
+        "round 2 of 2, N=30",
+        "round 2 of 2, N=60",
+    ]
+    for row in rows:
+        for key in ("a", "c", "d"):
+            assert len(row[key]["runs"]) == 2
+            assert all(run["user"] > 0 and run["sys"] >= 0 for run in row[key]["runs"])
+    assert [row["triples"] for row in rows][0] < rows[1]["triples"]
+    assert {p.name for p in tmp_path.iterdir()} >= {"full-30-1", "full-30-2", "full-60-2"}
