@@ -418,9 +418,9 @@ def test_the_benchmark_reports_the_median_run_and_keeps_every_run():
 
 
 @pytest.mark.slow
-def test_the_benchmark_measures_every_size_in_each_round_with_the_page_fault_cost(tmp_path, capsys):
+def test_the_benchmark_measures_every_size_in_each_round(tmp_path, capsys):
     """Rounds take the sizes in turn, so that the sizes a growth ratio compares are measured
-    under the same conditions of the machine; each run records the cost of a page fault."""
+    under the same conditions of the machine; each run keeps its user and system CPU time."""
     scale = _scale_benchmark()
     rows = scale.measure([30, 60], naive_up_to=0, work=tmp_path, earlier={}, repeat=2)
     rounds = [
