@@ -59,6 +59,55 @@ def data_dir(tmp_path) -> Path:
     return target
 
 
+#: Programs some tests drive that are not Python packages: the Debian packages that bring them.
+PROGRAMS = {
+    "chromium": "apt-get install chromium fonts-thai-tlwg",
+    "virtuoso-t": "apt-get install virtuoso-opensource",
+    "java": "apt-get install default-jre-headless libapache-jena-java",
+    "nginx": "apt-get install nginx",
+    "apache2": "apt-get install apache2",
+    "node": "apt-get install nodejs npm, then npm ci --prefix tests/js",
+}
+#: Where Debian puts server programs: on root's PATH, not always on a user's.
+SYSTEM_BIN = os.pathsep.join(["/usr/local/sbin", "/usr/sbin", "/sbin"])
+#: Set by .ci/run: there every program is installed, so a missing one is a failure, not a skip.
+REQUIRE_ALL = os.environ.get("JITARSA_REQUIRE_ALL") == "1"
+#: The start of the reason of every skip for a missing program (the summary counts them).
+NEEDS = "needs "
+
+
+def missing(what: str, install: str) -> None:
+    """Skip the test for lack of WHAT (fail under JITARSA_REQUIRE_ALL=1), naming how to get it."""
+    reason = f"{NEEDS}{what}: {install}"
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (JITARSA_REQUIRE_ALL=1: every program must be installed)")
+    pytest.skip(reason)
+
+
+def require_program(name: str) -> str:
+    """The path of program NAME, an executable found by shutil.which on PATH (and Debian's
+    sbin folders); the test is skipped, naming the Debian package, when there is none."""
+    search = os.pathsep.join(filter(None, [os.environ.get("PATH"), SYSTEM_BIN]))
+    found = shutil.which(name, path=search)
+    if found is None:
+        missing(name, PROGRAMS[name])
+    return found  # type: ignore[return-value]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end naming each program whose absence skipped tests, and how many."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith(NEEDS):
+            what = reason[len(NEEDS) :].split(":", 1)[0]
+            counts[what] = counts.get(what, 0) + 1
+    if counts:
+        listed = ", ".join(f"{what} ({n})" for what, n in sorted(counts.items()))
+        terminalreporter.write_line(f"skipped for lack of programs: {listed}")
+
+
 #: Fixtures that start a server process: a test using one is marked network_service.
 SERVICE_FIXTURES = {"server", "oxigraph"}
 

@@ -3,14 +3,13 @@ the dumps: SPARQLWrapper, rdflib's SPARQLStore, Apache Jena's `rsparql` and `rio
 libapache-jena-java), and jsonld.js (tests/js)."""
 
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import ROOT, serving
+from conftest import ROOT, missing, require_program, serving
 
 from jitarsa.records.load import load_dataset
 
@@ -93,8 +92,9 @@ def jena(tmp_path_factory):
     bundled Xerces classes to the package `xerces` but leaves their message files under
     org/apache/jena/ext/xerces: Jena then fails to start ("internal error" in
     XSSimpleTypeDecl). The files are copied to where the classes look for them."""
-    if not (JENA / "jena-cmds.jar").is_file() or shutil.which("java") is None:
-        pytest.skip("Apache Jena is not installed (apt-get install libapache-jena-java)")
+    require_program("java")
+    if not (JENA / "jena-cmds.jar").is_file():
+        missing("libapache-jena-java", "apt-get install libapache-jena-java")
     fix = tmp_path_factory.mktemp("jena")
     with zipfile.ZipFile(JENA / "jena-core.jar") as jar:
         for name in jar.namelist():
@@ -183,8 +183,9 @@ JS = ROOT / "tests" / "js"
 
 def jsonld_js(path: Path) -> set:
     """The triples jsonld.js reads from a JSON-LD file, with no document loader and no base."""
-    if not (JS / "node_modules" / "jsonld").is_dir() or shutil.which("node") is None:
-        pytest.skip("jsonld.js is not installed (npm ci --prefix tests/js)")
+    require_program("node")
+    if not (JS / "node_modules" / "jsonld").is_dir():
+        missing("jsonld.js", "npm ci --prefix tests/js")
     found = subprocess.run(
         ["node", str(JS / "to-nquads.js"), str(path)],
         capture_output=True,

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, wait_for_port
+from conftest import PROGRAMS, ROOT, free_port, require_program, wait_for_port
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
@@ -141,7 +141,9 @@ def test_console_examples_show_what_the_commands_print(path, scratch):
             if run.endswith("&") and not run.startswith("jitarsa serve"):
                 program = shlex.split(run)[0]
                 addresses, install = SERVERS[program]
-                if shutil.which(program) is None:
+                if program in PROGRAMS:
+                    require_program(program)
+                elif shutil.which(program) is None:
                     pytest.fail(f"{path.name} starts {program}, which is missing: {install}")
                 background.append(
                     subprocess.Popen(

@@ -2,7 +2,7 @@
 
 The site is served on 127.0.0.1 by a static server in a thread; every request to anywhere else
 is refused and counted as a failure. Screenshots go to test-artifacts/. Playwright never
-downloads a browser here: it is pointed at /usr/bin/chromium (.ci/run installs it).
+downloads a browser here: it is pointed at Debian's chromium on PATH (.ci/run installs it).
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, require_program
 
 from jitarsa.publish.build import build_files, write_atomic
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -71,14 +70,11 @@ def origin(site_dir):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: apt-get install chromium fonts-thai-tlwg (.ci/run does this)"
-        )
+    chromium_path = require_program("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=ARGS)
         yield chromium
         chromium.close()
 

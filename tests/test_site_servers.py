@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import ROOT, free_port, running
+from conftest import PROGRAMS, ROOT, free_port, missing, require_program, running
 
 pytestmark = [pytest.mark.network_service, pytest.mark.slow]
 
@@ -61,8 +61,7 @@ def site_copy():
 
 @pytest.fixture(scope="module")
 def nginx(site_copy):
-    if shutil.which("nginx") is None:
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+    nginx = require_program("nginx")
     port = free_port()
     server = block("nginx").replace("listen 80;", f"listen 127.0.0.1:{port};")
     server = server.replace("/srv/jitarsa/site", str(site_copy / "site"))
@@ -72,16 +71,16 @@ def nginx(site_copy):
         f"events {{}}\nhttp {{\naccess_log off;\n{server}}}\n",
         encoding="utf-8",
     )
-    with running(["nginx", "-c", str(config), "-p", str(site_copy)], port):
+    with running([nginx, "-c", str(config), "-p", str(site_copy)], port):
         yield port
 
 
 @pytest.fixture(scope="module")
 def apache(site_copy):
-    binary = shutil.which("apache2") or "/usr/sbin/apache2"
+    binary = require_program("apache2")
     modules = Path("/usr/lib/apache2/modules")
-    if not Path(binary).exists() or not modules.is_dir():
-        pytest.skip("Apache is not installed (apt-get install apache2)")
+    if not modules.is_dir():
+        missing("apache2", PROGRAMS["apache2"])
     port = free_port()
     (site_copy / "site" / ".htaccess").write_text(block("apache"), encoding="utf-8")
     loads = "\n".join(

@@ -184,10 +184,99 @@ def read_text(path: Path, error=RecordError, encoding: str = "utf-8") -> str:
         raise error(f"not UTF-8 text (byte {err.start})", path) from None
 
 
+_FLOW_INDICATORS = re.compile(r"[\[{]")
+#: Where a plain scalar's run of ordinary characters ends, in block and in flow context.
+_PLAIN_RUN = {False: re.compile(r"[^\n:#]+"), True: re.compile(r"[^\n:#,\[\]{}]+")}
+_QUOTED = {"'": re.compile(r"'(?:[^']|'')*'"), '"': re.compile(r'"(?:[^"\\]|\\.)*"', re.S)}
+_NOT_SPACE = re.compile(r"[^ \t\n]+")
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line on which flow collections (`[`, `{`) nest deeper than MAX_DEPTH, else None.
+
+    Read by YAML's own lexical rules, not by a parser: PyYAML 6.0.4's scanner refuses 1,000
+    levels with its own message before it hands any event on, so jitarsa's limit must be
+    decided first, whichever release is installed. Quoted scalars, comments, plain text and
+    block scalars (`|`, `>`) are skipped, so their brackets are not counted; where the reading
+    is unsure it counts fewer levels, never more, and the parser behind it still decides."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # the usual file: nothing to read
+        return None
+    pos, end, level, line, at_start = 0, len(text), 0, 1, True
+    while pos < end:
+        char = text[pos]
+        after = text[pos + 1 : pos + 2]
+        if char == "\n":
+            line, pos, at_start = line + 1, pos + 1, True
+            if (
+                level == 0
+                and text.startswith(("---", "..."), pos)
+                and text[pos + 3 : pos + 4] in " \n"
+            ):
+                pos += 3
+        elif char in " \t":
+            pos += 1
+        elif char == "#" and (pos == 0 or text[pos - 1] in " \t\n"):
+            newline = text.find("\n", pos)
+            pos = end if newline < 0 else newline
+        elif at_start and char in _QUOTED:
+            quoted = _QUOTED[char].match(text, pos)
+            if quoted is None:
+                return None  # unterminated: the parser names it
+            line += quoted.group().count("\n")
+            pos, at_start = quoted.end(), False
+        elif char in "[{" and (at_start or level):
+            level += 1
+            if level > MAX_DEPTH:
+                return line
+            pos, at_start = pos + 1, True
+        elif char in "]}" and level:
+            level, pos, at_start = level - 1, pos + 1, False
+        elif (char == "," and level) or (
+            char == ":" and (after in ("", " ", "\t", "\n") or (level and after in ",[]{}"))
+        ):
+            pos, at_start = pos + 1, True
+        elif at_start and level == 0 and char in "-?" and after in ("", " ", "\t", "\n"):
+            pos += 1
+        elif at_start and char in "&!":  # an anchor or a tag before the node
+            pos = _NOT_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        elif at_start and level == 0 and char in "|>":
+            pos, line = _skip_block_scalar(text, pos, line)
+        else:
+            run = _PLAIN_RUN[bool(level)].match(text, pos)
+            pos, at_start = (run.end() if run else pos + 1), False
+    return None
+
+
+def _skip_block_scalar(text: str, pos: int, line: int) -> tuple[int, int]:
+    """Past a block scalar whose indicator (`|` or `>`) is at `pos`: its header line and every
+    following line that is blank or indented deeper than the node that holds it."""
+    start = text.rfind("\n", 0, pos) + 1
+    prefix = text[start:pos].rstrip()
+    if prefix.endswith(":"):  # a mapping's value: content is deeper than the key
+        stripped = prefix.lstrip(" -?")
+        parent = len(prefix) - len(stripped) if stripped else -1
+        while stripped[:2] in ("- ", "? "):
+            parent, stripped = parent + 2, stripped[2:].lstrip(" ")
+    else:  # an item of a sequence, or the whole document
+        parent = prefix.rfind("-")
+    newline = text.find("\n", pos)
+    while newline >= 0:
+        following = text.find("\n", newline + 1)
+        content = text[newline + 1 : following if following >= 0 else len(text)]
+        if content.strip() and len(content) - len(content.lstrip(" ")) <= parent:
+            break
+        line, newline = line + 1, following
+    return (len(text) if newline < 0 else newline), line
+
+
 def _check_shape(text: str, path: Path) -> None:
     """Refuse, before PyYAML builds anything, a file nested deeper than MAX_DEPTH or whose
-    aliases would add more than MAX_ALIAS_VALUES values: one pass over libyaml's events (its
-    parser keeps its own stack; only the composer recurses)."""
+    aliases would add more than MAX_ALIAS_VALUES values: first a lexical count of flow nesting
+    (`_flow_too_deep`), then one pass over libyaml's events (its parser keeps its own stack;
+    only the composer recurses)."""
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise RecordError(f"line {deep}: nested more than {MAX_DEPTH} levels deep", path)
     depth = values = written = 0  # values with aliases expanded, values written out
     sizes: dict[str, int] = {}  # anchor → values it stands for
     open_anchors: list[tuple[str | None, int]] = []  # (anchor, values before it) per level
