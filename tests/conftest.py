@@ -94,8 +94,11 @@ def require_program(name: str) -> str:
     return found  # type: ignore[return-value]
 
 
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter):
-    """One line at the end naming each program whose absence skipped tests, and how many."""
+    """One line at the end naming each program whose absence skipped tests, and how many
+    (after pytest's own short summary, just before the closing count)."""
+    yield
     counts: dict[str, int] = {}
     for report in terminalreporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
