@@ -751,3 +751,66 @@ def test_undo_writes_through_no_link_planted_meanwhile(tmp_path):
         written.undo()
     assert victim.read_bytes() == b"outside\n"
     assert kept.read_bytes() == b"old kept\n" and not new.exists() and not new.is_symlink()
+
+
+# --- diff: one line for every bad input (issue 24) ------------------------------------------
+
+
+def test_lines_that_sort_out_of_subject_order_are_one_line_not_a_traceback(tmp_path):
+    """A byte below the space after a subject sorted that subject's lines apart: the second
+    merge raised the internal _Unsorted (exit 1, a traceback). Now lines are sorted by subject."""
+    trap = tmp_path / "trap.nt"
+    trap.write_bytes(b'<http://x.test/a>\x01 <http://x.test/p> "o" .\n<http://x.test/a>\n')
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(trap))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {trap}: is not valid N-Triples near <http://x.test/a>")
+    assert result.output.count("\n") == 1
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400), st.sampled_from([b"", b"\n", b"<http://x.test/a> "]))
+def test_any_bytes_are_compared_or_refused_in_one_line(tmp_path, noise, prefix):
+    """Random bytes as a dump (`jitarsa diff dist/jitarsa.nt random.nt`): a Diff or a
+    DiffError, never another exception; the message is one line."""
+    side = tmp_path / "random.nt"
+    side.write_bytes(prefix + noise)
+    try:
+        diff(ROOT / "dist" / "jitarsa.nt", side)
+    except DiffError as err:
+        assert "\n" not in str(err) and "\r" not in str(err)
+
+
+def test_an_overlong_line_is_refused_before_it_is_held(tmp_path, monkeypatch):
+    """A literal of more than MAX_LINE_BYTES on one line: exit 2 naming the line."""
+    import jitarsa.releases.diff as module
+
+    long = tmp_path / "long.nt"
+    with long.open("wb") as handle:
+        handle.write(b'<http://x.test/a> <http://x.test/p> "')
+        handle.write(b"a" * (module.MAX_LINE_BYTES + 10) + b'" .\n')
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(long))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {long}: line 1 is longer than 1 MiB: not N-Triples jitarsa compares\n"
+    )
+    monkeypatch.setattr(module, "MAX_UNSORTED_BYTES", 100)
+    unsorted = tmp_path / "unsorted.nt"
+    unsorted.write_bytes(b"<http://x.test/b> <http://x.test/p> <http://x.test/o> .\n" * 2)
+    unsorted.write_bytes(unsorted.read_bytes() + b"<http://x.test/a> <http://x.test/p> 1 .\n")
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(unsorted))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {unsorted}: is not sorted and larger than")
+
+
+@pytest.mark.slow
+def test_a_200_mb_one_line_literal_is_one_line(tmp_path):
+    """The probe of issue 24 as it was: a 200 MB literal on one line (a MemoryError before)."""
+    big = tmp_path / "big.nt"
+    with big.open("wb") as handle:
+        handle.write(b'<http://x.test/a> <http://x.test/p> "')
+        for _ in range(200):
+            handle.write(b"x" * (1 << 20))
+        handle.write(b'" .\n')
+    result = run("diff", str(ROOT / "dist"), str(big))
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "line 1 is longer than 1 MiB" in result.output

@@ -317,7 +317,6 @@ def write_file(
     name = target.name
     temp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as err:
         raise OutputError(f"cannot be written ({err.strerror})", path) from None

@@ -215,6 +215,10 @@ class _Written:
             self.restore.setdefault(path, path.read_bytes() if path.exists() else None)
         except OSError as err:
             raise OutputError(f"cannot be read ({err.strerror})", path) from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"cannot be written ({err.strerror})", path.parent) from None
         write_file(path, data)
 
     def undo(self) -> None:
@@ -288,6 +292,10 @@ def write_archive(folder: Path, archive: Path, prefix: str, issued: str) -> str:
             tar.addfile(info, io.BytesIO(data))
     packed = gzip_bytes(tar_bytes.getvalue())
     sha256 = hashlib.sha256(packed).hexdigest()
+    try:
+        archive.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", archive.parent) from None
     write_file(archive, packed)
     write_file(checksum_file(archive), f"{sha256}  {archive.name}\n".encode())
     return sha256
