@@ -319,51 +319,47 @@ def test_any_yaml_text_reads_or_is_refused_in_one_line(text):
             assert "\n" not in str(err) and len(str(err)) < 400 + len(folder)
 
 
-@pytest.mark.parametrize(
-    ("written", "message"),
-    [
+#: Integers as YAML 1.1 reads them and jitarsa refuses them, by field: (written, message or
+#: messages). 5,000 digits: yaml_rs reads them as an int when Python's digit limit allows (then
+#: out of range), PyYAML otherwise (too many digits); refused either way, never quoted.
+NOT_PLAIN = {
+    "sources[0].position": [
         ("1:20", "'1:20' is not a number in plain decimal digits (YAML 1.1 would read"),
         ("010", "'010' is not a number in plain decimal digits"),
         ("1_0", "'1_0' is not a number in plain decimal digits"),
         ("0x10", "'0x10' is not a number in plain decimal digits"),
         ("0o17", "expected a list position (1, 2, …), got '0o17'"),
-        # yaml_rs reads it as an int when Python's digit limit allows (out of range), PyYAML
-        # otherwise (too many digits): refused either way, the number never quoted
         ("9" * 5000, ("is a number of 5,000 digits; at most 18 are read", "is out of range")),
         ("9" * 20, "is out of range: a list position is a whole number from 1 to 999,999,999"),
         ("0", "is out of range: a list position is a whole number from 1 to 999,999,999"),
     ],
-)
-def test_a_list_position_is_plain_decimal_digits_in_range(written, message, data_dir, tmp_path):
-    """Issue 24: YAML 1.1 read `position: 1:20` as 80 and `010` as 8 without a word, and 5,000
-    digits gave a traceback; now each is refused in one short line naming the field."""
-    file = data_dir / MIRROR
-    text = file.read_text(encoding="utf-8")
-    file.write_text(text.replace("position: 3\n", f"position: {written}\n"))
-    line = build_line(data_dir, tmp_path)
-    field = "record 'mirror-foundation', field 'sources[0].position': "
-    assert any(field + m in line for m in ([message] if isinstance(message, str) else message))
-    assert len(line) < 400
-
-
-@pytest.mark.parametrize(
-    ("written", "message"),
-    [
+    "founded": [
         ("010", "'010' is not a number in plain decimal digits"),
         ("2_005", "'2_005' is not a number in plain decimal digits"),
         ("0x7d5", "'0x7d5' is not a number in plain decimal digits"),
         ("9" * 5000, ("is a number of 5,000 digits", "is not a year")),
         ("20050", "is not a year: a year has one to four digits"),
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "message"),
+    [(field, *case) for field, cases in NOT_PLAIN.items() for case in cases],
 )
-def test_a_year_is_plain_decimal_digits(written, message, data_dir, tmp_path):
-    """`founded: 010` was the year 8, `2_005` the year 2005."""
+def test_integers_are_plain_decimal_digits_in_range(field, written, message, data_dir, tmp_path):
+    """Issue 24: YAML 1.1 read `position: 1:20` as 80, `010` as 8 and `founded: 2_005` as
+    2005 without a word, and 5,000 digits gave a traceback; now each is refused in one short
+    line naming the field."""
     file = data_dir / MIRROR
     text = file.read_text(encoding="utf-8")
-    file.write_text(text.replace("sources:\n", f"founded: {written}\nsources:\n", 1))
+    if field == "founded":
+        file.write_text(text.replace("sources:\n", f"founded: {written}\nsources:\n", 1))
+    else:
+        file.write_text(text.replace("position: 3\n", f"position: {written}\n"))
     line = build_line(data_dir, tmp_path)
-    field = "record 'mirror-foundation', field 'founded': "
-    assert any(field + m in line for m in ([message] if isinstance(message, str) else message))
+    where = f"record 'mirror-foundation', field '{field}': "
+    assert any(where + m in line for m in ([message] if isinstance(message, str) else message))
     assert len(line) < 400
 
 
