@@ -61,7 +61,7 @@ def cli():
     """Publish the Thai Volunteer Spirit Network (เครือข่ายจิตอาสา) as validated linked data.
 
     Exit codes: 0 success, 1 SHACL violations, 2 bad input or usage, 3 endpoint failure,
-    4 output could not be written.
+    4 output could not be written (or its path is a symbolic or hard link).
     """
 
 
