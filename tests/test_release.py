@@ -702,6 +702,7 @@ def test_release_writes_through_no_planted_temporary_link(project):
         ("data/releases/1.0.1.nt.gz", "is a symbolic link"),
         ("data/dataset.yaml", "is a symbolic link"),
         ("CHANGELOG.md", "has 2 hard links"),
+        ("dist", "is a symbolic link"),
     ],
 )
 def test_release_refuses_a_linked_target_before_writing_anything(project, planted, message):
@@ -709,6 +710,9 @@ def test_release_refuses_a_linked_target_before_writing_anything(project, plante
     file, and nothing written anywhere (the check comes before the first write)."""
     data = _released_once(project)
     victim = _victim(project, "victim")
+    if planted == "dist":  # a folder: an empty one elsewhere, which a build would replace
+        victim.unlink()
+        victim.mkdir()
     target = project / planted
     target.parent.mkdir(exist_ok=True)
     if target.exists():
@@ -718,15 +722,15 @@ def test_release_refuses_a_linked_target_before_writing_anything(project, plante
         target.symlink_to(victim)
     else:
         os.link(victim, target)
-    kept = victim.read_bytes()
+    kept = list(victim.iterdir()) if victim.is_dir() else victim.read_bytes()
     before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
     refused = release(project, "1.0.1", "2026-12-03")
     assert refused.exit_code == 4, refused.output
     assert refused.output == f"Error: {target}: {refused.output.split(': ', 2)[2]}"
     assert message in refused.output and refused.output.count("\n") == 1
-    assert victim.read_bytes() == kept
+    assert (list(victim.iterdir()) if victim.is_dir() else victim.read_bytes()) == kept
     assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
-    assert not (project / "dist").exists()
+    assert not (project / "dist").exists() or planted == "dist"
     assert not (project / "archives" / "jitarsa-1.0.1.tar.gz").is_file() or "tar.gz" in planted
 
 

@@ -957,7 +957,8 @@ def release(version, data_dir, out_dir, archive_dir, changelog, issued):
     Records the release in DATA/releases/ (VERSION.json and VERSION.nt.gz) and the version in
     DATA/dataset.yaml, builds OUT, writes ARCHIVE-DIR/jitarsa-VERSION.tar.gz (reproducible)
     with its SHA-256, and prepends the change notes to the changelog. Exit code 2 when the
-    version does not fit the changes. Example:
+    version does not fit the changes; 4 when a file it would write (or OUT) is a symbolic or
+    hard link, checked before anything is written. Example:
 
         jitarsa release 1.1.0 --date 2026-12-03
     """

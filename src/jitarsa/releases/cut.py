@@ -162,6 +162,7 @@ def release(
         archive,
         checksum_file(archive),
         Path(changelog),
+        Path(out_dir),
     ):
         refuse_link(target)  # before anything is written, not half-way
     written = _record(data, version, record, dump)
