@@ -263,3 +263,45 @@ def test_scratch_of_a_killed_build_is_removed_by_the_next(registry, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (out / "jitarsa.nt").stat().st_size > 10_000_000
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["diff", "dist", "dist", "--out"],
+        ["wikidata", "reconcile-sheet", "--out"],
+        ["wikidata", "rdf", "--out"],
+    ],
+)
+def test_an_out_file_that_is_a_link_is_refused_and_its_target_kept(command, link, tmp_path):
+    """Issue 24: `--out FILE` is written through a fresh temporary file renamed into place;
+    a symbolic link, or a file with another hard link, at FILE is refused (exit 4, one line)."""
+    root = SRC.parent
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"not jitarsa's\n")
+    out = tmp_path / "report"
+    if link == "symbolic":
+        out.symlink_to(victim)
+    else:
+        os.link(victim, out)
+    args = [str(root / a) if a == "dist" else a for a in command]
+    result = CliRunner().invoke(cli, [*args, str(out)])
+    assert result.exit_code == 4, result.output
+    why = "is a symbolic link" if link == "symbolic" else "has 2 hard links"
+    assert result.output.startswith(f"Error: {out}: {why}") and result.output.count("\n") == 1
+    assert victim.read_bytes() == b"not jitarsa's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "victim"]  # no temporary
+
+
+def test_an_output_folder_that_is_a_link_is_refused(tmp_path):
+    """A symbolic link where the output folder goes is refused, not followed: the empty folder
+    it points to is not replaced by a build."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.symlink_to(elsewhere)
+    result = CliRunner().invoke(cli, ["build", "--out", str(out)])
+    assert result.exit_code == 4
+    assert result.output.startswith(f"Error: {out}: is a symbolic link")
+    assert list(elsewhere.iterdir()) == [] and out.is_symlink()

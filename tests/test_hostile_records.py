@@ -317,3 +317,89 @@ def test_any_yaml_text_reads_or_is_refused_in_one_line(text):
             read_yaml(path)
         except RecordError as err:
             assert "\n" not in str(err) and len(str(err)) < 400 + len(folder)
+
+
+#: Integers as YAML 1.1 reads them and jitarsa refuses them, by field: (written, message or
+#: messages). 5,000 digits: yaml_rs reads them as an int when Python's digit limit allows (then
+#: out of range), PyYAML otherwise (too many digits); refused either way, never quoted.
+NOT_PLAIN = {
+    "sources[0].position": [
+        ("1:20", "'1:20' is not a number in plain decimal digits (YAML 1.1 would read"),
+        ("010", "'010' is not a number in plain decimal digits"),
+        ("1_0", "'1_0' is not a number in plain decimal digits"),
+        ("0x10", "'0x10' is not a number in plain decimal digits"),
+        ("0o17", "expected a list position (1, 2, …), got '0o17'"),
+        ("9" * 5000, ("is a number of 5,000 digits; at most 18 are read", "is out of range")),
+        ("9" * 20, "is out of range: a list position is a whole number from 1 to 999,999,999"),
+        ("0", "is out of range: a list position is a whole number from 1 to 999,999,999"),
+    ],
+    "founded": [
+        ("010", "'010' is not a number in plain decimal digits"),
+        ("2_005", "'2_005' is not a number in plain decimal digits"),
+        ("0x7d5", "'0x7d5' is not a number in plain decimal digits"),
+        ("9" * 5000, ("is a number of 5,000 digits", "is not a year")),
+        ("20050", "is not a year: a year has one to four digits"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "message"),
+    [(field, *case) for field, cases in NOT_PLAIN.items() for case in cases],
+)
+def test_integers_are_plain_decimal_digits_in_range(field, written, message, data_dir, tmp_path):
+    """Issue 24: YAML 1.1 read `position: 1:20` as 80, `010` as 8 and `founded: 2_005` as
+    2005 without a word, and 5,000 digits gave a traceback; now each is refused in one short
+    line naming the field."""
+    file = data_dir / MIRROR
+    text = file.read_text(encoding="utf-8")
+    if field == "founded":
+        file.write_text(text.replace("sources:\n", f"founded: {written}\nsources:\n", 1))
+    else:
+        file.write_text(text.replace("position: 3\n", f"position: {written}\n"))
+    line = build_line(data_dir, tmp_path)
+    where = f"record 'mirror-foundation', field '{field}': "
+    assert any(where + m in line for m in ([message] if isinstance(message, str) else message))
+    assert len(line) < 400
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("\u2800", "has no visible character (only spaces, blanks such as U+2800"),
+        ("\u2800 \u3000\u2800", "has no visible character"),
+        ("\u0e34\u0e48", "has no visible character"),  # a Thai vowel and tone with no consonant
+        ("ก" + "\u0e48" * 240, "has 240 combining marks on the character at position 1; at most 4"),
+        ("มูลนิธิ" + "a" + "\u0301" * 240, "has 239 combining marks on the character at position 8"),
+    ],
+)
+def test_a_name_holds_a_visible_character_and_few_marks(name, message, data_dir, tmp_path):
+    """Issue 24: U+2800 BRAILLE PATTERN BLANK alone, or one letter under 240 combining marks,
+    was accepted as a name."""
+    file = data_dir / MIRROR
+    escaped = "".join(f"\\U{ord(c):08X}" for c in name)
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace('th: "มูลนิธิกระจกเงา"', f'th: "{escaped}"', 1))
+    line = build_line(data_dir, tmp_path)
+    assert "record 'mirror-foundation', field 'name.th': " + message in line
+    assert len(line) < 400
+
+
+#: Thai names whose consonants carry a vowel above or below and a tone mark (two marks), and
+#: one with a consonant, a vowel, a tone and a thanthakhat nearby: real spellings pass.
+THAI_STACKED = [
+    "มูลนิธิเพื่อผู้บริโภค",
+    "ศูนย์พิทักษ์สิทธิเด็ก",
+    "กลุ่มปู่ย่าตายายกั๊กกี้",
+    "ชุมชนบ้านน้ำพุร้อน",
+    "สมาคมผู้ปกครองและครูโรงเรียนเซนต์ฟรังซีสซาเวียร์",
+]
+
+
+@pytest.mark.parametrize("name", THAI_STACKED)
+def test_thai_names_with_stacked_vowels_and_tone_marks_pass(name, data_dir):
+    file = data_dir / MIRROR
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace('th: "มูลนิธิกระจกเงา"', f'th: "{name}"', 1))
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output

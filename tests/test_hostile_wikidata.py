@@ -5,6 +5,7 @@ files even when killed."""
 import csv
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,3 +158,41 @@ def test_an_apply_killed_while_staging_leaves_the_records_as_they_were(tmp_path)
     after = texts(data)
     assert sorted(after) == sorted(before)  # the staged leftovers are gone
     assert all(after[name] != text for name, text in before.items() if "part-" in name)
+
+
+RECONCILED = Path(__file__).resolve().parent / "fixtures" / "reconciled.csv"
+ACTIONAID = "organisations/actionaid.yaml"
+
+
+def test_apply_matches_writes_through_no_planted_link(data_dir, tmp_path):
+    """Issue 24: a link planted at the name the staged text's temporary file once had is not
+    followed (temporary names are fresh); a record file hard-linked to a file outside the data
+    is refused with exit 4 and one line before any file is staged."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"outside\n")
+    planted = data_dir / "organisations" / f".actionaid.yaml{matches.STAGED}.partial"
+    planted.symlink_to(victim)
+    result = CliRunner().invoke(
+        cli, ["wikidata", "apply-matches", str(RECONCILED), "--data", str(data_dir), *SIGN]
+    )
+    assert result.exit_code == 0, result.output
+    assert victim.read_bytes() == b"outside\n"
+    assert "qid: Q90000002" in (data_dir / ACTIONAID).read_text(encoding="utf-8")
+
+    planted.unlink()
+    fresh = data_dir.parent / "fresh"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data", fresh)
+    record = fresh / ACTIONAID
+    os.replace(record, victim)
+    os.link(victim, record)
+    kept = victim.read_bytes()
+    before = texts(fresh)
+    refused = CliRunner().invoke(
+        cli, ["wikidata", "apply-matches", str(RECONCILED), "--data", str(fresh), *SIGN]
+    )
+    assert refused.exit_code == 4
+    assert refused.output == (
+        f"Error: {record}: has 2 hard links: writing it would change another file too; "
+        "remove the other links or choose another path\n"
+    )
+    assert victim.read_bytes() == kept and texts(fresh) == before

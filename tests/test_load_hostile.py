@@ -2,6 +2,7 @@
 and one line for broken HTTP, and credentials in the URL used but never shown."""
 
 import base64
+import os
 import socket
 import subprocess
 import sys
@@ -213,5 +214,129 @@ def test_query_endpoint_credentials_in_the_url_are_used_and_never_shown():
         bad = ask("wr0ng")
         assert bad.returncode == 3 and "wr0ng" not in bad.stderr and "401" in bad.stderr
         assert "Traceback" not in bad.stderr
+    finally:
+        store.close()
+
+
+# --- Issue 24: redirects are never followed, answers are read up to --max-answer ----------------
+
+
+def redirecting(code: int, location: str):
+    def answer(conn):
+        conn.sendall(
+            b"HTTP/1.1 %d Elsewhere\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
+            % (code, location.encode())
+        )
+
+    return answer
+
+
+def ask(url, *args, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-m", "jitarsa", "query", "ASK {}", "--format", "tsv",
+         "--endpoint", url, *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("code", [300, 301, 302, 303, 307, 308])
+def test_load_follows_no_redirect_and_never_says_loaded(code):
+    """A 307 gave "Loaded 893 triples … exit 0" with nothing stored: every 3xx is exit 3 naming
+    the Location, and the place it names is never contacted."""
+    elsewhere = Store(lambda conn: conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n"))
+    target = f"http://127.0.0.1:{elsewhere.port}/store?default"
+    store = Store(redirecting(code, target))
+    try:
+        result = load(store.port)
+    finally:
+        store.close()
+        elsewhere.close()
+    message = one_line_exit_3(result)
+    assert (
+        f"answered HTTP {code} Elsewhere, a redirect to {target}: jitarsa follows none" in message
+    )
+    assert "Loaded" not in result.stdout + result.stderr
+    assert len(store.requests) == 1 and elsewhere.requests == []
+
+
+@pytest.mark.parametrize("code", [301, 302, 303, 307])
+def test_query_endpoint_follows_no_redirect(code):
+    elsewhere = Store(lambda conn: conn.sendall(b"HTTP/1.1 500 No\r\n\r\n"))
+    target = f"http://127.0.0.1:{elsewhere.port}/sparql"
+    store = Store(redirecting(code, target))
+    try:
+        result = ask(f"http://127.0.0.1:{store.port}/sparql")
+    finally:
+        store.close()
+        elsewhere.close()
+    assert f"a redirect to {target}: jitarsa follows none" in one_line_exit_3(result)
+    assert elsewhere.requests == []
+
+
+def endless(conn):
+    """A 200 answer with no length whose body never ends (it took `query --endpoint --timeout
+    8` to 8.6 GB)."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n")
+    chunk = b'{"head":{},"boolean":true}' + b" " * 65_510
+    try:
+        while True:
+            conn.sendall(chunk)
+    except OSError:
+        return
+
+
+#: `python -m jitarsa`, which writes its peak memory (VmHWM, of this program alone: a parent's
+#: pages shared before exec, which the child's ru_maxrss counts, are not in it) to PEAK_FILE.
+_PEAK = """
+import atexit, os, runpy, sys
+def peak():
+    with open("/proc/self/status") as status, open(os.environ["PEAK_FILE"], "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+atexit.register(peak)
+sys.argv[0] = "jitarsa"
+runpy.run_module("jitarsa", run_name="__main__", alter_sys=True)
+"""
+
+
+def measured(args: list[str], tmp_path: Path, timeout: float = 60):
+    """`jitarsa ARGS` run to its end: its CompletedProcess, and its peak memory in KiB."""
+    peak = tmp_path / "peak"
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, "PEAK_FILE": str(peak)},
+    )
+    return result, int(peak.read_text())
+
+
+@pytest.mark.parametrize(("args", "limit"), [([], 64 << 20), (["--max-answer", "100000"], 100_000)])
+def test_an_endless_answer_is_read_up_to_max_answer(args, limit, tmp_path):
+    store = Store(endless)
+    try:
+        started = time.monotonic()
+        url = f"http://127.0.0.1:{store.port}/sparql"
+        result, peak = measured(
+            ["query", "ASK {}", "--endpoint", url, "--timeout", "30", *args], tmp_path
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        store.close()
+    message = one_line_exit_3(result)
+    assert f"answered more than {limit:,} bytes, the most --max-answer allows" in message
+    assert elapsed < 25  # cut at the limit, not at the timeout
+    assert peak < 150_000 + 3 * limit // 1024  # KiB: the interpreter, and the answer once
+
+
+def test_the_python_api_reads_an_endpoint_up_to_max_answer():
+    import jitarsa
+    from jitarsa.errors import EndpointError
+
+    store = Store(endless)
+    try:
+        with pytest.raises(EndpointError, match="answered more than 1,000 bytes"):
+            jitarsa.query("ASK {}", endpoint=f"http://127.0.0.1:{store.port}/q", max_answer=1000)
     finally:
         store.close()

@@ -4,6 +4,7 @@ reproducible archives, change notes, and the DCAT 3 record of a release."""
 import gzip
 import io
 import json
+import os
 import random
 import re
 import shutil
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jitarsa.cli import cli
-from jitarsa.errors import DiffError
+from jitarsa.errors import DiffError, OutputError
 from jitarsa.records.releases import version_key
 from jitarsa.releases.cut import check_version, next_versions, set_version, write_archive
 from jitarsa.releases.diff import diff
@@ -647,3 +648,173 @@ def test_the_description_of_a_release_follows_dcat3(tmp_path):
         if p == RDF.type and str(o).startswith(DCAT):
             assert (o, RDF.type, RDFS.Class) in vocabulary, f"{o} is not a DCAT 3 class"
     assert used > 20
+
+
+# --- Writes that follow no planted link (issue 24) ------------------------------------------
+
+
+def _released_once(project: Path) -> Path:
+    """The project's data as if 1.0.0 had been released, then renamed once (a patch)."""
+    data = project / "data"
+    _record_release(data, "1.0.0", "2026-11-26", None)
+    snapshot = gzip.compress((ROOT / "dist" / "jitarsa.nt").read_bytes())
+    (data / "releases" / "1.0.0.nt.gz").write_bytes(snapshot)
+    mirror = data / "organisations" / "mirror-foundation.yaml"
+    text = mirror.read_text(encoding="utf-8")
+    mirror.write_text(text.replace('en: "The Mirror Foundation"', 'en: "The Mirror"'), "utf-8")
+    return data
+
+
+def _victim(project: Path, name: str) -> Path:
+    victim = project / "outside" / name
+    victim.parent.mkdir(exist_ok=True)
+    victim.write_bytes(b"not jitarsa's\n")
+    return victim
+
+
+@pytest.mark.slow
+def test_release_writes_through_no_planted_temporary_link(project):
+    """Links planted at the names the release's temporary files once had: the release goes on
+    (its temporary files have fresh, unpredictable names) and the targets are untouched."""
+    data = _released_once(project)
+    planted = [
+        data / "releases" / ".1.0.1.json.tmp",
+        data / "releases" / ".1.0.1.nt.gz.tmp",
+        data / ".dataset.yaml.tmp",
+    ]
+    victims = [_victim(project, f"v{i}") for i in range(len(planted))]
+    for link, victim in zip(planted, victims, strict=True):
+        link.symlink_to(victim)
+    cut = release(project, "1.0.1", "2026-12-03")
+    assert cut.exit_code == 0, cut.output
+    assert all(v.read_bytes() == b"not jitarsa's\n" for v in victims)
+    assert all(link.is_symlink() for link in planted)
+    assert json.loads((data / "releases" / "1.0.1.json").read_text())["previous"] == "1.0.0"
+    assert 'version: "1.0.1"' in (data / "dataset.yaml").read_text(encoding="utf-8")
+    assert not list(data.rglob(".*.tmp.*")) and not list(data.rglob(".*[0-9a-f].tmp"))
+
+
+@pytest.mark.parametrize(
+    ("planted", "message"),
+    [
+        ("archives/jitarsa-1.0.1.tar.gz", "is a symbolic link: jitarsa does not write through"),
+        ("archives/jitarsa-1.0.1.tar.gz.sha256", "has 2 hard links"),
+        ("data/releases/1.0.1.nt.gz", "is a symbolic link"),
+        ("data/dataset.yaml", "is a symbolic link"),
+        ("CHANGELOG.md", "has 2 hard links"),
+        ("dist", "is a symbolic link"),
+    ],
+)
+def test_release_refuses_a_linked_target_before_writing_anything(project, planted, message):
+    """A symbolic link or a hard link where the release writes: exit 4, one line naming the
+    file, and nothing written anywhere (the check comes before the first write)."""
+    data = _released_once(project)
+    victim = _victim(project, "victim")
+    if planted == "dist":  # a folder: an empty one elsewhere, which a build would replace
+        victim.unlink()
+        victim.mkdir()
+    target = project / planted
+    target.parent.mkdir(exist_ok=True)
+    if target.exists():
+        victim.write_bytes(target.read_bytes())
+        target.unlink()
+    if "symbolic" in message:
+        target.symlink_to(victim)
+    else:
+        os.link(victim, target)
+    kept = list(victim.iterdir()) if victim.is_dir() else victim.read_bytes()
+    before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    refused = release(project, "1.0.1", "2026-12-03")
+    assert refused.exit_code == 4, refused.output
+    assert refused.output == f"Error: {target}: {refused.output.split(': ', 2)[2]}"
+    assert message in refused.output and refused.output.count("\n") == 1
+    assert (list(victim.iterdir()) if victim.is_dir() else victim.read_bytes()) == kept
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    assert not (project / "dist").exists() or planted == "dist"
+    assert not (project / "archives" / "jitarsa-1.0.1.tar.gz").is_file() or "tar.gz" in planted
+
+
+def test_undo_writes_through_no_link_planted_meanwhile(tmp_path):
+    """`undo()` puts files back with the same link-refusing write: a link planted over a file
+    the release wrote is refused (one line), or removed if the file was new; the file it
+    points to is never written, and every other file is still put back."""
+    from jitarsa.releases.cut import _Written
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"outside\n")
+    linked, kept, new = (tmp_path / n for n in ("linked.json", "kept.json", "new.json"))
+    linked.write_bytes(b"old linked\n")
+    kept.write_bytes(b"old kept\n")
+    written = _Written()
+    for path in (linked, kept, new):
+        written.write(path, b"changed\n")
+    for path in (linked, new):
+        path.unlink()
+        path.symlink_to(victim)
+    with pytest.raises(OutputError, match="linked.json: is a symbolic link"):
+        written.undo()
+    assert victim.read_bytes() == b"outside\n"
+    assert kept.read_bytes() == b"old kept\n" and not new.exists() and not new.is_symlink()
+
+
+# --- diff: one line for every bad input (issue 24) ------------------------------------------
+
+
+def test_lines_that_sort_out_of_subject_order_are_one_line_not_a_traceback(tmp_path):
+    """A byte below the space after a subject sorted that subject's lines apart: the second
+    merge raised the internal _Unsorted (exit 1, a traceback). Now lines are sorted by subject."""
+    trap = tmp_path / "trap.nt"
+    trap.write_bytes(b'<http://x.test/a>\x01 <http://x.test/p> "o" .\n<http://x.test/a>\n')
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(trap))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {trap}: is not valid N-Triples near <http://x.test/a>")
+    assert result.output.count("\n") == 1
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400), st.sampled_from([b"", b"\n", b"<http://x.test/a> "]))
+def test_any_bytes_are_compared_or_refused_in_one_line(tmp_path, noise, prefix):
+    """Random bytes as a dump (`jitarsa diff dist/jitarsa.nt random.nt`): a Diff or a
+    DiffError, never another exception; the message is one line."""
+    side = tmp_path / "random.nt"
+    side.write_bytes(prefix + noise)
+    try:
+        diff(ROOT / "dist" / "jitarsa.nt", side)
+    except DiffError as err:
+        assert "\n" not in str(err) and "\r" not in str(err)
+
+
+def test_an_overlong_line_is_refused_before_it_is_held(tmp_path, monkeypatch):
+    """A literal of more than MAX_LINE_BYTES on one line: exit 2 naming the line."""
+    import jitarsa.releases.diff as module
+
+    long = tmp_path / "long.nt"
+    with long.open("wb") as handle:
+        handle.write(b'<http://x.test/a> <http://x.test/p> "')
+        handle.write(b"a" * (module.MAX_LINE_BYTES + 10) + b'" .\n')
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(long))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {long}: line 1 is longer than 1 MiB: not N-Triples jitarsa compares\n"
+    )
+    monkeypatch.setattr(module, "MAX_UNSORTED_BYTES", 100)
+    unsorted = tmp_path / "unsorted.nt"
+    unsorted.write_bytes(b"<http://x.test/b> <http://x.test/p> <http://x.test/o> .\n" * 2)
+    unsorted.write_bytes(unsorted.read_bytes() + b"<http://x.test/a> <http://x.test/p> 1 .\n")
+    result = run("diff", str(ROOT / "dist" / "jitarsa.nt"), str(unsorted))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {unsorted}: is not sorted and larger than")
+
+
+@pytest.mark.slow
+def test_a_200_mb_one_line_literal_is_one_line(tmp_path):
+    """The probe of issue 24 as it was: a 200 MB literal on one line (a MemoryError before)."""
+    big = tmp_path / "big.nt"
+    with big.open("wb") as handle:
+        handle.write(b'<http://x.test/a> <http://x.test/p> "')
+        for _ in range(200):
+            handle.write(b"x" * (1 << 20))
+        handle.write(b'" .\n')
+    result = run("diff", str(ROOT / "dist"), str(big))
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "line 1 is longer than 1 MiB" in result.output

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from jitarsa.errors import ExitCode, JitarsaError
+from jitarsa.sparql.execute import MAX_ANSWER
 from jitarsa.sparql.limits import Limits
 
 
@@ -60,7 +61,7 @@ def cli():
     """Publish the Thai Volunteer Spirit Network (เครือข่ายจิตอาสา) as validated linked data.
 
     Exit codes: 0 success, 1 SHACL violations, 2 bad input or usage, 3 endpoint failure,
-    4 output could not be written.
+    4 output could not be written (or its path is a symbolic or hard link).
     """
 
 
@@ -551,12 +552,31 @@ def _complete_formats(ctx, param, incomplete: str):
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for --endpoint."
 )
 @click.option(
+    "--max-answer",
+    type=click.IntRange(1),
+    default=MAX_ANSWER,
+    show_default=True,
+    metavar="BYTES",
+    help="Bytes of --endpoint's answer read at most; a larger answer is exit 3.",
+)
+@click.option(
     "--allow-service",
     is_flag=True,
     help="Let SERVICE clauses ask other endpoints (federation, e.g. Wikidata's); off by default.",
 )
 @reports_errors
-def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeout, allow_service):
+def query(
+    query_text,
+    list_queries,
+    params,
+    fmt,
+    data_dir,
+    dump,
+    endpoint,
+    timeout,
+    max_answer,
+    allow_service,
+):
     """Run a SPARQL query: text, a .rq file, or the name of a catalogue query.
 
     Common prefixes (schema, org, rdfs, owl, xsd, prov, jitarsa, wd, …) are predeclared. ASK
@@ -598,6 +618,7 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
             endpoint=endpoint,
             timeout=timeout,
             allow_service=allow_service,
+            max_answer=max_answer,
         )
         chosen = fmt or ("ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv"))
         try:
@@ -789,7 +810,8 @@ def load(endpoint, graph, user, timeout, data_dir, dump):
     """Put the dataset into a triplestore with the SPARQL 1.1 Graph Store HTTP Protocol.
 
     The graph is replaced: what was in it before is gone, and loading twice leaves the same
-    data. Exit code 3 when the store cannot be reached, refuses or answers broken HTTP.
+    data. Exit code 3 when the store cannot be reached, refuses, redirects (never followed) or
+    answers broken HTTP.
     Credentials in the URL (http://NAME:PASSWORD@host/) work like --user and are never
     printed. Example:
 
@@ -935,7 +957,8 @@ def release(version, data_dir, out_dir, archive_dir, changelog, issued):
     Records the release in DATA/releases/ (VERSION.json and VERSION.nt.gz) and the version in
     DATA/dataset.yaml, builds OUT, writes ARCHIVE-DIR/jitarsa-VERSION.tar.gz (reproducible)
     with its SHA-256, and prepends the change notes to the changelog. Exit code 2 when the
-    version does not fit the changes. Example:
+    version does not fit the changes; 4 when a file it would write (or OUT) is a symbolic or
+    hard link, checked before anything is written. Example:
 
         jitarsa release 1.1.0 --date 2026-12-03
     """

@@ -12,7 +12,7 @@ class ExitCode(IntEnum):
     VIOLATIONS = 1  # SHACL violations (build, validate); ASK answered false (query)
     BAD_INPUT = 2  # records, options or a query could not be read
     ENDPOINT = 3  # a remote endpoint could not be reached or answered with an error
-    OUTPUT = 4  # the output could not be written
+    OUTPUT = 4  # the output could not be written, or its path is a symbolic or hard link
 
 
 _SHOWN = reprlib.Repr()
@@ -85,7 +85,8 @@ class ShapesError(JitarsaError):
 
 
 class OutputError(JitarsaError):
-    """The output folder could not be written or would overwrite something not ours."""
+    """The output could not be written, would overwrite something not ours, or would be
+    written through a symbolic link or into a file with other hard links."""
 
     exit_code = ExitCode.OUTPUT
 

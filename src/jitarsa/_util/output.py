@@ -15,9 +15,11 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,12 +53,6 @@ class Written(NamedTuple):
     passed on, for SHA256SUMS."""
 
     sha256: str
-
-
-def write_chunks(path: Path, chunks) -> None:
-    with path.open("wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
 
 
 def checksums(files: dict[str, bytes]) -> bytes:
@@ -136,6 +132,12 @@ def prepare(out_dir: Path) -> Path:
     """`out_dir`, resolved, once the scratch of killed runs beside it is cleaned (which may put
     back a folder a killed build set aside) and it is known to be jitarsa's to replace: checked
     before anything is made beside it."""
+    if Path(out_dir).is_symlink():
+        raise OutputError(
+            "is a symbolic link: jitarsa replaces only a real folder; give the folder it "
+            "points to, or another path",
+            out_dir,
+        )
     out_dir = Path(out_dir).resolve()
     try:
         if out_dir.parent.is_dir():
@@ -175,13 +177,16 @@ def write_atomic(out_dir: Path, files, staging: Path | None = None) -> Path:
                 write_chunks(target, data)
                 digests[name] = data.sha256
             else:
-                target.write_bytes(data)
+                with create(target) as handle:
+                    handle.write(data)
                 digests[name] = hashlib.sha256(data).hexdigest()
             del data  # not held while the next file is rendered
         if CHECKSUMS not in digests:
-            (staging / CHECKSUMS).write_bytes(checksum_lines(digests))
+            with create(staging / CHECKSUMS) as handle:
+                handle.write(checksum_lines(digests))
             digests[CHECKSUMS] = ""
-        (staging / MARKER).write_bytes(marker(digests))
+        with create(staging / MARKER) as handle:
+            handle.write(marker(digests))
         staging.chmod(0o755)
         if out_dir.exists():
             old = folder_beside(out_dir, "old")
@@ -260,20 +265,86 @@ def is_ours(folder: Path) -> bool:
     return True
 
 
-def write_file(path: Path | str, data: bytes) -> Path:
-    """Write one file atomically: a temporary file beside it, renamed over it."""
-    target = Path(path)
-    temp = None
+#: Flags of every file jitarsa creates: a new name only (an existing file, or a link planted
+#: under that name, fails) and never through a symbolic link.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def create(path: Path | str, mode: int = 0o644):
+    """A new file opened for writing at PATH: refused if anything (a file, a planted link)
+    is already there, never through a link."""
+    return os.fdopen(os.open(path, _CREATE, mode), "wb")
+
+
+def write_chunks(path: Path, chunks) -> None:
+    with create(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+def refuse_link(path: Path | str, *, dir_fd: int | None = None, shown: Path | str | None = None):
+    """OutputError (exit 4) if PATH is a symbolic link or a file with other hard links: a
+    write there would land outside the folder, or change a file under another name too."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        temp = Path(name)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        temp.chmod(target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(temp, target)
+        info = os.lstat(path, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", shown or path) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(
+            "is a symbolic link: jitarsa does not write through one; remove the link or "
+            "choose another path",
+            shown or path,
+        )
+    if not stat.S_ISDIR(info.st_mode) and info.st_nlink > 1:
+        raise OutputError(
+            f"has {info.st_nlink} hard links: writing it would change another file too; "
+            "remove the other links or choose another path",
+            shown or path,
+        )
+
+
+def write_file(
+    path: Path | str, data: bytes | Iterable[bytes], mode: int | None = None, sync: bool = False
+) -> Path:
+    """Write one file whole, or leave it as it was: a new file with a fresh, unpredictable
+    name (created O_EXCL | O_NOFOLLOW relative to its folder's descriptor) renamed over it.
+    A symbolic link or a hard-linked file at PATH is refused (OutputError, exit 4). MODE
+    defaults to the mode of the file replaced, or 0644. SYNC flushes the bytes to disk before
+    the rename (so that a rename made after it cannot outrun them)."""
+    target = Path(path)
+    name = target.name
+    temp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
+    try:
+        folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror})", path) from None
+    try:
+        refuse_link(name, dir_fd=folder, shown=path)
+        try:
+            replaced = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode & 0o777
+        except FileNotFoundError:
+            replaced = 0o644
+        made = False
+        try:
+            handle = os.fdopen(os.open(temp, _CREATE, 0o600, dir_fd=folder), "wb")
+            made = True
+            with handle:
+                for chunk in [data] if isinstance(data, bytes | bytearray) else data:
+                    handle.write(chunk)
+                os.fchmod(handle.fileno(), replaced if mode is None else mode)
+                if sync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            refuse_link(name, dir_fd=folder, shown=path)  # planted while this was written
+            os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)  # over the old file
+            made = False
+        finally:
+            if made:
+                os.unlink(temp, dir_fd=folder)
     except OSError as err:
         raise OutputError(f"cannot be written ({err.strerror})", path) from None
     finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+        os.close(folder)
     return target

@@ -16,6 +16,7 @@ from jitarsa.records.model import (
     LANGUAGES,
     MATCH_METHODS,
     MAX_LENGTH,
+    MAX_POSITION,
     NAME_BASES,
     QID_PATTERN,
     URL_PATTERN,
@@ -25,8 +26,8 @@ from jitarsa.records.model import (
     Source,
     WikidataMatch,
 )
-from jitarsa.records.text import forbidden_character, nfc
-from jitarsa.records.yamlfile import read_yaml
+from jitarsa.records.text import forbidden_character, nfc, unreadable
+from jitarsa.records.yamlfile import NotDecimal, read_yaml
 from jitarsa.resources import kinds_file
 
 
@@ -66,6 +67,20 @@ class _Checker:
         value = nfc(value)
         if not value:
             self.fail("is empty", name)
+        problem = unreadable(value)
+        if problem:
+            self.fail(f"{problem}; write the text as it reads", name)
+        return value
+
+    def integer(self, value, name, high: int, what: str) -> int:
+        """A whole number from 1 to HIGH, written in plain decimal digits (no 010, 1:20, 1_0:
+        see yamlfile.NotDecimal); a number out of range is not quoted, however long."""
+        if isinstance(value, NotDecimal):
+            self.fail(value.problem, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"expected {what} (1, 2, …), got {shown(value)}", name)
+        if not 1 <= value <= high:
+            self.fail(f"is out of range: {what} is a whole number from 1 to {high:,}", name)
         return value
 
     def url(self, value, name) -> str:
@@ -157,13 +172,8 @@ class _Checker:
                     "source's list item and its number",
                     where,
                 )
-            if position is not None and (
-                isinstance(position, bool) or not isinstance(position, int) or position < 1
-            ):
-                self.fail(
-                    f"expected a list position (1, 2, …), got {shown(position)}",
-                    f"{where}.position",
-                )
+            if position is not None:
+                self.integer(position, f"{where}.position", MAX_POSITION, "a list position")
             about = src.get("about", [])
             if not isinstance(about, list) or not all(isinstance(a, str) for a in about):
                 self.fail("expected a list of field names", f"{where}.about")

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from jitarsa.errors import RecordError, shown
+from jitarsa.records.yamlfile import NotDecimal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 BE_OFFSET = 543
@@ -38,6 +39,10 @@ def parse_date(value) -> tuple[str, str]:
     """
     if isinstance(value, date):
         return value.isoformat(), XSD + "date"
+    if isinstance(value, NotDecimal):
+        raise ValueError(value.problem)
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 < value < 10_000:
+        raise ValueError("is not a year: a year has one to four digits")
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(
             f"expected a year or a date such as 2005 or 2005-06-30, got {shown(value)}"

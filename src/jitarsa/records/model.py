@@ -32,6 +32,8 @@ MAX_LENGTH = {
     "url": 2048,
     "text": 250,
 }
+#: Largest list position (`sources[].position`): nine digits, far above any real list.
+MAX_POSITION = 999_999_999
 NAME_BASES = ("source", "organisation", "translation")
 RECORD_FOLDERS = ("organisations", "places")
 

@@ -44,6 +44,45 @@ def _construct_mapping(loader, node, deep=False):
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+#: An integer in a record: plain decimal ASCII digits, an optional sign, no leading zero, at
+#: most MAX_DIGITS digits. YAML 1.1 also reads 010 (octal 8), 0x10, 1_0 and 1:20 (sexagesimal
+#: 80) as integers: those become NotDecimal, which the checks refuse naming the field.
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+MAX_DIGITS = 18
+
+
+class NotDecimal:
+    """A plain scalar YAML 1.1 reads as an integer that is not written in plain decimal digits
+    (or has more than MAX_DIGITS): kept as written, for the checks to refuse."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    @property
+    def problem(self) -> str:
+        digits = len(self.text.lstrip("+-"))
+        if _DECIMAL.match(self.text):
+            return f"is a number of {digits:,} digits; at most {MAX_DIGITS} are read"
+        return (
+            f"{shown(self.text)} is not a number in plain decimal digits (YAML 1.1 would read "
+            "010 as 8, 1:20 as 80, 1_0 as 10): write the number as decimal digits, such as 80"
+        )
+
+
+def _construct_int(loader, node):
+    text = node.value
+    if _DECIMAL.match(text) and len(text.lstrip("+-")) <= MAX_DIGITS:
+        return int(text)
+    return NotDecimal(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 # Dates stay text: dates.parse_date reads them, Buddhist-Era years included, with one message.
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -53,7 +92,7 @@ _Loader.yaml_implicit_resolvers = {
 
 #: Plain-scalar forms that YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) read differently and that
 #: `_same_in_pyyaml` cannot see in the values, because yaml_rs reads them as numbers: a leading
-#: zero, 0o or 0b at the start of a token (010, -0o17; the lookbehind: the character before is
+#: zero, 0o, 0b or 0x at the start of a token (010, -0o17; the lookbehind: the character before is
 #: not a letter, digit or one of `_.:-`), digits beside an underscore (1_0, _1) and digits on
 #: both sides of a colon (sexagesimal 1:20). Each pattern starts with a literal character, so
 #: `re` scans a file for it in C at full speed; one pattern of alternatives would be tried at
@@ -62,9 +101,9 @@ _Loader.yaml_implicit_resolvers = {
 _NUMBER_RISKS = tuple(
     re.compile(p)
     for p in (
-        r"0(?<=[^\w.:-]0)[0-9_oObB]",
-        r"-0(?<=[^\w.:-]-0)[0-9_oObB]",
-        r"\+0(?<=[^\w.:-]\+0)[0-9_oObB]",
+        r"0(?<=[^\w.:-]0)[0-9_oObBxX]",
+        r"-0(?<=[^\w.:-]-0)[0-9_oObBxX]",
+        r"\+0(?<=[^\w.:-]\+0)[0-9_oObBxX]",
         r"_(?<=[0-9]_)",
         r"_[0-9]",
         r":(?<=[0-9]:)[0-9]",

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from jitarsa._util.output import refuse_link, write_file
 from jitarsa.errors import DiffError, OutputError, ValidationFailed
 from jitarsa.records.releases import FOLDER, version_key
 from jitarsa.releases.diff import Diff, describe, lines_side, name_text, open_side, short_iri
@@ -153,6 +154,17 @@ def release(
             else {"summary": {}, "changes": []}
         ),
     }
+    archive = Path(archive_dir) / f"jitarsa-{version}.tar.gz"
+    for target in (
+        data / FOLDER / f"{version}.json",
+        data / FOLDER / f"{version}.nt.gz",
+        data / "dataset.yaml",
+        archive,
+        checksum_file(archive),
+        Path(changelog),
+        Path(out_dir),
+    ):
+        refuse_link(target)  # before anything is written, not half-way
     written = _record(data, version, record, dump)
     try:
         built = build(data, out_dir)
@@ -160,7 +172,6 @@ def release(
         written.undo()
         raise
     assert built.out_dir is not None
-    archive = Path(archive_dir) / f"jitarsa-{version}.tar.gz"
     sha256 = write_archive(built.out_dir, archive, f"jitarsa-{version}", issued)
     before = previous.version if previous else None
     notes = change_notes(version, issued, before, changes, archive.name, sha256)
@@ -193,27 +204,40 @@ def _diff(snapshot: Path, new, previous: str) -> Diff:
 
 
 class _Written:
-    """Files a release wrote into the data folder, and how to put the folder back."""
+    """Files a release wrote into the data folder, and how to put the folder back (through
+    the same link-refusing writes)."""
 
     def __init__(self) -> None:
         self.restore: dict[Path, bytes | None] = {}
 
     def write(self, path: Path, data: bytes) -> None:
-        self.restore.setdefault(path, path.read_bytes() if path.exists() else None)
-        temporary = path.with_name(f".{path.name}.tmp")
+        refuse_link(path)
+        try:
+            self.restore.setdefault(path, path.read_bytes() if path.exists() else None)
+        except OSError as err:
+            raise OutputError(f"cannot be read ({err.strerror})", path) from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
-            temporary.replace(path)
         except OSError as err:
-            raise OutputError(f"could not be written: {err}", path) from None
+            raise OutputError(f"cannot be written ({err.strerror})", path.parent) from None
+        write_file(path, data)
 
     def undo(self) -> None:
+        """Put every file back; a link planted meanwhile is refused (the first refusal is
+        raised once the other files are back)."""
+        refused: list[OutputError] = []
         for path, data in self.restore.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(data)
+            try:
+                if data is None:
+                    path.unlink(missing_ok=True)  # removes a link planted there, not its target
+                else:
+                    write_file(path, data)
+            except OutputError as err:
+                refused.append(err)
+            except OSError as err:
+                refused.append(OutputError(f"cannot be put back ({err.strerror})", path))
+        if refused:
+            raise refused[0]
 
 
 def _record(data: Path, version: str, record: dict, dump: bytes) -> _Written:
@@ -271,11 +295,15 @@ def write_archive(folder: Path, archive: Path, prefix: str, issued: str) -> str:
     sha256 = hashlib.sha256(packed).hexdigest()
     try:
         archive.parent.mkdir(parents=True, exist_ok=True)
-        archive.write_bytes(packed)
-        archive.with_name(archive.name + ".sha256").write_text(f"{sha256}  {archive.name}\n")
     except OSError as err:
-        raise OutputError(f"could not be written: {err}", archive) from None
+        raise OutputError(f"cannot be written ({err.strerror})", archive.parent) from None
+    write_file(archive, packed)
+    write_file(checksum_file(archive), f"{sha256}  {archive.name}\n".encode())
     return sha256
+
+
+def checksum_file(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".sha256")
 
 
 def change_notes(
@@ -305,6 +333,7 @@ def change_notes(
 
 def prepend_notes(changelog: Path, notes: str) -> None:
     """Put NOTES first in the "Data releases" section, which is added at the end if missing."""
+    refuse_link(changelog)
     try:
         text = changelog.read_text(encoding="utf-8") if changelog.exists() else "# Changelog\n"
         if SECTION not in text:
@@ -314,6 +343,6 @@ def prepend_notes(changelog: Path, notes: str) -> None:
         intro, older = (rest, "") if at < 0 else (rest[: at + 1], rest[at + 1 :])
         body = intro.rstrip("\n") + "\n\n" + notes.rstrip("\n") + "\n"
         text = head + SECTION + "\n" + body + ("\n" + older if older else "")
-        changelog.write_text(text, encoding="utf-8")
     except OSError as err:
-        raise OutputError(f"could not be written: {err}", changelog) from None
+        raise OutputError(f"cannot be read ({err.strerror})", changelog) from None
+    write_file(changelog, text.encode("utf-8"))

@@ -21,7 +21,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from jitarsa.errors import DiffError
+from jitarsa.errors import DiffError, shown
 from jitarsa.namespaces import DCAT, ORG, PROV, RDF, SCHEMA, VOID, shorten
 
 NAME = SCHEMA + "name"
@@ -110,13 +110,27 @@ def _published_version(folder: Path) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+#: The longest N-Triples line compared (a jitarsa dump's longest is a few kilobytes): a longer
+#: one is refused before it is held in memory.
+MAX_LINE_BYTES = 1 << 20
+#: The largest side sorted in memory when it is not sorted already (a sorted dump of any size
+#: is compared as it streams).
+MAX_UNSORTED_BYTES = 1 << 30
+
+
 def _file_lines(path: Path) -> Iterator[bytes]:
     """The lines of an N-Triples file as bytes: UTF-8 is decoded only where lines differ (UTF-8
     keeps the order of code points, so sorted bytes are sorted text)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            for line in handle:
+            for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b"")):
+                if len(line) > MAX_LINE_BYTES:
+                    raise DiffError(
+                        f"line {number + 1} is longer than {MAX_LINE_BYTES >> 20} MiB: not "
+                        "N-Triples jitarsa compares",
+                        path,
+                    )
                 if line[:1] == b"<":
                     yield line
                     continue
@@ -132,15 +146,17 @@ class _Unsorted(Exception):  # noqa: N818 - a signal to sort, not an error
 
 
 def _subject(line: bytes) -> bytes:
-    return line[: line.find(b" ")]
+    end = line.find(b" ")
+    return line[:end] if end >= 0 else line.rstrip(b"\n")  # no space: not a triple, a subject
 
 
-def _groups(lines: Iterable[bytes]) -> Iterator[tuple[bytes, list[bytes]]]:
-    """(subject, its lines) in order; _Unsorted when a subject comes back or goes backwards."""
-    previous = b""
+def _groups(lines: Iterable[bytes], side: int) -> Iterator[tuple[bytes, list[bytes]]]:
+    """(subject, its lines) in order; _Unsorted(side) when a subject comes back or goes
+    backwards."""
+    previous: bytes | None = None
     for subject, group in groupby(lines, _subject):
-        if subject <= previous:
-            raise _Unsorted
+        if previous is not None and subject <= previous:
+            raise _Unsorted(side)
         previous = subject
         yield subject, list(group)
 
@@ -150,14 +166,44 @@ Lines = dict[bytes, list[bytes]]
 
 def _differing(old: Side, new: Side) -> tuple[Lines, Lines]:
     """The subjects whose lines differ, with their lines on each side: one merge of two
-    sorted streams. An unsorted side is sorted in memory and the merge run again; two files
-    with the same bytes are not read line by line at all."""
+    sorted streams. A side found unsorted is sorted in memory (if not over MAX_UNSORTED_BYTES)
+    and the merge run again; two files with the same bytes are not read line by line at all."""
     if old.file and new.file and filecmp.cmp(old.file, new.file, shallow=False):
         return {}, {}
+    sides = (old, new)
+    unsorted: set[int] = set()
+    while True:
+        try:
+            # Sorted by subject, then line: each subject's lines together and in one order,
+            # so the merge cannot find them out of order again, whatever bytes they hold.
+            return _merge(
+                *(
+                    _groups(sorted(s.lines(), key=_by_subject) if i in unsorted else s.lines(), i)
+                    for i, s in enumerate(sides)
+                )
+            )
+        except _Unsorted as found:
+            side = sides[found.args[0]]
+            if found.args[0] in unsorted:  # cannot be, once sorted by subject: never loop
+                raise DiffError("could not be sorted by subject", side.label) from None
+            if side.file is not None and _size(side.file) > MAX_UNSORTED_BYTES:
+                raise DiffError(
+                    f"is not sorted and larger than {MAX_UNSORTED_BYTES >> 20} MiB, the most "
+                    "sorted in memory: sort it first (LC_ALL=C sort -u)",
+                    side.file,
+                ) from None
+            unsorted.add(found.args[0])
+
+
+def _by_subject(line: bytes) -> tuple[bytes, bytes]:
+    return _subject(line), line
+
+
+def _size(path: Path) -> int:
     try:
-        return _merge(_groups(old.lines()), _groups(new.lines()))
-    except _Unsorted:
-        return _merge(_groups(sorted(old.lines())), _groups(sorted(new.lines())))
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _merge(a: Iterator[tuple[bytes, list[bytes]]], b: Iterator[tuple[bytes, list[bytes]]]):
@@ -250,7 +296,9 @@ def _nodes(found: Lines, label: str) -> dict[str, Node]:
             for q in parse(input=b"".join(lines), format=RdfFormat.N_TRIPLES):
                 node.values.setdefault(q.predicate.value, set()).add(str(q.object))
         except SyntaxError as err:
-            raise DiffError(f"is not valid N-Triples near {text}: {err}", label) from None
+            near = text if text.isprintable() and len(text) <= 200 else shown(text)
+            message = " ".join(str(err).split())[:300]
+            raise DiffError(f"is not valid N-Triples near {near}: {message}", label) from None
         out[node.iri] = node
     return out
 
@@ -312,8 +360,15 @@ def diff(old: Side | str | Path, new: Side | str | Path) -> Diff:
     """The entity-level changes from OLD to NEW (each a Side, a folder or an N-Triples file)."""
     old = old if isinstance(old, Side) else open_side(old)
     new = new if isinstance(new, Side) else open_side(new)
-    old_lines, new_lines = _differing(old, new)
-    before, after = _nodes(old_lines, old.label), _nodes(new_lines, new.label)
+    try:
+        old_lines, new_lines = _differing(old, new)
+        before, after = _nodes(old_lines, old.label), _nodes(new_lines, new.label)
+    except MemoryError:
+        raise DiffError(
+            "are too large to compare in this much memory: compare sorted dumps, which "
+            "stream (LC_ALL=C sort -u)",
+            f"{old.label} and {new.label}",
+        ) from None
     changes = _explain(before, after)
     _name_references(changes, [after, before], new, old)
     return Diff(old, new, sorted(changes, key=lambda c: (KINDS.index(c.kind), c.iri, _key(c))))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jitarsa.errors import EndpointError, QueryError
+from jitarsa.errors import EndpointError, QueryError, shown
 from jitarsa.formats import FORM, NTRIPLES, RESULTS_MEDIA_TYPES, TURTLE
 from jitarsa.namespaces import PREFIXES, XSD, XSD_INTEGERS
 from jitarsa.resources import default_dump
@@ -29,6 +29,9 @@ ACCEPT = (
     f"{TURTLE.media_type};q=0.8, {NTRIPLES.media_type};q=0.8"
 )
 USER_AGENT = "jitarsa (SPARQL client; https://w3id.org/jitarsa/)"
+#: Bytes of an endpoint's answer read by default (`--max-answer`, `max_answer=`): a larger one
+#: is exit 3, not memory without end.
+MAX_ANSWER = 64 << 20
 
 
 def open_store(data_dir=None, dump=None):
@@ -111,6 +114,7 @@ def execute(
     timeout: float = 30.0,
     store=None,
     allow_service: bool = False,
+    max_answer: int = MAX_ANSWER,
 ):
     """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples.
 
@@ -118,7 +122,7 @@ def execute(
     bounded nesting depth. An endpoint's own parser judges what is sent to it."""
     text = bind(read_query(query), params or {})
     if endpoint is not None:
-        return remote(endpoint, text, timeout)
+        return remote(endpoint, text, timeout, max_answer)
     check(
         text,
         allow_service=allow_service,
@@ -163,17 +167,20 @@ class Reply:
         return _first_lines(self.body)
 
 
-def exchange(request, url: str, timeout: float, opener=None, read: bool = True) -> Reply:
+def exchange(
+    request, url: str, timeout: float, opener=None, read: bool = True, limit: int = MAX_ANSWER
+) -> Reply:
     """Send REQUEST and take the answer within TIMEOUT seconds in all (not per read: a server
-    that trickles a byte at a time is cut off). URL names the server in messages, without
-    credentials. Broken HTTP and unreachable servers are EndpointErrors of one line."""
+    that trickles a byte at a time is cut off), and of at most LIMIT bytes. URL names the server
+    in messages, without credentials. Broken HTTP, unreachable servers, redirects (never
+    followed: OPENER is made by `opener`) and answers over LIMIT are EndpointErrors of one line."""
     import threading
 
     outcome: list = []
 
     def run() -> None:
         try:
-            outcome.append(_exchange(request, url, timeout, opener, read))
+            outcome.append(_exchange(request, url, timeout, opener, read, limit))
         except EndpointError as err:
             outcome.append(err)
 
@@ -187,18 +194,40 @@ def exchange(request, url: str, timeout: float, opener=None, read: bool = True) 
     return outcome[0]
 
 
-def _exchange(request, url: str, timeout: float, opener, read: bool) -> Reply:
-    import http.client
-    import urllib.error
+def opener(*handlers):
+    """A urllib opener that follows no redirect: a 3xx answer reaches `exchange` as it is."""
     import urllib.request
 
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            return None  # urllib then raises the 3xx as an HTTPError
+
+    return urllib.request.build_opener(NoRedirect(), *handlers)
+
+
+def _exchange(request, url: str, timeout: float, client, read: bool, limit: int) -> Reply:
+    import http.client
+    import urllib.error
+
     try:
-        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as response:
+        with (client or opener()).open(request, timeout=timeout) as response:
             media_type = response.headers.get_content_type()
-            return Reply(
-                response.status, response.reason, media_type, response.read() if read else b""
-            )
+            body = response.read(limit + 1) if read else b""
+            if len(body) > limit:
+                raise EndpointError(
+                    f"{url} answered more than {limit:,} bytes, the most --max-answer "
+                    "allows: add a LIMIT to the query, or raise --max-answer"
+                )
+            return Reply(response.status, response.reason, media_type, body)
     except urllib.error.HTTPError as err:
+        if 300 <= err.code < 400:
+            location = err.headers.get("Location") or "(no Location)"
+            if not location.isprintable() or len(location) > 200:
+                location = shown(location)
+            raise EndpointError(
+                f"{url} answered HTTP {err.code} {err.reason}, a redirect to {location}: "
+                "jitarsa follows none; give that URL if you trust it"
+            ) from None
         try:
             body = err.read(MAX_ERROR_BODY)
         except (OSError, http.client.HTTPException):
@@ -246,7 +275,7 @@ def auth_handlers(url: str, user: str | None) -> list:
     ]
 
 
-def remote(endpoint: str, text: str, timeout: float):
+def remote(endpoint: str, text: str, timeout: float, max_answer: int = MAX_ANSWER):
     """POST the query to a SPARQL 1.1 Protocol endpoint; parse what it answers. Credentials in
     its URL are sent with HTTP Basic or Digest and never shown."""
     import urllib.parse
@@ -266,9 +295,8 @@ def remote(endpoint: str, text: str, timeout: float):
             "User-Agent": USER_AGENT,
         },
     )
-    reply = exchange(
-        request, endpoint, timeout, urllib.request.build_opener(*auth_handlers(endpoint, user))
-    )
+    client = opener(*auth_handlers(endpoint, user))
+    reply = exchange(request, endpoint, timeout, client, limit=max_answer)
     if reply.status == 400:
         raise QueryError(f"{endpoint} refused the query (HTTP 400): {reply.detail()}")
     if reply.status >= 400:
@@ -341,13 +369,15 @@ def query(
     endpoint=None,
     timeout: float = 30.0,
     allow_service: bool = False,
+    max_answer: int = MAX_ANSWER,
 ):
     """Run a SPARQL query (text, .rq file or catalogue name) and answer Python values.
 
     SELECT → a list of dicts (variable → value, None when unbound); ASK → a bool;
     CONSTRUCT/DESCRIBE → a list of (subject, predicate, object) tuples. PARAMS binds variables
     like `--param`: a string is read as a SPARQL term or else a plain string. SERVICE clauses
-    (federation) are refused unless ALLOW_SERVICE.
+    (federation) are refused unless ALLOW_SERVICE. An ENDPOINT's answer is read up to
+    MAX_ANSWER bytes (64 MiB); a larger one, or a redirect, is an EndpointError.
 
     >>> jitarsa.query("member-count")
     [{'members': 40}]
@@ -362,6 +392,7 @@ def query(
         endpoint=endpoint,
         timeout=timeout,
         allow_service=allow_service,
+        max_answer=max_answer,
     )
     if isinstance(result, QueryBoolean):
         return bool(result)

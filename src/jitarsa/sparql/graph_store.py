@@ -56,13 +56,21 @@ def load(
 ) -> Loaded:
     """PUT the dataset (the packaged dump, a data folder, or an RDF file) into GRAPH.
 
-    TIMEOUT bounds the whole exchange (connecting, sending, the answer), not each read.
+    TIMEOUT bounds the whole exchange (connecting, sending, the answer), not each read. A
+    redirect (any 3xx) is an EndpointError naming its Location: it is not followed, and nothing
+    was stored. Only an error answer's body is read, up to 4 KiB.
     Credentials written in the URL (`http://user:password@host/`) are used as `user` would be
     and never shown: every message names the URL without them."""
     import urllib.request
 
     from jitarsa.formats import NTRIPLES
-    from jitarsa.sparql.execute import auth_handlers, exchange, source_ntriples, split_credentials
+    from jitarsa.sparql.execute import (
+        auth_handlers,
+        exchange,
+        opener,
+        source_ntriples,
+        split_credentials,
+    )
 
     endpoint, in_url = split_credentials(endpoint)
     if in_url is not None and user is not None:
@@ -79,9 +87,7 @@ def load(
             "User-Agent": "jitarsa (Graph Store client)",
         },
     )
-    reply = exchange(
-        request, url, timeout, urllib.request.build_opener(*auth_handlers(url, user)), False
-    )
+    reply = exchange(request, url, timeout, opener(*auth_handlers(url, user)), read=False)
     if reply.status >= 400:
         raise EndpointError(f"{url} answered HTTP {reply.status} {reply.reason}: {reply.detail()}")
     return Loaded(url, payload.count(b"\n"), reply.status)

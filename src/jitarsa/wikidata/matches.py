@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from jitarsa._util.output import refuse_link, write_file
 from jitarsa.errors import OutputError, WikidataError, shown
 from jitarsa.records.checks import check_record
 from jitarsa.records.dates import parse_date
@@ -239,6 +240,8 @@ def _write_all(texts: dict[str, str], dataset: Dataset) -> None:
     staged: dict[str, Path] = {}
     try:
         try:
+            for file in sorted(texts):
+                refuse_link(file)  # every record file checked before any is staged
             for file, text in sorted(texts.items()):
                 target = Path(file)
                 staged[file] = _staged(target)
@@ -258,14 +261,9 @@ def _write_all(texts: dict[str, str], dataset: Dataset) -> None:
 
 
 def _write_synced(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write `path` and flush it to disk (a rename after it must not outrun its bytes)."""
-    temp = path.with_name(path.name + ".partial")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, mode)
-    os.replace(temp, path)
+    """Write `path` and flush it to disk (a rename after it must not outrun its bytes),
+    through a fresh temporary name and never through a link (`write_file`)."""
+    write_file(path, data, mode, sync=True)
 
 
 def _finish(journal: Path) -> int:
@@ -313,7 +311,7 @@ def resume(data_dir: Path | str) -> int:
         for sub in (folder, *(folder / name for name in RECORD_FOLDERS)):
             for path in sub.glob(f".*{STAGED}"):
                 path.unlink()
-            for path in sub.glob(f".*{STAGED}.partial"):
+            for path in sub.glob(f".*{STAGED}.*.tmp"):  # write_file's, cut short
                 path.unlink()
     except OSError as err:
         raise OutputError(f"cannot be written ({err.strerror})", err.filename) from None
