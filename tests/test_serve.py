@@ -346,8 +346,14 @@ def test_entity_json_ld_expands_with_pyld(server):
 
 def test_entity_html_from_the_site_and_its_fallbacks(server):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    status, headers, body = request(
+    # The IRI sends a browser on to the page's folder, where its relative links resolve.
+    status, headers, _ = request(
         server, "GET", "/org/mirror-foundation", headers={"Accept": browser}
+    )
+    assert (status, headers["Location"]) == (303, "./mirror-foundation/")
+    assert headers["Vary"] == "Accept"
+    status, headers, body = request(
+        server, "GET", "/org/mirror-foundation/", headers={"Accept": browser}
     )
     assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
     assert "มูลนิธิกระจกเงา" in body.decode()

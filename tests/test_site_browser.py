@@ -7,6 +7,7 @@ downloads a browser here: it is pointed at /usr/bin/chromium (.ci/run installs i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import shutil
@@ -393,3 +394,80 @@ def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
         w.close()
         server.shutdown()
         server.server_close()
+
+
+def iri_path(page: str) -> str:
+    """The URL path of a page's IRI, as a link from elsewhere names it: no `index.html`, no
+    trailing slash (`org/x/index.html` is `/org/x`, `index.html` is `/`)."""
+    return "/" + page.removesuffix("index.html").rstrip("/")
+
+
+@contextlib.contextmanager
+def serving_with_jitarsa(site: Path):
+    from jitarsa.sparql.server import make_server
+
+    server = make_server(port=0, workers=1, site=site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.pool.close()
+
+
+@contextlib.contextmanager
+def serving_with(name: str, site: Path, prefix: str = "/"):
+    """The site served by `jitarsa serve` or by nginx or Apache with docs/site.md's rules: the
+    URL of its root."""
+    if name == "serve":
+        with serving_with_jitarsa(site) as port:
+            yield f"http://127.0.0.1:{port}/"
+        return
+    from test_site_servers import apache_serving, nginx_serving, readable_copy
+
+    with readable_copy(site) as root:
+        if name == "nginx":
+            with nginx_serving(root) as port:
+                yield f"http://127.0.0.1:{port}/"
+        else:
+            with apache_serving(root, prefix) as port:
+                yield f"http://127.0.0.1:{port}{prefix}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("server", "prefix"),
+    [("serve", "/"), ("nginx", "/"), ("apache", "/"), ("apache", "/registry/jitarsa/")],
+    ids=["serve", "nginx", "apache", "apache-prefix"],
+)
+def test_every_link_resolves_on_every_page_opened_at_its_iri(browser, site_dir, server, prefix):
+    """Each page opened at its IRI, without a trailing slash (as links from elsewhere and the
+    dumps name it), on `jitarsa serve` and on the documented nginx and Apache rules (one under
+    a path prefix): every href and src on it is fetched, and none is broken."""
+    with serving_with(server, site_dir, prefix) as root:
+        w = Watched(browser, "http://127.0.0.1:")
+        try:
+            page, fetched, broken = w.page, {}, []
+            pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+            for name in pages:
+                url = root + iri_path(name).lstrip("/")
+                page.goto(url)
+                assert page.locator("h1").count() == 1, url
+                links = page.eval_on_selector_all(
+                    "a[href], link[href], script[src], img[src]",
+                    "els => els.map(e => e.href || e.src)",
+                )
+                for href in links:
+                    target = href.partition("#")[0]
+                    if not target.startswith(root) or target in fetched:
+                        continue
+                    fetched[target] = page.request.get(target).status
+                    if fetched[target] != 200:
+                        broken.append((url, href, fetched[target]))
+            assert broken == []
+            assert len(pages) >= 50 and len(fetched) > 200
+            assert w.problems == []
+        finally:
+            w.close()

@@ -31,7 +31,6 @@ from jitarsa.formats import (
     HTML,
     JSONLD,
     RDF_FORMATS,
-    RESULTS_MEDIA_TYPES,
     SPARQL_QUERY,
     SPARQL_UPDATE,
     TEXT,
@@ -39,12 +38,14 @@ from jitarsa.formats import (
     by_name,
 )
 from jitarsa.sparql.limits import Limits
+from jitarsa.sparql.negotiation import (
+    DESCRIPTION_TYPES,
+    GRAPH_TYPES,
+    acceptable_results,
+    negotiate,
+    results_type,
+)
 
-#: Results formats by media type, best first: JSON is the answer when a client has no preference.
-RESULTS_TYPES = tuple(RESULTS_MEDIA_TYPES.values())
-#: RDF formats by media type, Turtle first; RDF/XML for SPARQLWrapper's and rdflib's defaults,
-#: N-Quads and TriG for clients that ask for a dataset (Jena's).
-GRAPH_TYPES = tuple(fmt.media_type for fmt in RDF_FORMATS)
 MAX_BODY = 1 << 20  # bytes of a POSTed query or form
 MAX_CACHED = 1 << 20  # the largest answer the cache keeps
 MAX_CACHE_BYTES = 64 << 20  # all the answers the cache keeps
@@ -89,39 +90,6 @@ class CappedBuffer(io.RawIOBase):
 
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
-
-
-# --- Content negotiation ------------------------------------------------------------------
-
-
-def negotiate(accept: str | None, offered) -> str | None:
-    """The offered media type the Accept header ranks highest (the first offered on a tie)."""
-    if not accept:
-        return offered[0]
-    ranked = []
-    for item in accept.split(","):
-        media, *params = [part.strip() for part in item.split(";")]
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranked.append((media.lower(), q))
-    best, best_q = None, 0.0
-    for media in offered:
-        q = max((q for pattern, q in ranked if _matches(pattern, media)), default=0.0)
-        if q > best_q:
-            best, best_q = media, q
-    return best
-
-
-def _matches(pattern: str, media: str) -> bool:
-    if pattern in ("*/*", media):
-        return True
-    return pattern.endswith("/*") and media.startswith(pattern[:-1])
 
 
 # --- Workers ------------------------------------------------------------------------------
@@ -198,12 +166,13 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
     except (OSError, RuntimeError) as err:
         return text_answer(500, f"The query failed: {err}")
     if isinstance(result, (QuerySolutions, QueryBoolean)):
-        media = negotiate(accept, RESULTS_TYPES)
-        if media is None:
-            return text_answer(406, "Acceptable results formats: " + ", ".join(RESULTS_TYPES))
+        chosen = results_type(accept)
+        if chosen is None:
+            return text_answer(406, "Acceptable results formats: " + acceptable_results())
+        media, label = chosen
         out = CappedBuffer(max_answer)
         result.serialize(cast(IO[bytes], out), format=QueryResultsFormat.from_media_type(media))
-        return Answer(200, f"{media}; charset=utf-8", out.getvalue())
+        return Answer(200, f"{label}; charset=utf-8", out.getvalue())
     triples, size = [], 0
     for triple in result:  # a graph is sorted before it is written: bound it while it is read
         size += len(str(triple))
@@ -212,9 +181,10 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
         triples.append(triple)
     if kind == "entity" and not triples:
         return text_answer(404, "No such entity in this dataset.")
-    media = negotiate(accept, GRAPH_TYPES)
-    if media is None:
+    graph_media = negotiate(accept, GRAPH_TYPES)
+    if graph_media is None:
         return text_answer(406, "Acceptable RDF formats: " + ", ".join(GRAPH_TYPES))
+    media = graph_media
     if kind == "entity" and media == JSONLD.media_type:
         return Answer(200, f"{media}; charset=utf-8", entity_jsonld(triples, text))
     try:
@@ -450,12 +420,29 @@ class Published:
             target = target / "index.html"
         return target if target.is_file() else None
 
-    def service_description(self, endpoint: str) -> bytes:
-        """The SPARQL 1.1 Service Description of this endpoint, in Turtle."""
+    def representations(self, path: str) -> dict[str, Path]:
+        """The files that answer the base, the ontology and the shapes IRIs (`/`, `/ontology`,
+        `/shapes`), by media type, the answer for a client without preference first: as
+        docs/site.md's static rules answer them. HTML is the page (the ontology page for the
+        shapes' rules)."""
+        from jitarsa.formats import NTRIPLES, RDF_XML
+        from jitarsa.resources import ontology_file, shapes_file
+
+        files: dict[str, Path | None]
+        if path == "/":
+            files = {HTML: self.static_file("/index.html")}
+            for fmt in (TURTLE, JSONLD, NTRIPLES, RDF_XML):
+                files[fmt.media_type] = self.static_file(f"/jitarsa.{fmt.extension}")
+        else:
+            source = ontology_file() if path == "/ontology" else shapes_file()
+            files = {TURTLE.media_type: source, HTML: self.static_file("/ontology/index.html")}
+        return {media: file for media, file in files.items() if file is not None}
+
+    def service_description(self, endpoint: str) -> list:
+        """The SPARQL 1.1 Service Description of this endpoint, as triples."""
         from pyoxigraph import Literal, NamedNode, Triple
 
         from jitarsa.namespaces import SD as sd
-        from jitarsa.rdf.dumps import turtle
         from jitarsa.rdf.graph import sort_triples
 
         formats = "http://www.w3.org/ns/formats/"
@@ -490,7 +477,7 @@ class Published:
             Triple(service, NamedNode(sd + "resultFormat"), NamedNode(fmt.iri))
             for fmt in RDF_FORMATS
         ]
-        return turtle(sort_triples(triples))
+        return sort_triples(triples)
 
 
 class BadRequest(Exception):
@@ -571,27 +558,27 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
-                description = self.site.service_description(self.endpoint())
-                return self.send(_turtle(description), etag=digest(description))
+                return self.describe()
             return self.query(params)
-        if path == "/ontology":
-            from jitarsa.resources import ontology_file
-
-            body = ontology_file().read_bytes()
-            return self.send(_turtle(body), etag=digest(body))
+        if path in ("/", "/ontology", "/shapes"):
+            return self.document(path)
         if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
             body = self.site.void.read_bytes()
             return self.send(_turtle(body), etag=digest(body))
         if ENTITY_PATH.fullmatch(path.rstrip("/")):
-            return self.entity(path.rstrip("/"))
+            return self.entity(path.rstrip("/"), url)
         found = self.site.static_file(path)
         if found is None:
             page = self.site.rendered(path)
             if page is not None:
+                if not path.endswith(("/", ".html")):
+                    return self.see_folder(url)
                 return self.send(Answer(200, "text/html; charset=utf-8", page))
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        if found.name == "index.html" and not path.endswith(("/", ".html")):
+            return self.see_folder(url)  # a folder's page, asked for without its slash
         media = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media.endswith(("+json", "/json")):
             media += "; charset=utf-8"
@@ -702,8 +689,48 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept")
         self.send(self.site.pool.run("query", queries[0], accept, dataset), vary=True)
 
-    def entity(self, path: str):
-        """An entity IRI dereferenced by path: HTML from the site, or RDF from the store."""
+    def describe(self):
+        """The service description at `GET /sparql`, in Turtle, RDF/XML or JSON-LD by Accept."""
+        from jitarsa.sparql.results import render_graph
+
+        media = negotiate(self.headers.get("Accept"), DESCRIPTION_TYPES)
+        if media is None:
+            message = "Available: " + ", ".join(DESCRIPTION_TYPES)
+            return self.send(text_answer(406, message), vary=True)
+        triples = self.site.service_description(self.endpoint())
+        body = render_graph(triples, by_name(media).extension)
+        self.send(Answer(200, f"{media}; charset=utf-8", body), vary=True, etag=digest(body))
+
+    def document(self, path: str):
+        """The base, the ontology or the shapes by IRI: RDF by Accept, or the page (the
+        ontology's and the shapes' in the folder `ontology/`)."""
+        files = self.site.representations(path)
+        if not files:
+            return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        media = negotiate(self.headers.get("Accept"), tuple(files))
+        if media is None:
+            return self.send(text_answer(406, "Available: " + ", ".join(files)), vary=True)
+        if media == HTML and path != "/":
+            return self.send(
+                Answer(303, f"{TEXT}; charset=utf-8", b"See the ontology page.\n"),
+                vary=True,
+                location="./ontology/",
+            )
+        body = files[media].read_bytes()
+        self.send(Answer(200, f"{media}; charset=utf-8", body), vary=True, etag=digest(body))
+
+    def see_folder(self, url: urllib.parse.SplitResult, vary: bool = False):
+        """303 See Other from a page's IRI to its folder (`/org/x` → `/org/x/`), where the
+        page's relative links resolve."""
+        self.send(
+            Answer(303, f"{TEXT}; charset=utf-8", b"See the page's folder.\n"),
+            vary=vary,
+            location=folder_location(url),
+        )
+
+    def entity(self, path: str, url: urllib.parse.SplitResult):
+        """An entity IRI dereferenced by path: HTML from the site, or RDF from the store. A
+        browser asking the IRI itself is sent to the page's folder (see_folder)."""
         page = self.site.page(path + "/index.html")
         offered = GRAPH_TYPES + ((HTML,) if page is not None else ())
         accept = self.headers.get("Accept")
@@ -711,6 +738,8 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
         if media == HTML and page is not None:
+            if not url.path.endswith("/"):
+                return self.see_folder(url, vary=True)
             return self.send(
                 Answer(200, f"{HTML}; charset=utf-8", page), vary=True, etag=digest(page)
             )
@@ -724,6 +753,7 @@ class Handler(BaseHTTPRequestHandler):
         allow: str | None = None,
         preflight: bool = False,
         etag: str | None = None,
+        location: str | None = None,
     ):
         """Write ANSWER within --write-timeout, with HTTP's caching headers; an answer larger
         than SMALL waits for room under the server's limit of bytes held (503 if none)."""
@@ -765,6 +795,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Vary", "Accept")
             if allow:
                 self.send_header("Allow", allow)
+            if location:
+                self.send_header("Location", location)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
@@ -776,6 +808,14 @@ class Handler(BaseHTTPRequestHandler):
             self.server.unwatch(self.connection)
             if held:
                 self.server.release(held)
+
+
+def folder_location(url: urllib.parse.SplitResult) -> str:
+    """The Location of a path's folder, relative (`x/` from `/org/x`), so that it holds
+    behind a proxy that serves the endpoint under a path prefix (RFC 9110 §10.2.2); `./` so
+    that a name with a colon is not read as a scheme."""
+    name = url.path.rstrip("/").rpartition("/")[2]
+    return f"./{name}/" + (f"?{url.query}" if url.query else "")
 
 
 def etag_matches(header: str, tag: str) -> bool:
