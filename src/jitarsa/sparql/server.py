@@ -30,7 +30,6 @@ from jitarsa.formats import (
     FORM,
     HTML,
     JSONLD,
-    RDF_FORMATS,
     SPARQL_QUERY,
     SPARQL_UPDATE,
     TEXT,
@@ -95,22 +94,17 @@ class CappedBuffer(io.RawIOBase):
 # --- Workers ------------------------------------------------------------------------------
 
 
-def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
-    """A worker process: load the graph once, then answer jobs until the pipe closes.
+def _worker(conn, nquads: bytes, graph: str, max_answer: int) -> None:
+    """A worker process: load the graphs once, then answer jobs until the pipe closes.
 
-    The graph is the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>` and the protocol's
-    `default-graph-uri`/`named-graph-uri` can name it. Jobs run on a thread with a large stack
-    (a deep query must not overflow it), and any error becomes an answer: the worker stays."""
-    from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
-
+    The default graph is held as the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>`
+    and the protocol's `default-graph-uri`/`named-graph-uri` can name it; a quads dump's named
+    graphs are kept (jitarsa.sparql.dataset). Jobs run on a thread with a large stack (a deep
+    query must not overflow it), and any error becomes an answer: the worker stays."""
     from jitarsa._util.stack import with_large_stack
+    from jitarsa.sparql.dataset import load
 
-    name = NamedNode(graph)
-    store = Store()
-    store.extend(
-        Quad(q.subject, q.predicate, q.object, name)
-        for q in parse(ntriples, format=RdfFormat.N_TRIPLES)
-    )
+    store, named = load(nquads, graph)
     conn.send("ready")
 
     def serve() -> None:
@@ -120,7 +114,7 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
             except EOFError:
                 return
             try:
-                answer = _answer(store, name, max_answer, *job)
+                answer = _answer(store, named, max_answer, *job)
             except AnswerTooLarge:
                 answer = text_answer(
                     422,
@@ -134,11 +128,16 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
     with_large_stack(serve)
 
 
-def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset) -> Answer:
+def _answer(
+    store, named: list, max_answer: int, kind: str, text: str, accept, dataset, base=None
+) -> Answer:
+    """One job: KIND "query" (TEXT is SPARQL, parsed with BASE as its base IRI) or "entity"
+    (TEXT is an IRI); DATASET is the protocol's (jitarsa.sparql.dataset.query_dataset)."""
     from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions
 
     from jitarsa.errors import QueryError
     from jitarsa.namespaces import PREFIXES
+    from jitarsa.sparql.dataset import query_dataset
     from jitarsa.sparql.guard import check
     from jitarsa.sparql.results import render_graph
 
@@ -150,17 +149,14 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
             names_dataset = check(text, hint=": this endpoint sends no request to other hosts")
         except QueryError as err:
             return text_answer(400, f"Bad query: {err.message}")
-    options: dict = {}
-    if dataset is not None:  # the protocol's dataset wins over the query's FROM (§2.1.4)
-        defaults, named = dataset
-        options = {
-            "default_graph": [NamedNode(iri) for iri in defaults],
-            "named_graphs": [NamedNode(iri) for iri in named],
-        }
-    elif not names_dataset:
-        options = {"default_graph": graph, "named_graphs": [graph]}
+    options = query_dataset(dataset, names_dataset, named)
     try:
-        result = store.query(query, prefixes=PREFIXES if kind == "query" else None, **options)
+        result = store.query(
+            query,
+            prefixes=PREFIXES if kind == "query" else None,
+            base_iri=base if kind == "query" else None,
+            **options,
+        )
     except SyntaxError as err:
         return text_answer(400, f"Bad query: {err}")
     except (OSError, RuntimeError) as err:
@@ -212,10 +208,10 @@ def entity_jsonld(triples, iri: str) -> bytes:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, context, ntriples: bytes, graph: str, max_answer: int):
+    def __init__(self, context, nquads: bytes, graph: str, max_answer: int):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, ntriples, graph, max_answer), daemon=True
+            target=_worker, args=(child, nquads, graph, max_answer), daemon=True
         )
         self.process.start()
         child.close()
@@ -249,7 +245,7 @@ class Pool:
 
     def __init__(
         self,
-        ntriples: bytes,
+        nquads: bytes,
         size: int,
         timeout: float,
         cache: int = 256,
@@ -260,7 +256,7 @@ class Pool:
         from jitarsa.namespaces import DEFAULT_BASE
         from jitarsa.rdf.description import dataset_iri
 
-        self.ntriples, self.timeout = ntriples, timeout
+        self.nquads, self.timeout = nquads, timeout
         self.graph = graph or dataset_iri(DEFAULT_BASE)
         self.max_answer = max_answer
         self.cache_size, self.cache_bytes = cache, 0
@@ -284,23 +280,26 @@ class Pool:
 
     def _add(self) -> None:
         try:
-            worker = Worker(self.context, self.ntriples, self.graph, self.max_answer)
+            worker = Worker(self.context, self.nquads, self.graph, self.max_answer)
         except JitarsaError:
             return
         with self.lock:
             self.workers.add(worker)
         self.idle.put(worker)
 
-    def run(self, kind: str, text: str, accept: str | None, dataset=None) -> Answer:
-        """Answer a job: KIND "query" (TEXT is SPARQL) or "entity" (TEXT is an IRI), DATASET
-        the protocol's (default graph IRIs, named graph IRIs) or None."""
-        key = (kind, text, accept, dataset)
+    def run(
+        self, kind: str, text: str, accept: str | None, dataset=None, base: str | None = None
+    ) -> Answer:
+        """Answer a job: KIND "query" (TEXT is SPARQL, its relative IRIs resolved against
+        BASE) or "entity" (TEXT is an IRI), DATASET the protocol's (default graph IRIs, named
+        graph IRIs) or None."""
+        key = (kind, text, accept, dataset, base)
         with self.lock:
             answer = self.answers.get(key)
             if answer is not None:
                 self.answers.move_to_end(key)
                 return answer
-        answer = self._ask(kind, text, accept, dataset)
+        answer = self._ask(kind, text, accept, dataset, base)
         if answer.status == 200 and self.cache_size and len(answer.body) <= MAX_CACHED:
             with self.lock:
                 if key not in self.answers:
@@ -310,7 +309,7 @@ class Pool:
                     self.cache_bytes -= len(self.answers.popitem(last=False)[1].body)
         return answer
 
-    def _ask(self, kind: str, text: str, accept: str | None, dataset) -> Answer:
+    def _ask(self, kind: str, text: str, accept: str | None, dataset, base) -> Answer:
         started = time.monotonic()
         try:
             worker = self.idle.get(timeout=self.timeout)
@@ -319,7 +318,7 @@ class Pool:
                 503, f"Every query worker stayed busy for {self.timeout:g} s; try again."
             )
         try:
-            worker.conn.send((kind, text, accept, dataset))
+            worker.conn.send((kind, text, accept, dataset, base))
             quick = min(QUICK, self.timeout)
             if worker.conn.poll(quick):
                 return self._done(worker)
@@ -387,14 +386,15 @@ class Published:
     def __init__(
         self,
         pool: Pool,
-        triple_count: int,
+        counts: dict[str, int],
         base: str,
         void: Path | None,
         site: Path | None,
         checksum: str = "",
         pages: Callable[[str], bytes | None] | None = None,
     ):
-        self.pool, self.triple_count, self.base = pool, triple_count, base
+        self.pool, self.base = pool, base
+        self.counts = counts  # triples by graph (jitarsa.sparql.dataset.Served)
         self.void = void if void is not None and void.is_file() else None
         self.site = site.resolve() if site is not None and site.is_dir() else None
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
@@ -440,44 +440,9 @@ class Published:
 
     def service_description(self, endpoint: str) -> list:
         """The SPARQL 1.1 Service Description of this endpoint, as triples."""
-        from pyoxigraph import Literal, NamedNode, Triple
+        from jitarsa.sparql.service import description
 
-        from jitarsa.namespaces import SD as sd
-        from jitarsa.rdf.graph import sort_triples
-
-        formats = "http://www.w3.org/ns/formats/"
-        rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-        service, dataset, graph, named = (
-            NamedNode(endpoint + s) for s in ("", "#dataset", "#graph", "#named-graph")
-        )
-        triples = [
-            Triple(service, rdf_type, NamedNode(sd + "Service")),
-            Triple(service, NamedNode(sd + "endpoint"), service),
-            Triple(service, NamedNode(sd + "supportedLanguage"), NamedNode(sd + "SPARQL11Query")),
-            Triple(service, NamedNode(sd + "defaultDataset"), dataset),
-            Triple(dataset, rdf_type, NamedNode(sd + "Dataset")),
-            Triple(dataset, NamedNode(sd + "defaultGraph"), graph),
-            Triple(dataset, NamedNode(sd + "namedGraph"), named),
-            Triple(named, rdf_type, NamedNode(sd + "NamedGraph")),
-            Triple(named, NamedNode(sd + "name"), NamedNode(self.pool.graph)),
-            Triple(named, NamedNode(sd + "graph"), graph),
-            Triple(graph, rdf_type, NamedNode(sd + "Graph")),
-            Triple(graph, NamedNode("http://rdfs.org/ns/void#triples"), Literal(self.triple_count)),
-        ]
-        triples += [
-            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(formats + name))
-            for name in (
-                "SPARQL_Results_JSON",
-                "SPARQL_Results_XML",
-                "SPARQL_Results_CSV",
-                "SPARQL_Results_TSV",
-            )
-        ]
-        triples += [
-            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(fmt.iri))
-            for fmt in RDF_FORMATS
-        ]
-        return sort_triples(triples)
+        return description(endpoint, self.pool.graph, self.counts)
 
 
 class BadRequest(Exception):
@@ -601,6 +566,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.refuse(err)
         self.server.unwatch(self.connection)
         media = (self.headers.get_content_type() or "").lower()
+        charset = (self.headers.get_content_charset() or "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):  # the protocol's bodies are UTF-8 (§2.1.2, §2.1.3)
+            return self.send(text_answer(415, "Send the body in UTF-8 (charset=utf-8)."))
         if media == FORM:
             return self.query(urllib.parse.parse_qs(body, keep_blank_values=True))
         if media == SPARQL_QUERY:
@@ -687,7 +655,8 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(text_answer(400, f"Not an absolute IRI: {iri[:200]!r}."))
             dataset = (tuple(defaults), tuple(named))
         accept = self.headers.get("Accept")
-        self.send(self.site.pool.run("query", queries[0], accept, dataset), vary=True)
+        answer = self.site.pool.run("query", queries[0], accept, dataset, self.endpoint())
+        self.send(answer, vary=True)
 
     def describe(self):
         """The service description at `GET /sparql`, in Turtle, RDF/XML or JSON-LD by Accept."""
@@ -959,14 +928,14 @@ def make_server(
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
-    from jitarsa.sparql.execute import source_ntriples
+    from jitarsa.sparql.dataset import served
 
     limits = replace(limits or Limits(), timeout=timeout)
     _map_large_allocations()
-    ntriples, data_base, void = source_ntriples(data_dir, dump)
-    base = base or data_base
+    source = served(data_dir, dump)
+    base = base or source.base
     pool = Pool(
-        ntriples,
+        source.nquads,
         workers,
         limits.timeout,
         cache,
@@ -976,11 +945,11 @@ def make_server(
     )
     published = Published(
         pool,
-        ntriples.count(b"\n"),
+        source.counts,
         base,
-        void,
+        source.void,
         Path(site) if site is not None else None,
-        hashlib.sha256(ntriples).hexdigest(),
+        hashlib.sha256(source.nquads).hexdigest(),
         pages_on_request(data_dir) if data_dir is not None else None,
     )
     handler = type("BoundHandler", (Handler,), {"site": published})
