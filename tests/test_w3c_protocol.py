@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, free_port, running
+from conftest import SHARED, serving_graphs
 
 pytestmark = [pytest.mark.network_service]
 
@@ -105,22 +104,11 @@ def test_the_suite_is_complete():
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory) -> int:
     """`jitarsa serve --dump` over every graph the tests name, as named graphs."""
-    from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
-
     graphs = {}
     for test in TESTS:
         graphs.update(test["data"])
     assert len(graphs) == 3
-    quads = [
-        Quad(t.subject, t.predicate, t.object, NamedNode(label))
-        for label, file in sorted(graphs.items())
-        for t in parse(path=str(file), format=RdfFormat.N_TRIPLES)
-    ]
-    dump = tmp_path_factory.mktemp("protocol") / "protocol.nq"
-    dump.write_bytes(serialize(quads, format=RdfFormat.N_QUADS))
-    port = free_port()
-    args = [sys.executable, "-m", "jitarsa", "serve", "--dump", str(dump), "--port", str(port)]
-    with running([*args, "--workers", "2", "--site", str(dump.parent)], port):
+    with serving_graphs(graphs, tmp_path_factory.mktemp("protocol"), workers=2) as port:
         yield port
 
 

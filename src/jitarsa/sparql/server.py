@@ -30,6 +30,7 @@ from jitarsa.formats import (
     FORM,
     HTML,
     JSONLD,
+    RESULTS_MEDIA_TYPES,
     SPARQL_QUERY,
     SPARQL_UPDATE,
     TEXT,
@@ -139,7 +140,7 @@ def _answer(
     from jitarsa.namespaces import PREFIXES
     from jitarsa.sparql.dataset import query_dataset
     from jitarsa.sparql.guard import check
-    from jitarsa.sparql.results import render_graph
+    from jitarsa.sparql.results import render_graph, xml_safe
 
     query, names_dataset = text, False
     if kind == "entity":
@@ -168,7 +169,12 @@ def _answer(
         media, label = chosen
         out = CappedBuffer(max_answer)
         result.serialize(cast(IO[bytes], out), format=QueryResultsFormat.from_media_type(media))
-        return Answer(200, f"{label}; charset=utf-8", out.getvalue())
+        body = out.getvalue()
+        if media == RESULTS_MEDIA_TYPES["xml"]:
+            body = xml_safe(body)
+            if len(body) > max_answer:
+                raise AnswerTooLarge
+        return Answer(200, f"{label}; charset=utf-8", body)
     triples, size = [], 0
     for triple in result:  # a graph is sorted before it is written: bound it while it is read
         size += len(str(triple))
