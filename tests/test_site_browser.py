@@ -382,6 +382,8 @@ def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
                 # The network's own page continues while its statements do, after its members.
                 assert len(hrefs) <= 25 and (hrefs or first != "index.html")
                 found += [h.removeprefix(url) for h in hrefs]
+                if pages == 2:  # a list's page 2 is a page type of its own
+                    assert axe_violations(w.page) == []
                 following = w.page.locator("link[rel=next]")
                 if not following.count():
                     break
@@ -471,3 +473,67 @@ def test_every_link_resolves_on_every_page_opened_at_its_iri(browser, site_dir, 
             assert w.problems == []
         finally:
             w.close()
+
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+#: One page of each type: the home page, an organisation, a place, the ontology and data
+#: dictionary, the example queries.
+PAGE_TYPES = (
+    "index.html",
+    "org/mirror-foundation/index.html",
+    "place/thailand/index.html",
+    "ontology/index.html",
+    "queries/index.html",
+)
+
+
+def axe_violations(page, levels=("serious", "critical")) -> list[str]:
+    """axe-core's violations of the page at these impact levels, one line each."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/js (.ci/run does this)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']}"
+        for v in found["violations"]
+        if v["impact"] in levels
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_axe_core_finds_nothing_serious_on_each_page_type(watched, origin, path, width):
+    """axe-core (tests/js/package.json) over one page of each type, as served, on a desktop
+    and a phone screen (where wide tables scroll): no serious or critical violation (such as
+    a scrollable region that a keyboard cannot reach)."""
+    watched.page.set_viewport_size({"width": width, "height": 900})
+    watched.page.goto(origin + path)
+    assert axe_violations(watched.page) == []
+    assert watched.problems == []
+
+
+def test_axe_core_finds_nothing_serious_on_the_release_pages(browser, data_dir, tmp_path):
+    """The "what changed" pages of a released site (test_release's four changes)."""
+    from test_release import _record_release, change
+
+    from jitarsa.releases.diff import describe, diff
+
+    changed = change(data_dir)
+    found = diff(ROOT / "data", changed)
+    changes = [{**c.json(), "description": describe(c)} for c in found.changes]
+    _record_release(changed, "1.0.0", "2026-11-26", None)
+    _record_release(changed, "2.0.0", "2026-12-03", "1.0.0", changes)
+    folder = write_site(build_files(changed).files, tmp_path / "site")
+    server, url = serve(folder)
+    w = Watched(browser, url)
+    try:
+        for path in ("releases/index.html", "releases/2.0.0/index.html"):
+            w.page.goto(url + path)
+            assert w.page.locator("h1").count() == 1
+            assert axe_violations(w.page) == [], path
+        assert w.problems == []
+    finally:
+        w.close()
+        server.shutdown()
+        server.server_close()
