@@ -62,6 +62,20 @@ def serve(folder: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+@contextlib.contextmanager
+def browsing(browser, data: Path, folder: Path):
+    """The site of a data folder, built into FOLDER and served: a watched page and its URL."""
+    server, url = serve(write_site(build_files(data).files, folder))
+    w = Watched(browser, url)
+    try:
+        yield w, url
+    finally:
+        w.close()
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def origin(site_dir):
     server, url = serve(site_dir)
@@ -331,21 +345,13 @@ def test_an_injected_name_appears_as_text(browser, data_dir, tmp_path):
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     record["name"]["th"] = INJECTED
     path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
-    folder = write_site(build_files(data_dir).files, tmp_path / "site")
-    server, url = serve(folder)
-    w = Watched(browser, url)
-    try:
+    with browsing(browser, data_dir, tmp_path / "site") as (w, url):
         for target in ("org/mirror-foundation/index.html", "index.html"):
             w.page.goto(url + target)
             assert w.page.locator("b", has_text="x").count() == 0
             assert w.page.get_by_text(INJECTED, exact=True).count() >= 1
         assert w.page.locator("h1 [lang=th]").count() == 1
         assert w.dialogs == [] and w.problems == []
-    finally:
-        w.close()
-        server.shutdown()
-        server.server_close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
@@ -524,16 +530,9 @@ def test_axe_core_finds_nothing_serious_on_the_release_pages(browser, data_dir, 
     changes = [{**c.json(), "description": describe(c)} for c in found.changes]
     _record_release(changed, "1.0.0", "2026-11-26", None)
     _record_release(changed, "2.0.0", "2026-12-03", "1.0.0", changes)
-    folder = write_site(build_files(changed).files, tmp_path / "site")
-    server, url = serve(folder)
-    w = Watched(browser, url)
-    try:
+    with browsing(browser, changed, tmp_path / "site") as (w, url):
         for path in ("releases/index.html", "releases/2.0.0/index.html"):
             w.page.goto(url + path)
             assert w.page.locator("h1").count() == 1
             assert axe_violations(w.page) == [], path
         assert w.problems == []
-    finally:
-        w.close()
-        server.shutdown()
-        server.server_close()
