@@ -5,7 +5,7 @@ answer a conforming service gives. The graphs the tests name (data1.nt … data3
 `ut:graphData` labels) are written into one N-Quads file, which `jitarsa serve --dump` serves as
 named graphs. Every query test must pass. The endpoint is read-only, so each update test must get
 its refusal (4xx) for the update request; the requests that would check the update's effect are
-not sent.
+not sent. The three Service Description tests run on the same endpoint, in each format offered.
 """
 
 from __future__ import annotations
@@ -220,3 +220,57 @@ def test_every_graph_of_the_quads_file_is_served(endpoint):
         )
     }
     assert counts == {"https://w3id.org/jitarsa/dataset": 0} | named
+
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def read_service_description_tests() -> list[str]:
+    import rdflib
+    from rdflib.collection import Collection
+
+    folder = SUITE.parent / "service-description"
+    graph = rdflib.Graph().parse(folder / "manifest.ttl", format="turtle")
+    root = next(graph.subjects(rdflib.RDF.type, rdflib.URIRef(MF + "Manifest")))
+    entries = graph.value(root, rdflib.URIRef(MF + "entries"))
+    return [str(t).rsplit("#", 1)[1] for t in Collection(graph, entries)]
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/rdf+xml", "application/ld+json"])
+def test_the_service_description_tests(endpoint, accept):
+    """The W3C Service Description tests (../shared/w3c/sparql11/service-description), in each
+    format offered: a GET of the endpoint returns RDF (`returns-rdf`), with an `sd:endpoint`
+    triple naming the endpoint (`has-endpoint-triple`), shaped as the vocabulary defines its
+    terms (`conforms-to-schema`: a service with a query language and a default dataset, whose
+    graphs are `sd:Graph`s and whose named graphs each have one IRI name and one graph)."""
+    import rdflib
+
+    assert read_service_description_tests() == [
+        "has-endpoint-triple",
+        "returns-rdf",
+        "conforms-to-schema",
+    ]
+    status, media, body = send(
+        endpoint, {"method": "GET", "path": "/sparql", "headers": {"Accept": accept}, "body": None}
+    )
+    assert status == 200 and media.split(";")[0] == accept
+    graph = rdflib.Graph().parse(data=body, format=accept)  # returns-rdf
+    sd = rdflib.Namespace(SD)
+    url = rdflib.URIRef(f"http://127.0.0.1:{endpoint}/sparql")
+    assert (url, sd.endpoint, url) in graph  # has-endpoint-triple
+    assert (url, rdflib.RDF.type, sd.Service) in graph
+    assert set(graph.objects(url, sd.supportedLanguage)) == {sd.SPARQL11Query}
+    formats = set(graph.objects(url, sd.resultFormat))
+    assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
+    assert all(isinstance(f, rdflib.URIRef) for f in formats)
+    dataset = graph.value(url, sd.defaultDataset)
+    assert (dataset, rdflib.RDF.type, sd.Dataset) in graph
+    assert (graph.value(dataset, sd.defaultGraph), rdflib.RDF.type, sd.Graph) in graph
+    named = list(graph.objects(dataset, sd.namedGraph))
+    assert len(named) == 4  # the (empty) default graph's name and the three of the tests
+    for node in named:
+        assert (node, rdflib.RDF.type, sd.NamedGraph) in graph
+        names = list(graph.objects(node, sd.name))
+        assert len(names) == 1 and isinstance(names[0], rdflib.URIRef)
+        graphs = list(graph.objects(node, sd.graph))
+        assert len(graphs) == 1 and (graphs[0], rdflib.RDF.type, sd.Graph) in graph
