@@ -182,3 +182,24 @@ def running(args: list[str], port: int):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def serving_graphs(graphs: dict[str, Path], folder: Path, workers: int = 1):
+    """`jitarsa serve --dump` over an N-Quads file of GRAPHS (graph IRI → an RDF file, each
+    read into that named graph), written in FOLDER: the port it listens on."""
+    from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
+
+    from jitarsa.sparql.execute import rdf_format
+
+    quads = [
+        Quad(t.subject, t.predicate, t.object, NamedNode(name))
+        for name, file in sorted(graphs.items())
+        for t in parse(path=str(file), format=rdf_format(file))
+    ]
+    dump = folder / "graphs.nq"
+    dump.write_bytes(serialize(quads, format=RdfFormat.N_QUADS))
+    port = free_port()
+    args = [sys.executable, "-m", "jitarsa", "serve", "--dump", str(dump), "--port", str(port)]
+    with running([*args, "--workers", str(workers), "--site", str(folder)], port):
+        yield port

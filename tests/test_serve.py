@@ -33,6 +33,9 @@ def site(tmp_path_factory):
         "<!doctype html><title>มูลนิธิกระจกเงา</title>", "utf-8"
     )
     (root / "site" / "index.html").write_text("<!doctype html><title>jitarsa</title>", "utf-8")
+    (root / "site" / "jitarsa.ttl").write_text("<https://w3id.org/jitarsa/> a <#x> .\n", "utf-8")
+    (root / "site" / "ontology").mkdir()
+    (root / "site" / "ontology" / "index.html").write_text("<!doctype html><title>o</title>")
     (root / "secret.txt").write_text("outside the site", "utf-8")
     return root / "site"
 
@@ -346,8 +349,14 @@ def test_entity_json_ld_expands_with_pyld(server):
 
 def test_entity_html_from_the_site_and_its_fallbacks(server):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    status, headers, body = request(
+    # The IRI sends a browser on to the page's folder, where its relative links resolve.
+    status, headers, _ = request(
         server, "GET", "/org/mirror-foundation", headers={"Accept": browser}
+    )
+    assert (status, headers["Location"]) == (303, "./mirror-foundation/")
+    assert headers["Vary"] == "Accept"
+    status, headers, body = request(
+        server, "GET", "/org/mirror-foundation/", headers={"Accept": browser}
     )
     assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
     assert "มูลนิธิกระจกเงา" in body.decode()
@@ -422,11 +431,133 @@ def test_the_pool_keeps_successful_answers_only():
         pool.run("query", "ASK {}", None)
         pool.run("query", "ASK { ?s ?p ?o }", None)
         assert list(pool.answers) == [
-            ("query", "ASK {}", None, None),
-            ("query", "ASK { ?s ?p ?o }", None, None),
+            ("query", "ASK {}", None, None, None),
+            ("query", "ASK { ?s ?p ?o }", None, None, None),
         ]
         # Bounded: the oldest answer gave way; asking again runs the query again.
         again = pool.run("query", COUNT, None)
         assert again == first and again is not first
     finally:
         pool.close()
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "check"),
+    [
+        ("application/json", "application/json", lambda b: json.loads(b)["boolean"] is True),
+        ("application/xml", "application/xml", lambda b: b"<boolean>true</boolean>" in b),
+        (
+            "application/sparql-results+json, application/json;q=0.9",
+            "application/sparql-results+json",
+            lambda b: json.loads(b)["boolean"] is True,
+        ),
+    ],
+)
+def test_results_under_the_generic_json_and_xml_types(server, accept, media, check):
+    """Fuseki and Virtuoso answer SELECT and ASK to `application/json` and `application/xml`;
+    the bytes are the W3C results formats'."""
+    status, headers, body = get_query(server, "ASK {}", accept)
+    assert (status, headers["Content-Type"]) == (200, f"{media}; charset=utf-8")
+    assert headers["Vary"] == "Accept" and check(body)
+    status, headers, body = get_query(server, "SELECT (1 AS ?one) {}", accept)
+    assert status == 200 and headers["Content-Type"].startswith(media)
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (None, "text/turtle"),
+        ("text/turtle", "text/turtle"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+    ],
+)
+def test_the_service_description_in_each_format(server, accept, media):
+    import rdflib
+
+    headers = {"Accept": accept} if accept else {}
+    status, answer, body = request(server, "GET", "/sparql", headers=headers)
+    assert (status, answer["Content-Type"]) == (200, f"{media}; charset=utf-8")
+    assert answer["Vary"] == "Accept"
+    graph = rdflib.Graph().parse(data=body, format=media)
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    endpoint = rdflib.URIRef(f"http://127.0.0.1:{server[0]}/sparql")
+    assert (endpoint, rdflib.RDF.type, sd.Service) in graph
+    assert request(server, "GET", "/sparql", headers={"Accept": "image/png"})[0] == 406
+
+
+def test_the_base_ontology_and_shapes_negotiate_as_the_static_rules_do(server, site):
+    from jitarsa.resources import ontology_file, shapes_file
+
+    turtle = {"Accept": "text/turtle"}
+    status, headers, body = request(server, "GET", "/", headers=turtle)
+    assert (status, body) == (200, (site / "jitarsa.ttl").read_bytes())
+    assert headers["Content-Type"] == "text/turtle; charset=utf-8" and headers["Vary"] == "Accept"
+    status, headers, body = request(server, "GET", "/", headers={"Accept": BROWSER})
+    assert (status, body) == (200, (site / "index.html").read_bytes())
+    for path, source in (("/ontology", ontology_file()), ("/shapes", shapes_file())):
+        status, headers, body = request(server, "GET", path, headers=turtle)
+        assert (status, body) == (200, source.read_bytes()), path
+        status, headers, _ = request(server, "GET", path, headers={"Accept": BROWSER})
+        assert (status, headers["Location"], headers["Vary"]) == (303, "./ontology/", "Accept")
+    status, _, body = request(server, "GET", "/ontology/", headers={"Accept": BROWSER})
+    assert (status, body) == (200, (site / "ontology" / "index.html").read_bytes())
+
+
+def test_a_body_not_in_utf8_is_refused(server):
+    status, _, _ = request(
+        server,
+        "POST",
+        "/sparql",
+        body="ASK {}".encode("utf-16"),
+        headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
+    )
+    assert status == 415
+
+
+def test_serve_dump_trig_serves_the_default_and_every_named_graph(tmp_path):
+    """A TriG dump's default graph is the endpoint's default graph and each named graph stays
+    named; default-graph-uri and named-graph-uri choose among them (Protocol §2.1.4)."""
+    from jitarsa.sparql.server import make_server
+
+    dump = tmp_path / "two.trig"
+    dump.write_text(
+        "<http://e/a> <http://e/p> 1 .\n"
+        "<http://e/g1> { <http://e/b> <http://e/p> 2 . <http://e/c> <http://e/p> 3 . }\n"
+        "<http://e/g2> { <http://e/d> <http://e/p> 4 . }\n",
+        encoding="utf-8",
+    )
+    server = make_server(port=0, workers=1, dump=str(dump))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = (server.server_address[1], None)
+
+    def values(query: str, **dataset) -> list[str]:
+        params = urllib.parse.urlencode({"query": query, **dataset}, doseq=True)
+        status, _, body = request(address, "GET", "/sparql?" + params)
+        assert status == 200, body
+        rows = json.loads(body)["results"]["bindings"]
+        return sorted(v["value"] for row in rows for v in row.values())
+
+    try:
+        assert values("SELECT ?o { ?s ?p ?o }") == ["1"]
+        assert values("SELECT ?g { GRAPH ?g { } }") == [
+            "http://e/g1",
+            "http://e/g2",
+            "https://w3id.org/jitarsa/dataset",
+        ]
+        assert values("SELECT ?o { GRAPH <http://e/g1> { ?s ?p ?o } }") == ["2", "3"]
+        assert values("SELECT ?o { ?s ?p ?o }", **{"default-graph-uri": ["http://e/g2"]}) == ["4"]
+        both = {"default-graph-uri": ["http://e/g1", "http://e/g2"]}
+        assert values("SELECT ?o { ?s ?p ?o }", **both) == ["2", "3", "4"]
+        only_named = {"named-graph-uri": ["http://e/g2"]}
+        assert values("SELECT ?o { ?s ?p ?o }", **only_named) == []
+        assert values("SELECT ?g { GRAPH ?g { } }", **only_named) == ["http://e/g2"]
+        status, _, body = request(address, "GET", "/sparql", headers={"Accept": "text/turtle"})
+        assert b"void#triples> 2" in body or b"void:triples 2" in body
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.pool.close()

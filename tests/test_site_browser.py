@@ -7,6 +7,7 @@ downloads a browser here: it is pointed at Debian's chromium on PATH (.ci/run in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import shutil
@@ -58,6 +59,20 @@ def serve(folder: Path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@contextlib.contextmanager
+def browsing(browser, data: Path, folder: Path):
+    """The site of a data folder, built into FOLDER and served: a watched page and its URL."""
+    server, url = serve(write_site(build_files(data).files, folder))
+    w = Watched(browser, url)
+    try:
+        yield w, url
+    finally:
+        w.close()
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -326,21 +341,13 @@ def test_an_injected_name_appears_as_text(browser, data_dir, tmp_path):
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     record["name"]["th"] = INJECTED
     path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
-    folder = write_site(build_files(data_dir).files, tmp_path / "site")
-    server, url = serve(folder)
-    w = Watched(browser, url)
-    try:
+    with browsing(browser, data_dir, tmp_path / "site") as (w, url):
         for target in ("org/mirror-foundation/index.html", "index.html"):
             w.page.goto(url + target)
             assert w.page.locator("b", has_text="x").count() == 0
             assert w.page.get_by_text(INJECTED, exact=True).count() >= 1
         assert w.page.locator("h1 [lang=th]").count() == 1
         assert w.dialogs == [] and w.problems == []
-    finally:
-        w.close()
-        server.shutdown()
-        server.server_close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
@@ -377,6 +384,8 @@ def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
                 # The network's own page continues while its statements do, after its members.
                 assert len(hrefs) <= 25 and (hrefs or first != "index.html")
                 found += [h.removeprefix(url) for h in hrefs]
+                if pages == 2:  # a list's page 2 is a page type of its own
+                    assert axe_violations(w.page) == []
                 following = w.page.locator("link[rel=next]")
                 if not following.count():
                     break
@@ -389,3 +398,137 @@ def test_a_paginated_network_links_every_member_exactly_once(browser, tmp_path):
         w.close()
         server.shutdown()
         server.server_close()
+
+
+def iri_path(page: str) -> str:
+    """The URL path of a page's IRI, as a link from elsewhere names it: no `index.html`, no
+    trailing slash (`org/x/index.html` is `/org/x`, `index.html` is `/`)."""
+    return "/" + page.removesuffix("index.html").rstrip("/")
+
+
+@contextlib.contextmanager
+def serving_with_jitarsa(site: Path):
+    from jitarsa.sparql.server import make_server
+
+    server = make_server(port=0, workers=1, site=site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.pool.close()
+
+
+@contextlib.contextmanager
+def serving_with(name: str, site: Path, prefix: str = "/"):
+    """The site served by `jitarsa serve` or by nginx or Apache with docs/site.md's rules: the
+    URL of its root."""
+    if name == "serve":
+        with serving_with_jitarsa(site) as port:
+            yield f"http://127.0.0.1:{port}/"
+        return
+    from test_site_servers import apache_serving, nginx_serving, readable_copy
+
+    with readable_copy(site) as root:
+        if name == "nginx":
+            with nginx_serving(root) as port:
+                yield f"http://127.0.0.1:{port}/"
+        else:
+            with apache_serving(root, prefix) as port:
+                yield f"http://127.0.0.1:{port}{prefix}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("server", "prefix"),
+    [("serve", "/"), ("nginx", "/"), ("apache", "/"), ("apache", "/registry/jitarsa/")],
+    ids=["serve", "nginx", "apache", "apache-prefix"],
+)
+def test_every_link_resolves_on_every_page_opened_at_its_iri(browser, site_dir, server, prefix):
+    """Each page opened at its IRI, without a trailing slash (as links from elsewhere and the
+    dumps name it), on `jitarsa serve` and on the documented nginx and Apache rules (one under
+    a path prefix): every href and src on it is fetched, and none is broken."""
+    with serving_with(server, site_dir, prefix) as root:
+        w = Watched(browser, "http://127.0.0.1:")
+        try:
+            page, fetched, broken = w.page, {}, []
+            pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+            for name in pages:
+                url = root + iri_path(name).lstrip("/")
+                page.goto(url)
+                assert page.locator("h1").count() == 1, url
+                links = page.eval_on_selector_all(
+                    "a[href], link[href], script[src], img[src]",
+                    "els => els.map(e => e.href || e.src)",
+                )
+                for href in links:
+                    target = href.partition("#")[0]
+                    if not target.startswith(root) or target in fetched:
+                        continue
+                    fetched[target] = page.request.get(target).status
+                    if fetched[target] != 200:
+                        broken.append((url, href, fetched[target]))
+            assert broken == []
+            assert len(pages) >= 50 and len(fetched) > 200
+            assert w.problems == []
+        finally:
+            w.close()
+
+
+AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+#: One page of each type: the home page, an organisation, a place, the ontology and data
+#: dictionary, the example queries.
+PAGE_TYPES = (
+    "index.html",
+    "org/mirror-foundation/index.html",
+    "place/thailand/index.html",
+    "ontology/index.html",
+    "queries/index.html",
+)
+
+
+def axe_violations(page, levels=("serious", "critical")) -> list[str]:
+    """axe-core's violations of the page at these impact levels, one line each."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/js (.ci/run does this)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']}"
+        for v in found["violations"]
+        if v["impact"] in levels
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_axe_core_finds_nothing_serious_on_each_page_type(watched, origin, path, width):
+    """axe-core (tests/js/package.json) over one page of each type, as served, on a desktop
+    and a phone screen (where wide tables scroll): no serious or critical violation (such as
+    a scrollable region that a keyboard cannot reach)."""
+    watched.page.set_viewport_size({"width": width, "height": 900})
+    watched.page.goto(origin + path)
+    assert axe_violations(watched.page) == []
+    assert watched.problems == []
+
+
+def test_axe_core_finds_nothing_serious_on_the_release_pages(browser, data_dir, tmp_path):
+    """The "what changed" pages of a released site (test_release's four changes)."""
+    from test_release import _record_release, change
+
+    from jitarsa.releases.diff import describe, diff
+
+    changed = change(data_dir)
+    found = diff(ROOT / "data", changed)
+    changes = [{**c.json(), "description": describe(c)} for c in found.changes]
+    _record_release(changed, "1.0.0", "2026-11-26", None)
+    _record_release(changed, "2.0.0", "2026-12-03", "1.0.0", changes)
+    with browsing(browser, changed, tmp_path / "site") as (w, url):
+        for path in ("releases/index.html", "releases/2.0.0/index.html"):
+            w.page.goto(url + path)
+            assert w.page.locator("h1").count() == 1
+            assert axe_violations(w.page) == [], path
+        assert w.problems == []

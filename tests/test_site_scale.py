@@ -75,7 +75,7 @@ def test_a_long_list_continues_on_linked_pages_and_the_files_hold_it_whole(built
         assert ('<script type="application/ld+json">' in html) == (n == 1)  # described once
         assert html.count('href="../../index.ttl"') == (0 if n == 1 else 2)
         canonical = re.search(r'<link rel="canonical" href="([^"]+)">', html)
-        assert canonical and canonical[1].endswith(NETWORK + ("" if n == 1 else f"/page/{n}"))
+        assert canonical and canonical[1].endswith(NETWORK + ("/" if n == 1 else f"/page/{n}/"))
         rows = html.count('<th scope="row">')
         assert rows == min(PAGE_SIZE, statements - (n - 1) * PAGE_SIZE)
     assert pages[1].count(f'rel="prev" href="../../../../{NETWORK}/index.html"') == 2
@@ -179,9 +179,10 @@ def test_serve_renders_a_missing_page_with_the_static_sites_bytes(synthetic, bui
         for path in sample:
             folder = path.removesuffix("/index.html")
             want = (built_site / path).read_bytes()
-            asked = [f"/{folder}", f"/{path}"] if "/page/" not in path else [f"/{folder}/"]
-            for url in asked:
+            for url in (f"/{folder}/", f"/{path}"):
                 assert get(url) == (200, want), url
+            # At the IRI itself a browser is sent on to the folder, where links resolve.
+            assert get(f"/{folder}")[0] == 303
         assert get("/org/no-such-org", "text/turtle")[0] == 404
         assert get("/org/no-such-org")[0] == 406  # no page to offer, only RDF
         assert get(f"/{NETWORK}/page/1/")[0] == 404

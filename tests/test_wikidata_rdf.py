@@ -179,3 +179,95 @@ def test_memberships_carry_subject_named_as_and_the_network_its_sitelink():
             "เครือข่ายจิตอาสา",
         )
     ]
+
+
+def test_wdqs_style_queries_run_on_the_export():
+    """Queries written as for the Wikidata Query Service, on the export alone: labels
+    (`rdfs:label`, `skos:prefLabel`), truthy `wdt:`, `p:`/`ps:`/`pq:` statements with
+    `prov:wasDerivedFrom` references (`pr:`), dates through `psv:` and `wikibase:timeValue`,
+    sitelinks by `schema:about`, the property declarations (`wikibase:directClaim`, …) and the
+    `wikibase:statements` / `wikibase:sitelinks` counts."""
+    s = store(rdf("--network-qid", SANDBOX))
+    prefixes = """PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
+        PREFIX psv: <http://www.wikidata.org/prop/statement/value/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        """
+    members = select(
+        s,
+        prefixes
+        + """SELECT ?item ?th WHERE {
+            ?item wdt:P463 wd:Q4115189
+            OPTIONAL { ?item skos:prefLabel ?label ; rdfs:label ?label FILTER(LANG(?label) = "th") }
+            BIND(COALESCE(?label, "") AS ?th) }""",
+    )
+    assert len(members) == 40
+    assert "มูลนิธิกระจกเงา" in {th for _, th in members}  # (a member without a Thai name has none)
+    # Every label is the three predicates of the dump format, and only labels are.
+    mismatched = select(
+        s,
+        prefixes
+        + """SELECT ?item WHERE { ?item a wikibase:Item ; rdfs:label ?l
+            FILTER NOT EXISTS { ?item skos:prefLabel ?l ; schema:name ?l } }""",
+    )
+    assert mismatched == []
+    # The properties an item uses, through their declarations (the Query Service's pattern).
+    used = select(
+        s,
+        prefixes
+        + """SELECT DISTINCT ?prop ?type WHERE {
+            ?prop wikibase:directClaim ?wdt ; wikibase:propertyType ?type .
+            ?item wdt:P463 wd:Q4115189 ; ?wdt ?value }""",
+    )
+    wd, wb = "http://www.wikidata.org/entity/", "http://wikiba.se/ontology#"
+    assert (wd + "P463", wb + "WikibaseItem") in used
+    assert (wd + "P1448", wb + "Monolingualtext") in used
+    # Each declared predicate is the one the statements use.
+    broken = select(
+        s,
+        prefixes
+        + """SELECT ?prop WHERE {
+            ?prop wikibase:claim ?p ; wikibase:statementProperty ?ps .
+            ?item ?p ?st . FILTER NOT EXISTS { ?st ?ps ?v } }""",
+    )
+    assert broken == []
+    # A membership statement: its qualifier and its reference.
+    named = select(
+        s,
+        prefixes
+        + """SELECT ?named ?url WHERE {
+            ?item p:P463 ?st . ?st ps:P463 wd:Q4115189 ; pq:P1810 ?named ;
+                prov:wasDerivedFrom ?ref . ?ref pr:P4656 ?url .
+            FILTER(?item = <https://w3id.org/jitarsa/org/c4pc>) }""",
+    )
+    assert named == [("ชมรมหัวใจสาธารณะ (C4pC)", "https://th.wikipedia.org/wiki?curid=26361")]
+    # Founding years through the full time value, as WDQS users read a precision-9 date.
+    years = select(
+        s,
+        prefixes
+        + """SELECT (YEAR(?time) AS ?year) WHERE {
+            ?item p:P571 ?st . ?st psv:P571 ?v .
+            ?v wikibase:timeValue ?time ; wikibase:timePrecision 9 }""",
+    )
+    assert years == [("1994",)]
+    # Sitelinks by schema:about, and the counts the Query Service keeps on an item (the network
+    # is a new item when no QID is given for it: then it has the sitelink).
+    sitelinked = select(
+        store(rdf()),
+        prefixes
+        + """SELECT ?item ?n ?statements WHERE {
+            ?article schema:about ?item ; schema:isPartOf <https://th.wikipedia.org/> .
+            ?item wikibase:sitelinks ?n ; wikibase:statements ?statements }""",
+    )
+    assert [(item, n) for item, n, _ in sitelinked] == [
+        ("https://w3id.org/jitarsa/org/volunteer-spirit-network", "1")
+    ]
+    counted = select(
+        s,
+        prefixes
+        + """SELECT ?item ?n (COUNT(?st) AS ?found) WHERE {
+            ?item wikibase:statements ?n ; ?p ?st . ?st a wikibase:Statement }
+            GROUP BY ?item ?n HAVING (xsd:integer(?n) != COUNT(?st))""",
+    )
+    assert counted == []
+    assert len(select(s, "SELECT ?item WHERE { ?item wikibase:statements ?n }")) > 40

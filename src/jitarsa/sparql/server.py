@@ -30,7 +30,6 @@ from jitarsa.formats import (
     FORM,
     HTML,
     JSONLD,
-    RDF_FORMATS,
     RESULTS_MEDIA_TYPES,
     SPARQL_QUERY,
     SPARQL_UPDATE,
@@ -39,12 +38,14 @@ from jitarsa.formats import (
     by_name,
 )
 from jitarsa.sparql.limits import Limits
+from jitarsa.sparql.negotiation import (
+    DESCRIPTION_TYPES,
+    GRAPH_TYPES,
+    acceptable_results,
+    negotiate,
+    results_type,
+)
 
-#: Results formats by media type, best first: JSON is the answer when a client has no preference.
-RESULTS_TYPES = tuple(RESULTS_MEDIA_TYPES.values())
-#: RDF formats by media type, Turtle first; RDF/XML for SPARQLWrapper's and rdflib's defaults,
-#: N-Quads and TriG for clients that ask for a dataset (Jena's).
-GRAPH_TYPES = tuple(fmt.media_type for fmt in RDF_FORMATS)
 MAX_BODY = 1 << 20  # bytes of a POSTed query or form
 MAX_CACHED = 1 << 20  # the largest answer the cache keeps
 MAX_CACHE_BYTES = 64 << 20  # all the answers the cache keeps
@@ -91,58 +92,20 @@ class CappedBuffer(io.RawIOBase):
         return b"".join(self.parts)
 
 
-# --- Content negotiation ------------------------------------------------------------------
-
-
-def negotiate(accept: str | None, offered) -> str | None:
-    """The offered media type the Accept header ranks highest (the first offered on a tie)."""
-    if not accept:
-        return offered[0]
-    ranked = []
-    for item in accept.split(","):
-        media, *params = [part.strip() for part in item.split(";")]
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranked.append((media.lower(), q))
-    best, best_q = None, 0.0
-    for media in offered:
-        q = max((q for pattern, q in ranked if _matches(pattern, media)), default=0.0)
-        if q > best_q:
-            best, best_q = media, q
-    return best
-
-
-def _matches(pattern: str, media: str) -> bool:
-    if pattern in ("*/*", media):
-        return True
-    return pattern.endswith("/*") and media.startswith(pattern[:-1])
-
-
 # --- Workers ------------------------------------------------------------------------------
 
 
-def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
-    """A worker process: load the graph once, then answer jobs until the pipe closes.
+def _worker(conn, nquads: bytes, graph: str, max_answer: int) -> None:
+    """A worker process: load the graphs once, then answer jobs until the pipe closes.
 
-    The graph is the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>` and the protocol's
-    `default-graph-uri`/`named-graph-uri` can name it. Jobs run on a thread with a large stack
-    (a deep query must not overflow it), and any error becomes an answer: the worker stays."""
-    from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
-
+    The default graph is held as the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>`
+    and the protocol's `default-graph-uri`/`named-graph-uri` can name it; a quads dump's named
+    graphs are kept (jitarsa.sparql.dataset). Jobs run on a thread with a large stack (a deep
+    query must not overflow it), and any error becomes an answer: the worker stays."""
     from jitarsa._util.stack import with_large_stack
+    from jitarsa.sparql.dataset import load
 
-    name = NamedNode(graph)
-    store = Store()
-    store.extend(
-        Quad(q.subject, q.predicate, q.object, name)
-        for q in parse(ntriples, format=RdfFormat.N_TRIPLES)
-    )
+    store, named = load(nquads, graph)
     conn.send("ready")
 
     def serve() -> None:
@@ -152,7 +115,7 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
             except EOFError:
                 return
             try:
-                answer = _answer(store, name, max_answer, *job)
+                answer = _answer(store, named, max_answer, *job)
             except AnswerTooLarge:
                 answer = text_answer(
                     422,
@@ -166,13 +129,18 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
     with_large_stack(serve)
 
 
-def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset) -> Answer:
+def _answer(
+    store, named: list, max_answer: int, kind: str, text: str, accept, dataset, base=None
+) -> Answer:
+    """One job: KIND "query" (TEXT is SPARQL, parsed with BASE as its base IRI) or "entity"
+    (TEXT is an IRI); DATASET is the protocol's (jitarsa.sparql.dataset.query_dataset)."""
     from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions
 
     from jitarsa.errors import QueryError
     from jitarsa.namespaces import PREFIXES
+    from jitarsa.sparql.dataset import query_dataset
     from jitarsa.sparql.guard import check
-    from jitarsa.sparql.results import render_graph
+    from jitarsa.sparql.results import render_graph, xml_safe
 
     query, names_dataset = text, False
     if kind == "entity":
@@ -182,28 +150,31 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
             names_dataset = check(text, hint=": this endpoint sends no request to other hosts")
         except QueryError as err:
             return text_answer(400, f"Bad query: {err.message}")
-    options: dict = {}
-    if dataset is not None:  # the protocol's dataset wins over the query's FROM (§2.1.4)
-        defaults, named = dataset
-        options = {
-            "default_graph": [NamedNode(iri) for iri in defaults],
-            "named_graphs": [NamedNode(iri) for iri in named],
-        }
-    elif not names_dataset:
-        options = {"default_graph": graph, "named_graphs": [graph]}
+    options = query_dataset(dataset, names_dataset, named)
     try:
-        result = store.query(query, prefixes=PREFIXES if kind == "query" else None, **options)
+        result = store.query(
+            query,
+            prefixes=PREFIXES if kind == "query" else None,
+            base_iri=base if kind == "query" else None,
+            **options,
+        )
     except SyntaxError as err:
         return text_answer(400, f"Bad query: {err}")
     except (OSError, RuntimeError) as err:
         return text_answer(500, f"The query failed: {err}")
     if isinstance(result, (QuerySolutions, QueryBoolean)):
-        media = negotiate(accept, RESULTS_TYPES)
-        if media is None:
-            return text_answer(406, "Acceptable results formats: " + ", ".join(RESULTS_TYPES))
+        chosen = results_type(accept)
+        if chosen is None:
+            return text_answer(406, "Acceptable results formats: " + acceptable_results())
+        media, label = chosen
         out = CappedBuffer(max_answer)
         result.serialize(cast(IO[bytes], out), format=QueryResultsFormat.from_media_type(media))
-        return Answer(200, f"{media}; charset=utf-8", out.getvalue())
+        body = out.getvalue()
+        if media == RESULTS_MEDIA_TYPES["xml"]:
+            body = xml_safe(body)
+            if len(body) > max_answer:
+                raise AnswerTooLarge
+        return Answer(200, f"{label}; charset=utf-8", body)
     triples, size = [], 0
     for triple in result:  # a graph is sorted before it is written: bound it while it is read
         size += len(str(triple))
@@ -212,9 +183,10 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
         triples.append(triple)
     if kind == "entity" and not triples:
         return text_answer(404, "No such entity in this dataset.")
-    media = negotiate(accept, GRAPH_TYPES)
-    if media is None:
+    graph_media = negotiate(accept, GRAPH_TYPES)
+    if graph_media is None:
         return text_answer(406, "Acceptable RDF formats: " + ", ".join(GRAPH_TYPES))
+    media = graph_media
     if kind == "entity" and media == JSONLD.media_type:
         return Answer(200, f"{media}; charset=utf-8", entity_jsonld(triples, text))
     try:
@@ -242,10 +214,10 @@ def entity_jsonld(triples, iri: str) -> bytes:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, context, ntriples: bytes, graph: str, max_answer: int):
+    def __init__(self, context, nquads: bytes, graph: str, max_answer: int):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, ntriples, graph, max_answer), daemon=True
+            target=_worker, args=(child, nquads, graph, max_answer), daemon=True
         )
         self.process.start()
         child.close()
@@ -279,7 +251,7 @@ class Pool:
 
     def __init__(
         self,
-        ntriples: bytes,
+        nquads: bytes,
         size: int,
         timeout: float,
         cache: int = 256,
@@ -290,7 +262,7 @@ class Pool:
         from jitarsa.namespaces import DEFAULT_BASE
         from jitarsa.rdf.description import dataset_iri
 
-        self.ntriples, self.timeout = ntriples, timeout
+        self.nquads, self.timeout = nquads, timeout
         self.graph = graph or dataset_iri(DEFAULT_BASE)
         self.max_answer = max_answer
         self.cache_size, self.cache_bytes = cache, 0
@@ -314,23 +286,26 @@ class Pool:
 
     def _add(self) -> None:
         try:
-            worker = Worker(self.context, self.ntriples, self.graph, self.max_answer)
+            worker = Worker(self.context, self.nquads, self.graph, self.max_answer)
         except JitarsaError:
             return
         with self.lock:
             self.workers.add(worker)
         self.idle.put(worker)
 
-    def run(self, kind: str, text: str, accept: str | None, dataset=None) -> Answer:
-        """Answer a job: KIND "query" (TEXT is SPARQL) or "entity" (TEXT is an IRI), DATASET
-        the protocol's (default graph IRIs, named graph IRIs) or None."""
-        key = (kind, text, accept, dataset)
+    def run(
+        self, kind: str, text: str, accept: str | None, dataset=None, base: str | None = None
+    ) -> Answer:
+        """Answer a job: KIND "query" (TEXT is SPARQL, its relative IRIs resolved against
+        BASE) or "entity" (TEXT is an IRI), DATASET the protocol's (default graph IRIs, named
+        graph IRIs) or None."""
+        key = (kind, text, accept, dataset, base)
         with self.lock:
             answer = self.answers.get(key)
             if answer is not None:
                 self.answers.move_to_end(key)
                 return answer
-        answer = self._ask(kind, text, accept, dataset)
+        answer = self._ask(kind, text, accept, dataset, base)
         if answer.status == 200 and self.cache_size and len(answer.body) <= MAX_CACHED:
             with self.lock:
                 if key not in self.answers:
@@ -340,7 +315,7 @@ class Pool:
                     self.cache_bytes -= len(self.answers.popitem(last=False)[1].body)
         return answer
 
-    def _ask(self, kind: str, text: str, accept: str | None, dataset) -> Answer:
+    def _ask(self, kind: str, text: str, accept: str | None, dataset, base) -> Answer:
         started = time.monotonic()
         try:
             worker = self.idle.get(timeout=self.timeout)
@@ -349,7 +324,7 @@ class Pool:
                 503, f"Every query worker stayed busy for {self.timeout:g} s; try again."
             )
         try:
-            worker.conn.send((kind, text, accept, dataset))
+            worker.conn.send((kind, text, accept, dataset, base))
             quick = min(QUICK, self.timeout)
             if worker.conn.poll(quick):
                 return self._done(worker)
@@ -417,14 +392,15 @@ class Published:
     def __init__(
         self,
         pool: Pool,
-        triple_count: int,
+        counts: dict[str, int],
         base: str,
         void: Path | None,
         site: Path | None,
         checksum: str = "",
         pages: Callable[[str], bytes | None] | None = None,
     ):
-        self.pool, self.triple_count, self.base = pool, triple_count, base
+        self.pool, self.base = pool, base
+        self.counts = counts  # triples by graph (jitarsa.sparql.dataset.Served)
         self.void = void if void is not None and void.is_file() else None
         self.site = site.resolve() if site is not None and site.is_dir() else None
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
@@ -450,47 +426,29 @@ class Published:
             target = target / "index.html"
         return target if target.is_file() else None
 
-    def service_description(self, endpoint: str) -> bytes:
-        """The SPARQL 1.1 Service Description of this endpoint, in Turtle."""
-        from pyoxigraph import Literal, NamedNode, Triple
+    def representations(self, path: str) -> dict[str, Path]:
+        """The files that answer the base, the ontology and the shapes IRIs (`/`, `/ontology`,
+        `/shapes`), by media type, the answer for a client without preference first: as
+        docs/site.md's static rules answer them. HTML is the page (the ontology page for the
+        shapes' rules)."""
+        from jitarsa.formats import NTRIPLES, RDF_XML
+        from jitarsa.resources import ontology_file, shapes_file
 
-        from jitarsa.namespaces import SD as sd
-        from jitarsa.rdf.dumps import turtle
-        from jitarsa.rdf.graph import sort_triples
+        files: dict[str, Path | None]
+        if path == "/":
+            files = {HTML: self.static_file("/index.html")}
+            for fmt in (TURTLE, JSONLD, NTRIPLES, RDF_XML):
+                files[fmt.media_type] = self.static_file(f"/jitarsa.{fmt.extension}")
+        else:
+            source = ontology_file() if path == "/ontology" else shapes_file()
+            files = {TURTLE.media_type: source, HTML: self.static_file("/ontology/index.html")}
+        return {media: file for media, file in files.items() if file is not None}
 
-        formats = "http://www.w3.org/ns/formats/"
-        rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-        service, dataset, graph, named = (
-            NamedNode(endpoint + s) for s in ("", "#dataset", "#graph", "#named-graph")
-        )
-        triples = [
-            Triple(service, rdf_type, NamedNode(sd + "Service")),
-            Triple(service, NamedNode(sd + "endpoint"), service),
-            Triple(service, NamedNode(sd + "supportedLanguage"), NamedNode(sd + "SPARQL11Query")),
-            Triple(service, NamedNode(sd + "defaultDataset"), dataset),
-            Triple(dataset, rdf_type, NamedNode(sd + "Dataset")),
-            Triple(dataset, NamedNode(sd + "defaultGraph"), graph),
-            Triple(dataset, NamedNode(sd + "namedGraph"), named),
-            Triple(named, rdf_type, NamedNode(sd + "NamedGraph")),
-            Triple(named, NamedNode(sd + "name"), NamedNode(self.pool.graph)),
-            Triple(named, NamedNode(sd + "graph"), graph),
-            Triple(graph, rdf_type, NamedNode(sd + "Graph")),
-            Triple(graph, NamedNode("http://rdfs.org/ns/void#triples"), Literal(self.triple_count)),
-        ]
-        triples += [
-            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(formats + name))
-            for name in (
-                "SPARQL_Results_JSON",
-                "SPARQL_Results_XML",
-                "SPARQL_Results_CSV",
-                "SPARQL_Results_TSV",
-            )
-        ]
-        triples += [
-            Triple(service, NamedNode(sd + "resultFormat"), NamedNode(fmt.iri))
-            for fmt in RDF_FORMATS
-        ]
-        return turtle(sort_triples(triples))
+    def service_description(self, endpoint: str) -> list:
+        """The SPARQL 1.1 Service Description of this endpoint, as triples."""
+        from jitarsa.sparql.service import description
+
+        return description(endpoint, self.pool.graph, self.counts)
 
 
 class BadRequest(Exception):
@@ -571,27 +529,27 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
-                description = self.site.service_description(self.endpoint())
-                return self.send(_turtle(description), etag=digest(description))
+                return self.describe()
             return self.query(params)
-        if path == "/ontology":
-            from jitarsa.resources import ontology_file
-
-            body = ontology_file().read_bytes()
-            return self.send(_turtle(body), etag=digest(body))
+        if path in ("/", "/ontology", "/shapes"):
+            return self.document(path)
         if path in ("/void", "/.well-known/void", "/dataset"):
             if self.site.void is None:
                 return self.send(text_answer(404, "No VoID description for this dataset."))
             body = self.site.void.read_bytes()
             return self.send(_turtle(body), etag=digest(body))
         if ENTITY_PATH.fullmatch(path.rstrip("/")):
-            return self.entity(path.rstrip("/"))
+            return self.entity(path.rstrip("/"), url)
         found = self.site.static_file(path)
         if found is None:
             page = self.site.rendered(path)
             if page is not None:
+                if not path.endswith(("/", ".html")):
+                    return self.see_folder(url)
                 return self.send(Answer(200, "text/html; charset=utf-8", page))
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        if found.name == "index.html" and not path.endswith(("/", ".html")):
+            return self.see_folder(url)  # a folder's page, asked for without its slash
         media = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media.endswith(("+json", "/json")):
             media += "; charset=utf-8"
@@ -614,6 +572,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.refuse(err)
         self.server.unwatch(self.connection)
         media = (self.headers.get_content_type() or "").lower()
+        charset = (self.headers.get_content_charset() or "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):  # the protocol's bodies are UTF-8 (§2.1.2, §2.1.3)
+            return self.send(text_answer(415, "Send the body in UTF-8 (charset=utf-8)."))
         if media == FORM:
             return self.query(urllib.parse.parse_qs(body, keep_blank_values=True))
         if media == SPARQL_QUERY:
@@ -700,10 +661,51 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(text_answer(400, f"Not an absolute IRI: {iri[:200]!r}."))
             dataset = (tuple(defaults), tuple(named))
         accept = self.headers.get("Accept")
-        self.send(self.site.pool.run("query", queries[0], accept, dataset), vary=True)
+        answer = self.site.pool.run("query", queries[0], accept, dataset, self.endpoint())
+        self.send(answer, vary=True)
 
-    def entity(self, path: str):
-        """An entity IRI dereferenced by path: HTML from the site, or RDF from the store."""
+    def describe(self):
+        """The service description at `GET /sparql`, in Turtle, RDF/XML or JSON-LD by Accept."""
+        from jitarsa.sparql.results import render_graph
+
+        media = negotiate(self.headers.get("Accept"), DESCRIPTION_TYPES)
+        if media is None:
+            message = "Available: " + ", ".join(DESCRIPTION_TYPES)
+            return self.send(text_answer(406, message), vary=True)
+        triples = self.site.service_description(self.endpoint())
+        body = render_graph(triples, by_name(media).extension)
+        self.send(Answer(200, f"{media}; charset=utf-8", body), vary=True, etag=digest(body))
+
+    def document(self, path: str):
+        """The base, the ontology or the shapes by IRI: RDF by Accept, or the page (the
+        ontology's and the shapes' in the folder `ontology/`)."""
+        files = self.site.representations(path)
+        if not files:
+            return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        media = negotiate(self.headers.get("Accept"), tuple(files))
+        if media is None:
+            return self.send(text_answer(406, "Available: " + ", ".join(files)), vary=True)
+        if media == HTML and path != "/":
+            return self.send(
+                Answer(303, f"{TEXT}; charset=utf-8", b"See the ontology page.\n"),
+                vary=True,
+                location="./ontology/",
+            )
+        body = files[media].read_bytes()
+        self.send(Answer(200, f"{media}; charset=utf-8", body), vary=True, etag=digest(body))
+
+    def see_folder(self, url: urllib.parse.SplitResult, vary: bool = False):
+        """303 See Other from a page's IRI to its folder (`/org/x` → `/org/x/`), where the
+        page's relative links resolve."""
+        self.send(
+            Answer(303, f"{TEXT}; charset=utf-8", b"See the page's folder.\n"),
+            vary=vary,
+            location=folder_location(url),
+        )
+
+    def entity(self, path: str, url: urllib.parse.SplitResult):
+        """An entity IRI dereferenced by path: HTML from the site, or RDF from the store. A
+        browser asking the IRI itself is sent to the page's folder (see_folder)."""
         page = self.site.page(path + "/index.html")
         offered = GRAPH_TYPES + ((HTML,) if page is not None else ())
         accept = self.headers.get("Accept")
@@ -711,6 +713,8 @@ class Handler(BaseHTTPRequestHandler):
         if media is None:
             return self.send(text_answer(406, "Available: " + ", ".join(offered)), vary=True)
         if media == HTML and page is not None:
+            if not url.path.endswith("/"):
+                return self.see_folder(url, vary=True)
             return self.send(
                 Answer(200, f"{HTML}; charset=utf-8", page), vary=True, etag=digest(page)
             )
@@ -724,6 +728,7 @@ class Handler(BaseHTTPRequestHandler):
         allow: str | None = None,
         preflight: bool = False,
         etag: str | None = None,
+        location: str | None = None,
     ):
         """Write ANSWER within --write-timeout, with HTTP's caching headers; an answer larger
         than SMALL waits for room under the server's limit of bytes held (503 if none)."""
@@ -765,6 +770,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Vary", "Accept")
             if allow:
                 self.send_header("Allow", allow)
+            if location:
+                self.send_header("Location", location)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
@@ -776,6 +783,14 @@ class Handler(BaseHTTPRequestHandler):
             self.server.unwatch(self.connection)
             if held:
                 self.server.release(held)
+
+
+def folder_location(url: urllib.parse.SplitResult) -> str:
+    """The Location of a path's folder, relative (`x/` from `/org/x`), so that it holds
+    behind a proxy that serves the endpoint under a path prefix (RFC 9110 §10.2.2); `./` so
+    that a name with a colon is not read as a scheme."""
+    name = url.path.rstrip("/").rpartition("/")[2]
+    return f"./{name}/" + (f"?{url.query}" if url.query else "")
 
 
 def etag_matches(header: str, tag: str) -> bool:
@@ -919,14 +934,14 @@ def make_server(
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
-    from jitarsa.sparql.execute import source_ntriples
+    from jitarsa.sparql.dataset import served
 
     limits = replace(limits or Limits(), timeout=timeout)
     _map_large_allocations()
-    ntriples, data_base, void = source_ntriples(data_dir, dump)
-    base = base or data_base
+    source = served(data_dir, dump)
+    base = base or source.base
     pool = Pool(
-        ntriples,
+        source.nquads,
         workers,
         limits.timeout,
         cache,
@@ -936,11 +951,11 @@ def make_server(
     )
     published = Published(
         pool,
-        ntriples.count(b"\n"),
+        source.counts,
         base,
-        void,
+        source.void,
         Path(site) if site is not None else None,
-        hashlib.sha256(ntriples).hexdigest(),
+        hashlib.sha256(source.nquads).hexdigest(),
         pages_on_request(data_dir) if data_dir is not None else None,
     )
     handler = type("BoundHandler", (Handler,), {"site": published})

@@ -10,7 +10,14 @@ It follows the Wikibase RDF dump format (mediawiki.org/wiki/Wikibase/Indexing/RD
 each statement has its rank, its simple value (`ps:`), qualifiers (`pq:`) and reference
 (`pr:`); a time has also its full value node (`psv:`/`pqv:`/`prv:` → `wikibase:TimeValue` with
 `timeValue`, `timePrecision`, `timeTimezone` and `timeCalendarModel`), since "2005" as a
-dateTime alone reads as 1 January 2005; a sitelink is a `schema:Article` about the item.
+dateTime alone reads as 1 January 2005; a sitelink is a `schema:Article` about the item. A
+label is `rdfs:label`, `skos:prefLabel` and `schema:name`, as in the dump. Each property used
+is declared as the dump declares it (`wikibase:propertyType`, `wikibase:directClaim wdt:…`,
+`wikibase:claim p:…`, … `wikibase:novalue wdno:…`; no labels: jitarsa does not hold them). A new
+item carries its `wikibase:statements` and `wikibase:sitelinks` counts where the Query Service
+holds them, on the item (the dump puts them on the entity-data node, which an item without a
+QID does not have yet); an existing item gets no counts, since the export holds only some of its
+statements.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ PQ = "http://www.wikidata.org/prop/qualifier/"
 PQV = "http://www.wikidata.org/prop/qualifier/value/"
 PR = "http://www.wikidata.org/prop/reference/"
 PRV = "http://www.wikidata.org/prop/reference/value/"
+WDNO = "http://www.wikidata.org/prop/novalue/"
 #: The proleptic Gregorian calendar, the calendar model of every jitarsa date.
 GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
 
@@ -60,12 +68,37 @@ PREFIXES = {
     "pqv": PQV,
     "pr": PR,
     "prv": PRV,
+    "wdno": WDNO,
     "wikibase": WIKIBASE,
     "prov": PROV,
     "rdfs": RDFS,
     "schema": SCHEMA,
     "skos": SKOS,
     "xsd": XSD,
+}
+
+
+#: How a property is declared (wikibase:… → the namespace of its predicate), as in the dump.
+DECLARATIONS = (
+    ("directClaim", WDT),
+    ("claim", P_),
+    ("statementProperty", PS),
+    ("statementValue", PSV),
+    ("qualifier", PQ),
+    ("qualifierValue", PQV),
+    ("reference", PR),
+    ("referenceValue", PRV),
+    ("novalue", WDNO),
+)
+#: The Wikibase datatype of a property, from the kind of value jitarsa gives it. (A string is
+#: a plain String, such as P1810's: an external identifier would need its own kind of value.)
+PROPERTY_TYPES = {
+    ItemValue: "WikibaseItem",
+    RecordValue: "WikibaseItem",
+    TimeValue: "Time",
+    TextValue: "Monolingualtext",
+    UrlValue: "Url",
+    StringValue: "String",
 }
 
 
@@ -133,13 +166,27 @@ class _Writer:
             out.append(Triple(s, TYPE, _n(WIKIBASE + "Item")))
             for lang, text in item.labels.items():
                 label = Literal(text, language=lang)
-                out += [Triple(s, _n(RDFS + "label"), label), Triple(s, _n(SCHEMA + "name"), label)]
+                out += [Triple(s, _n(p), label) for p in (RDFS + "label", SKOS + "prefLabel")]
+                out.append(Triple(s, _n(SCHEMA + "name"), label))
             for lang, text in item.descriptions.items():
                 out.append(Triple(s, _n(SCHEMA + "description"), Literal(text, language=lang)))
             for lang, names in item.aliases.items():
                 out += [Triple(s, _n(SKOS + "altLabel"), Literal(n, language=lang)) for n in names]
             for site, title in item.sitelinks.items():
                 out += self.sitelink(s, site, title)
+            integer = _n(XSD + "integer")
+            out += [
+                Triple(
+                    s,
+                    _n(WIKIBASE + "statements"),
+                    Literal(str(len(item.statements)), datatype=integer),
+                ),
+                Triple(
+                    s,
+                    _n(WIKIBASE + "sitelinks"),
+                    Literal(str(len(item.sitelinks)), datatype=integer),
+                ),
+            ]
         for st in item.statements:
             out += self.statement(s, item, st)
         return out
@@ -183,6 +230,25 @@ class _Writer:
         ]
 
 
+def property_triples(items: Items) -> list[Triple]:
+    """The declaration of each property the items use (in statements, qualifiers and
+    references), as the dump declares a property."""
+    types: dict[str, str] = {}
+    for item in items.all:
+        for st in item.statements:
+            for prop, v in ((st.prop, st.value), *st.qualifiers, *st.reference):
+                types.setdefault(prop, PROPERTY_TYPES[type(v)])
+    out = []
+    for prop, kind in types.items():
+        node = _n(WD + prop)
+        out += [
+            Triple(node, TYPE, _n(WIKIBASE + "Property")),
+            Triple(node, _n(WIKIBASE + "propertyType"), _n(WIKIBASE + kind)),
+        ]
+        out += [Triple(node, _n(WIKIBASE + name), _n(ns + prop)) for name, ns in DECLARATIONS]
+    return out
+
+
 def _hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -190,7 +256,8 @@ def _hash(text: str) -> str:
 def wikibase_triples(items: Items) -> list[Triple]:
     """Every item's triples in the Wikibase RDF model, in the canonical order."""
     writer = _Writer(items)
-    return sort_triples({t for item in items.all for t in writer.item(item)})
+    triples = {t for item in items.all for t in writer.item(item)}
+    return sort_triples(triples | set(property_triples(items)))
 
 
 def wikibase_turtle(items: Items) -> bytes:
