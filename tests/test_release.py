@@ -385,7 +385,8 @@ def test_set_version_keeps_the_rest_of_dataset_yaml():
 @pytest.fixture
 def project(tmp_path):
     """A scratch project: a copy of the data, the changelog, and folders for the outputs."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    # without the checkout's own releases: the workflow starts from unreleased data
+    shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("releases"))
     shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
     return tmp_path
 
