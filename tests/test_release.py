@@ -559,7 +559,7 @@ def test_release_pages_pass_the_site_checks(changed):
 
 def test_a_broken_release_record_is_one_line(tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("releases"))
     (data / "releases").mkdir()
     (data / "releases" / "1.0.0.json").write_text('{"version": "1.0.0", "issued": "soon"}')
     result = run("validate", "--data", str(data))
