@@ -382,12 +382,18 @@ def test_set_version_keeps_the_rest_of_dataset_yaml():
 # --- jitarsa release ----------------------------------------------------------------------------
 
 
+def unreleased_changelog() -> str:
+    """The checkout's changelog without its "Data releases" section, which is last."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    return text.split("\n## Data releases\n", 1)[0].rstrip("\n") + "\n"
+
+
 @pytest.fixture
 def project(tmp_path):
     """A scratch project: a copy of the data, the changelog, and folders for the outputs."""
     # without the checkout's own releases: the workflow starts from unreleased data
     shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("releases"))
-    shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    (tmp_path / "CHANGELOG.md").write_text(unreleased_changelog(), encoding="utf-8")
     return tmp_path
 
 
@@ -461,7 +467,7 @@ def test_release_refuses_a_patch_for_a_removal_and_cuts_a_major(project):
 
     changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
     section = changelog.split("## Data releases\n", 1)[1]
-    assert changelog.startswith((ROOT / "CHANGELOG.md").read_text(encoding="utf-8").rstrip())
+    assert changelog.startswith(unreleased_changelog().rstrip())
     assert section.index("### [2.0.0] - 2026-12-03") < section.index("### [1.0.0] - 2026-11-26")
     notes = section.split("### [2.0.0]", 1)[1].split("### [1.0.0]", 1)[0]
     assert f"SHA-256 `{sha[:64]}`" in notes
