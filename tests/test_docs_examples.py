@@ -101,7 +101,8 @@ def scratch(tmp_path) -> Path:
     ../shared beside it, as beside a checkout."""
     (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
     tmp_path = tmp_path / "repo"
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    # without the checkout's own releases: docs/releases.md starts from unreleased data
+    shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("releases"))
     shutil.copytree(ROOT / "dist", tmp_path / "dist")
     shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks")
     shutil.copytree(ROOT / "tests" / "fixtures", tmp_path / "tests" / "fixtures")

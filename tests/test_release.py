@@ -383,11 +383,18 @@ def test_set_version_keeps_the_rest_of_dataset_yaml():
 # --- jitarsa release ----------------------------------------------------------------------------
 
 
+def unreleased_changelog() -> str:
+    """The checkout's changelog without its "Data releases" section, which is last."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    return text.split("\n## Data releases\n", 1)[0].rstrip("\n") + "\n"
+
+
 @pytest.fixture
 def project(tmp_path):
     """A scratch project: a copy of the data, the changelog, and folders for the outputs."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    # without the checkout's own releases: the workflow starts from unreleased data
+    shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("releases"))
+    (tmp_path / "CHANGELOG.md").write_text(unreleased_changelog(), encoding="utf-8")
     return tmp_path
 
 
@@ -461,7 +468,7 @@ def test_release_refuses_a_patch_for_a_removal_and_cuts_a_major(project):
 
     changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
     section = changelog.split("## Data releases\n", 1)[1]
-    assert changelog.startswith((ROOT / "CHANGELOG.md").read_text(encoding="utf-8").rstrip())
+    assert changelog.startswith(unreleased_changelog().rstrip())
     assert section.index("### [2.0.0] - 2026-12-03") < section.index("### [1.0.0] - 2026-11-26")
     notes = section.split("### [2.0.0]", 1)[1].split("### [1.0.0]", 1)[0]
     assert f"SHA-256 `{sha[:64]}`" in notes
@@ -559,7 +566,7 @@ def test_release_pages_pass_the_site_checks(changed):
 
 def test_a_broken_release_record_is_one_line(tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("releases"))
     (data / "releases").mkdir()
     (data / "releases" / "1.0.0.json").write_text('{"version": "1.0.0", "issued": "soon"}')
     result = run("validate", "--data", str(data))

@@ -123,7 +123,7 @@ def test_get_and_both_posts_answer_the_same(server):
     assert status == 200
     assert headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
     expected = json.loads(body)
-    assert expected["results"]["bindings"][0]["n"]["value"] == "893"
+    assert expected["results"]["bindings"][0]["n"]["value"] == "1018"
     form = urllib.parse.urlencode({"query": COUNT})
     for body_, media in (
         (form, "application/x-www-form-urlencoded"),
@@ -212,7 +212,7 @@ def test_service_description_and_void(server):
     assert (endpoint, rdflib.RDF.type, sd.Service) in graph
     assert (endpoint, sd.supportedLanguage, sd.SPARQL11Query) in graph
     triples = list(graph.objects(None, rdflib.URIRef("http://rdfs.org/ns/void#triples")))
-    assert [t.toPython() for t in triples] == [893]
+    assert [t.toPython() for t in triples] == [1018]
     for path in ("/void", "/.well-known/void"):
         status, headers, body = request(server, "GET", path)
         assert (status, body) == (200, (ROOT / "dist" / "void.ttl").read_bytes())
@@ -255,7 +255,7 @@ def test_updates_are_refused_in_every_form(server):
     ]
     assert [status for status, _, _ in answers] == [403, 403, 403, 400, 400, 405, 405]
     _, _, body = get_query(server, COUNT)
-    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "893"
+    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "1018"
 
 
 # --- Timeout and concurrency --------------------------------------------------------------

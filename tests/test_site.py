@@ -197,14 +197,35 @@ def test_home_page_shows_each_english_names_basis_and_who_lists_each_member(buil
     rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
     by_id = {re.search(r'href="org/([^/]+)/', row).group(1): row for row in rows}
     assert "the organisation&#39;s own name" in by_id["mirror-foundation"]
-    assert "a curators&#39; translation, not an official name" in by_id["actionaid"]
-    assert "as the source writes it" in by_id["budpage"]
-    assert "basis" not in by_id["siam-kammajal-foundation"]  # no English name, no basis
+    assert "the organisation&#39;s own name" in by_id["actionaid"]
+    assert "as a cited source writes it" in by_id["budpage"]
+    assert "RTGS romanisation" in by_id["siam-kammajal-foundation"]
+    assert "a curators&#39; translation, not an official name" in by_id["sor-so-volunteer-group"]
     listed = re.findall(r'<a href="([^"]+)">([^<]+)</a> (\d+)', by_id["mirror-foundation"])
     assert listed == [
         ("https://th.wikipedia.org/wiki?curid=26361", "th.wikipedia.org", "3"),
         ("https://www.volunteerspirit.org/about-vsn/", "volunteerspirit.org", "2"),
     ]
+
+
+def test_each_member_is_listed_as_of_the_day_its_list_was_read(site):
+    html = site["index.html"].decode()
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    row = next(r for r in rows if 'href="org/mirror-foundation/' in r)
+    assert re.findall(r"</a> \d+ <small>\(.*?as of</span> (\d{4}-\d\d-\d\d)\)</small>", row) == [
+        "2026-11-25",
+        "2026-12-03",
+    ]
+
+
+def test_the_ended_bureau_and_its_successor_are_shown(site):
+    bureau = site["org/red-cross-volunteer-bureau/index.html"].decode()
+    ended = bureau.split("Ended</span></dt>", 1)[1].split("</dd>", 1)[0]
+    assert "2022-06-02" in ended and "org/red-cross-youth-and-volunteer-bureau/" in ended
+    successor = site["org/red-cross-youth-and-volunteer-bureau/index.html"].decode()
+    before = successor.split("Successor of</span></dt>", 1)[1].split("</dd>", 1)[0]
+    assert "org/red-cross-volunteer-bureau/" in before and "2022-06-02" in before
+    assert "https://trcyvolunteer.redcross.or.th/?page_id=703" in bureau
 
 
 def test_the_network_page_lists_who_lists_each_member(site):
@@ -218,10 +239,12 @@ def test_embedded_json_ld_carries_the_basis_of_each_english_name(site):
     html = site["org/volunteer-spirit-network/index.html"].decode()
     data = json.loads(html.split('<script type="application/ld+json">', 1)[1].split("</script>")[0])
     basis = "https://w3id.org/jitarsa/ontology#englishNameBasis"
-    assert data[basis] == [{"@id": "https://w3id.org/jitarsa/ontology#OwnName"}]
+    assert data[basis] == [{"@id": "https://w3id.org/jitarsa/ontology#SourceName"}]
     members = {m["@id"].rsplit("/", 1)[1]: m for m in data["member"]}
-    assert members["actionaid"][basis] == [{"@id": "https://w3id.org/jitarsa/ontology#Translation"}]
-    assert basis not in members["siam-kammajal-foundation"]
+    assert members["actionaid"][basis] == [{"@id": "https://w3id.org/jitarsa/ontology#OwnName"}]
+    assert members["siam-kammajal-foundation"][basis] == [
+        {"@id": "https://w3id.org/jitarsa/ontology#Romanisation"}
+    ]
 
 
 def test_thai_text_is_always_marked_lang_th_and_pages_declare_a_language(pages):
@@ -440,8 +463,10 @@ def test_site_command_writes_only_the_site(tmp_path, built, site):
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["site", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    pages = len(built.dataset.records) + 3  # and the home, ontology and queries pages
-    assert pages == 50
+    releases = built.dataset.info.releases  # each release's page and their index
+    pages = len(built.dataset.records) + 3 + (len(releases) + 1 if releases else 0)
+    assert len(built.dataset.records) == 48  # and the home, ontology and queries pages
+    assert pages == sum(name.endswith(".html") for name in site)
     assert result.output == f"Wrote {pages} pages and {len(site) - pages} other files to {out}.\n"
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sorted([*site, MARKER])

@@ -111,7 +111,7 @@ def test_organisation_by_id_in_full():
     assert (
         f'<{BASE}mirror-foundation> <http://schema.org/name> "The Mirror Foundation"@en .' in lines
     )
-    assert len(lines) == 15
+    assert len(lines) == 16
 
 
 def test_summary():
@@ -289,7 +289,7 @@ def test_graph_formats_read_back(fmt):
     quads = list(
         pyoxigraph.parse(result.stdout_bytes, format=pyoxigraph.RdfFormat.from_media_type(media))
     )
-    assert len(quads) == 15
+    assert len(quads) == 16
     assert {q.subject.value for q in quads} == {BASE + "mirror-foundation"}
 
 
@@ -365,7 +365,7 @@ def test_no_value_changes_the_query(store, value):
     )
     rows = list(rows)
     assert len(rows) == 1
-    assert rows[0]["n"].value == "893"
+    assert rows[0]["n"].value == "1018"
     bound = rows[0]["v"]
     # Oxigraph keeps numbers by value ("00" is 0): the same term, up to its canonical form.
     assert bound == term or (

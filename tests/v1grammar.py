@@ -26,6 +26,8 @@ DATATYPES = {
     "749": "item",
     "527": "item",
     "571": "time",
+    "576": "time",
+    "1366": "item",
     "813": "time",
     "1448": "monolingual",
     "1813": "monolingual",

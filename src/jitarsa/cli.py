@@ -226,7 +226,7 @@ def reconcile_sheet(data_dir, out_file):
     """A CSV of the organisations to reconcile against Wikidata in OpenRefine.
 
     One row per organisation: id, Thai and English name, alternate names, the class (P31)
-    and country (P17) to match against. Example:
+    and country (P17, only where a field states it) to match against. Example:
 
     \b
         jitarsa wikidata reconcile-sheet --out reconcile.csv

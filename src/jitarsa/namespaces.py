@@ -92,6 +92,11 @@ def membership_iri(base: str, list_slug: str, slug: str) -> str:
     return f"{base}membership/{list_slug}/{slug}"
 
 
+def change_iri(base: str, slug: str) -> str:
+    """The IRI of the change that ended an organisation (an org:ChangeEvent): `change/<id>`."""
+    return f"{base}change/{slug}"
+
+
 def entity_iri(base: str, kind: str, slug: str) -> str:
     """The IRI of a record: organisations under `org/`, places under `place/`."""
     return f"{base}{'place' if kind == 'country' else 'org'}/{slug}"

@@ -263,9 +263,22 @@ class Site:
                     "label": host.removeprefix("www."),
                     "position": source.position,
                     "slug": found.slug if found else None,
+                    "retrieved": found.retrieved if found else source.retrieved,
                 }
             )
         return out
+
+    @cached_property
+    def _predecessors(self) -> dict[str, list[Record]]:
+        found: dict[str, list[Record]] = {}
+        for r in self.dataset.records:
+            if r.successor:
+                found.setdefault(r.successor, []).append(r)
+        return found
+
+    def predecessors(self, record: Record) -> list[Record]:
+        """The organisations that ended and became this one."""
+        return self._predecessors.get(record.id, [])
 
     def served_by(self, record: Record) -> list[Record]:
         return self.relations[2].get(record.id, [])

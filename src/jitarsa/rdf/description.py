@@ -45,9 +45,10 @@ def description_triples(
         for lang, text in getattr(dataset.info, key).items():
             add(Triple(d, _n(prop), Literal(text, language=lang)))
     add(Triple(d, _n(DCTERMS + "license"), _n(dataset.info.license)))
-    for source in dataset.info.sources:
-        add(Triple(d, _n(DCTERMS + "source"), _n(source.url)))
-        add(Triple(d, _n(PROV + "wasDerivedFrom"), _n(source.url)))
+    # The dataset's sources, then the member lists (each of which it is built from)
+    for url in [s.url for s in dataset.info.sources] + [s.url for s in dataset.lists]:
+        add(Triple(d, _n(DCTERMS + "source"), _n(url)))
+        add(Triple(d, _n(PROV + "wasDerivedFrom"), _n(url)))
     add(Triple(d, _n(DCAT + "version"), Literal(dataset.info.version)))
     add(Triple(d, _n(OWL + "versionInfo"), Literal(dataset.info.version)))
     add(Triple(d, _n(VOID + "triples"), _int(len(graph))))

@@ -26,6 +26,7 @@ from jitarsa.namespaces import (
     SCHEMA,
     WD,
     XSD,
+    change_iri,
     entity_iri,
     expand,
     membership_iri,
@@ -40,6 +41,7 @@ NAME_BASIS = {
     "source": JITARSA + "SourceName",
     "organisation": JITARSA + "OwnName",
     "translation": JITARSA + "Translation",
+    "romanisation": JITARSA + "Romanisation",
 }
 _LANG_ORDER = {lang: i for i, lang in enumerate(LANGUAGES)}
 
@@ -54,6 +56,7 @@ S = {
         "parentOrganization",
         "subOrganization",
         "foundingDate",
+        "dissolutionDate",
         "areaServed",
         "url",
         "sameAs",
@@ -71,15 +74,29 @@ Org = {
         "member",
         "organization",
         "hasMembership",
+        "ChangeEvent",
+        "changedBy",
+        "resultedFrom",
+        "originalOrganization",
+        "resultingOrganization",
     )
 }
 J = {
     name: JITARSA + name
-    for name in ("sourceEntry", "sourcePosition", "englishNameBasis", "listEntry", "listPosition")
+    for name in (
+        "sourceEntry",
+        "sourcePosition",
+        "englishNameBasis",
+        "thaiNameBasis",
+        "listEntry",
+        "listPosition",
+        "listedAsOf",
+    )
 }
 DERIVED_FROM = PROV + "wasDerivedFrom"
 OWL_SAME_AS = OWL + "sameAs"
 _INTEGER = XSD + "integer"
+_DATE = XSD + "date"
 
 #: The plain form of an object: an IRI as its text, a literal as (text, language, datatype).
 PlainLiteral = tuple[str, str | None, str | None]
@@ -188,6 +205,9 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     if record.name_en_basis and "en" in record.name:
         note(NAME_BASIS[record.name_en_basis])
         add((J["englishNameBasis"], NAME_BASIS[record.name_en_basis]))
+    if record.th_basis:
+        note(NAME_BASIS[record.th_basis])
+        add((J["thaiNameBasis"], NAME_BASIS[record.th_basis]))
     for lang, names in record.alternate_names.items():
         for text in names:
             add((S["alternateName"], (text, lang, None)))
@@ -213,6 +233,13 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
         lexical, datatype = record.founded
         note(datatype)
         add((S["foundingDate"], (lexical, None, datatype)))
+    if record.dissolved:
+        lexical, datatype = record.dissolved
+        note(datatype)
+        add((S["dissolutionDate"], (lexical, None, datatype)))
+    if record.successor:
+        others += _change(record, s, iri, note)
+        add((Org["changedBy"], change_iri(iri.base, record.id)))
     for place in record.area_served:
         t = iri.text(place)
         note(t)
@@ -234,7 +261,7 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     if listed:
         note(_INTEGER)
         assert listed.entry is not None  # what makes it the listed source
-        add((J["sourceEntry"], (listed.entry, "th", None)))
+        add((J["sourceEntry"], quote(listed)))
         add((J["sourcePosition"], (str(listed.position), None, _INTEGER)))
     for source in record.listings:
         found = dataset.list_by_url.get(source.url)
@@ -243,13 +270,37 @@ def _emit(record: Record, dataset: Dataset, iri: IRIs, note) -> tuple[list, list
     return own, others
 
 
+def quote(source) -> PlainLiteral:
+    """A list entry verbatim, tagged by its script: Thai script `th`, English words in Latin
+    script `en` (as the record says), anything else (a brand) a plain string."""
+    tag = source.entry_tag
+    return (source.entry, tag, None) if tag else (source.entry, None, XSD_STRING)
+
+
+def _change(record: Record, s: str, iri: IRIs, note) -> list[tuple]:
+    """The W3C ORG change event that ended an organisation and resulted in its successor,
+    derived from the source that dates the end."""
+    event = change_iri(iri.base, record.id)
+    successor = iri.text(record.successor or "")
+    sources = [x.url for x in record.sources if "dissolved" in x.about]
+    for value in (event, successor, Org["ChangeEvent"], *sources):
+        note(value)
+    return [
+        (event, _TYPE_IRI, Org["ChangeEvent"]),
+        (event, Org["originalOrganization"], s),
+        (event, Org["resultingOrganization"], successor),
+        (successor, Org["resultedFrom"], event),
+        *((event, DERIVED_FROM, url) for url in sources),
+    ]
+
+
 def _membership(found, source, member: str, iri: IRIs, note) -> list[tuple]:
     """The W3C ORG membership a stored list states, as a node of its own: who, of what,
-    derived from which source, and the list's entry verbatim with its position; the member
-    links to it (org:hasMembership, the inverse of org:member)."""
+    derived from which source, the day that list was read, and the list's entry verbatim with
+    its position; the member links to it (org:hasMembership, the inverse of org:member)."""
     m = membership_iri(iri.base, found.slug, member.rsplit("/", 1)[1])
     organisation = iri.text(found.organisation)
-    for value in (m, organisation, member, Org["Membership"], source.url):
+    for value in (m, organisation, member, Org["Membership"], source.url, _DATE):
         note(value)
     return [
         (member, Org["hasMembership"], m),
@@ -257,8 +308,9 @@ def _membership(found, source, member: str, iri: IRIs, note) -> list[tuple]:
         (m, Org["member"], member),
         (m, Org["organization"], organisation),
         (m, DERIVED_FROM, source.url),
-        (m, J["listEntry"], (source.entry, "th", None)),
+        (m, J["listEntry"], quote(source)),
         (m, J["listPosition"], (str(source.position), None, _INTEGER)),
+        (m, J["listedAsOf"], (found.retrieved, None, _DATE)),
     ]
 
 

@@ -166,7 +166,8 @@ def _literal(o: tuple, definition: dict, context: Context):
     if datatype == _INTEGER and "@type" not in definition:
         return int(text)
     if datatype == XSD_STRING and "@type" not in definition:
-        return text
+        # a term with a default language would read a bare string as in that language
+        return {"@value": text} if "@language" in definition else text
     return {"@value": text, "@type": context.compact(datatype)}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from jitarsa.errors import RecordError, shown
 from jitarsa.records.dates import check_date, parse_date
 from jitarsa.records.model import (
+    ENTRY_LANGUAGES,
     ID_PATTERN,
     LANGUAGES,
     MATCH_METHODS,
@@ -19,6 +20,7 @@ from jitarsa.records.model import (
     MAX_POSITION,
     NAME_BASES,
     QID_PATTERN,
+    TH_NAME_BASES,
     URL_PATTERN,
     DatasetInfo,
     Kind,
@@ -161,7 +163,7 @@ class _Checker:
                 item,
                 self.file,
                 self.record,
-                ("url", "entry", "position", "about", "retrieved"),
+                ("url", "entry", "position", "about", "retrieved", "entry_language"),
                 ("url",),
             )
             src = check.data
@@ -188,6 +190,7 @@ class _Checker:
                     retrieved=check.day(src["retrieved"], f"{where}.retrieved")
                     if src.get("retrieved") is not None
                     else None,
+                    entry_language=_entry_language(check, src, where),
                 )
             )
         listing = [s.url for s in found if s.entry is not None]
@@ -210,6 +213,9 @@ RECORD_FIELDS = (
     "url",
     "wikidata",
     "sources",
+    "name_th_basis",
+    "dissolved",
+    "successor",
 )
 
 
@@ -228,7 +234,8 @@ def check_record(data, file, kinds: dict[str, Kind], index: int = 0) -> Record:
     basis = d.get("name_en_basis")
     if "en" in name and basis is None:
         c.fail(
-            "say where the English name comes from: source, organisation or translation",
+            "say where the English name comes from: source, organisation, translation or "
+            "romanisation",
             "name_en_basis",
         )
     sources = c.sources(d["sources"])
@@ -255,7 +262,37 @@ def check_record(data, file, kinds: dict[str, Kind], index: int = 0) -> Record:
         area_served=c.slugs(d.get("area_served", []) or [], "area_served"),
         url=c.url(d["url"], "url") if d.get("url") is not None else None,
         **_wikidata(c, d.get("wikidata"), sources),
+        **_name_th_and_end(c, d, name),
     )
+
+
+def _name_th_and_end(c: _Checker, d: dict, name: dict) -> dict:
+    """The basis of the Thai name, and the end of an organisation: its date and successor."""
+    out: dict[str, Any] = {}
+    if d.get("name_th_basis") is not None:
+        if "th" not in name:
+            c.fail("there is no Thai name to give a basis for", "name_th_basis")
+        out["name_th_basis"] = c.choice(d["name_th_basis"], "name_th_basis", TH_NAME_BASES)
+    if d.get("dissolved") is not None:
+        out["dissolved"] = check_date(d["dissolved"], c.file, c.record, "dissolved")
+    if d.get("successor") is not None:
+        if "dissolved" not in out:
+            c.fail("an organisation with a successor has ended: say when (dissolved)", "successor")
+        out["successor"] = c.slug(d["successor"], "successor")
+    return out
+
+
+def _entry_language(c: _Checker, src: dict, where: str) -> str | None:
+    """`entry_language: en` marks a list entry written in English words in Latin script."""
+    value = src.get("entry_language")
+    if value is None:
+        return None
+    c.choice(value, f"{where}.entry_language", ENTRY_LANGUAGES)
+    if "entry" not in src:
+        c.fail("gives the language of a list entry: add the entry", f"{where}.entry_language")
+    if Source(url="x", entry=str(src["entry"])).entry_tag == "th":
+        c.fail("the entry is in Thai script, which is tagged th", f"{where}.entry_language")
+    return value
 
 
 def _qid(c: _Checker, value, name="wikidata") -> str:

@@ -8,6 +8,7 @@ records.
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 from jitarsa.errors import RecordError
@@ -68,6 +69,11 @@ def load_dataset(data_dir: Path | str, base: str | None = None, progress=None) -
         info, tuple(records[k] for k in sorted(records)), kinds, lists=lists, folder=data_dir
     )
     _cross_check(dataset, info_file)
+    if not info.description and info.network in dataset._by_id:
+        from jitarsa.records.describe import describe
+
+        info = DatasetInfo(**{**info.__dict__, "description": describe(dataset)})
+        dataset = replace(dataset, info=info)
     return dataset
 
 
@@ -173,6 +179,12 @@ def _cross_check(dataset: Dataset, info_file: Path) -> None:
             if r.parent not in by_id or not dataset.kinds[by_id[r.parent].kind].organisation:
                 fail(f"{r.parent!r} is not the id of an organisation", "parent")
             _check_no_cycle(r, by_id)
+        if r.successor is not None and (
+            r.successor == r.id
+            or r.successor not in by_id
+            or not dataset.kinds[by_id[r.successor].kind].organisation
+        ):
+            fail(f"{r.successor!r} is not the id of another organisation", "successor")
         for place in r.area_served:
             if place not in by_id or by_id[place].kind != "country":
                 fail(f"{place!r} is not the id of a place", "area_served")

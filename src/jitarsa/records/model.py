@@ -34,7 +34,18 @@ MAX_LENGTH = {
 }
 #: Largest list position (`sources[].position`): nine digits, far above any real list.
 MAX_POSITION = 999_999_999
-NAME_BASES = ("source", "organisation", "translation")
+#: Where a name comes from: `source` (a cited source writes it so: a member list, or another
+#: organisation's page), `organisation` (the organisation's own, on a cited page of its own),
+#: `translation` (translated by jitarsa's curators) and `romanisation` (the Thai name in the Royal
+#: Thai General System, made by jitarsa with PyThaiNLP: records.romanise). A Thai name is the
+#: source's or the organisation's own.
+NAME_BASES = ("source", "organisation", "translation", "romanisation")
+TH_NAME_BASES = ("source", "organisation")
+#: The language of a list entry quoted verbatim: Thai script is `th`; an entry written wholly in
+#: Latin script is `en` when it is English words (`entry_language: en`), otherwise (a brand such
+#: as "ChangeFusion") a plain string with no language.
+ENTRY_LANGUAGES = ("en",)
+THAI_SCRIPT = re.compile("[\u0e00-\u0e7f]")
 RECORD_FOLDERS = ("organisations", "places")
 
 
@@ -58,8 +69,17 @@ class Source:
     position: int | None = None
     about: tuple[str, ...] = ()
     retrieved: str | None = None  # xsd:date the source was read; Wikidata's S813
+    entry_language: str | None = None  # `en` for a Latin-script entry in English words
 
     __reduce__ = _by_fields
+
+    @property
+    def entry_tag(self) -> str | None:
+        """The language tag of the quoted entry: `th` for Thai script, else `entry_language`
+        (None: a plain string, such as a brand written in Latin script)."""
+        if self.entry is not None and THAI_SCRIPT.search(self.entry):
+            return "th"
+        return self.entry_language
 
 
 #: How a QID came into a record (`wikidata: {qid, method, …}`): never guessed.
@@ -98,6 +118,9 @@ class Record:
     url: str | None = None
     wikidata: str | None = None
     wikidata_match: WikidataMatch | None = None
+    name_th_basis: str | None = None  # None: the Thai name is the source's (its list's wording)
+    dissolved: tuple[str, str] | None = None  # (lexical, XSD datatype IRI), as `founded`
+    successor: str | None = None  # the id of the organisation it became
 
     __reduce__ = _by_fields
 
@@ -105,6 +128,13 @@ class Record:
     def listed(self) -> Source | None:
         """The first source whose list names this record, if any."""
         return next((s for s in self.sources if s.entry is not None), None)
+
+    @property
+    def th_basis(self) -> str | None:
+        """The basis of the Thai name: as given, else the source's when a list names it."""
+        if "th" not in self.name:
+            return None
+        return self.name_th_basis or ("source" if self.listed is not None else None)
 
     @property
     def listings(self) -> tuple[Source, ...]:

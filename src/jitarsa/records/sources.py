@@ -29,7 +29,7 @@ ENTRY_BACKS = ("name.th", "name.en", "kind", "member_of", "alternate_names", "pa
 
 #: Fields that state no fact about the organisation: its id, where it comes from, and the
 #: basis of its English name (itself the statement of where the name comes from).
-NOT_FACTS = ("id", "sources", "name_en_basis")
+NOT_FACTS = ("id", "sources", "name_en_basis", "name_th_basis")
 
 
 def load_lists(data_dir: Path) -> tuple[SourceList, ...]:
@@ -68,7 +68,16 @@ def published_fields(record: Record) -> list[str]:
     out += [f"alternate_names.{lang}" for lang in record.alternate_names]
     out += [f"description.{lang}" for lang in record.description]
     out.append("kind")
-    for name in ("member_of", "parent", "founded", "area_served", "url", "wikidata"):
+    for name in (
+        "member_of",
+        "parent",
+        "founded",
+        "area_served",
+        "url",
+        "wikidata",
+        "dissolved",
+        "successor",
+    ):
         if getattr(record, name):
             out.append(name)
     return out
@@ -79,17 +88,21 @@ def unbacked_fields(record: Record) -> list[str]:
 
     A source backs the fields its `about` lists (a field, or a field and language such as
     `name.en`); a source that quotes the record's list entry also backs ENTRY_BACKS, the
-    English name only when the entry itself writes it (`name_en_basis: source`). A curators'
-    translation (`name_en_basis: translation`) is marked as such and states no fact; a QID
-    matched with its own provenance (`wikidata: {qid, method, …}`) is backed by that."""
+    English name only when the entry itself writes it (`name_en_basis: source`), and the Thai
+    name not when it is the organisation's own (`name_th_basis: organisation`: a page of its
+    own backs it). A curators' translation or jitarsa's romanisation (`name_en_basis:
+    translation`, `romanisation`) is marked as such and states no fact; a QID matched with its
+    own provenance (`wikidata: {qid, method, …}`) is backed by that."""
     backed: set[str] = set()
     for source in record.sources:
         backed.update(source.about)
         if source.entry is not None:
-            backed.update(f for f in ENTRY_BACKS if f != "name.en")
+            backed.update(f for f in ENTRY_BACKS if f not in ("name.en", "name.th"))
             if record.name_en_basis == "source":
                 backed.add("name.en")
-    if record.name_en_basis == "translation":
+            if record.name_th_basis != "organisation":
+                backed.add("name.th")
+    if record.name_en_basis in ("translation", "romanisation"):
         backed.add("name.en")
     if record.wikidata_match is not None:
         backed.add("wikidata")

@@ -35,7 +35,12 @@ P = {
     "reference_url": "P854",
     "retrieved": "P813",
     "named_as": "P1810",
+    "dissolved": "P576",
+    "replaced_by": "P1366",
 }
+#: A Thai foundation (มูลนิธิ) is registered in Thailand under its Civil and Commercial Code:
+#: a name that starts so states the country (P17) of the body it names (docs/wikidata.md).
+FOUNDATION_WORD = "มูลนิธิ"
 #: Time precision of Wikibase: 9 year, 10 month, 11 day; by XSD datatype.
 PRECISION = {"gYear": 9, "gYearMonth": 10, "date": 11}
 _THAI = re.compile("[\u0e00-\u0e7f]")
@@ -223,9 +228,13 @@ class Items:
                     "kind",
                 )
             add("instance_of", ItemValue(kind.wikidata), "kind")
-            add("country", ItemValue(self.country_qid), "area_served")
+            country_field = self.country_field(r)
+            if country_field:
+                add("country", ItemValue(self.country_qid), country_field)
             if r.founded:
                 add("inception", TimeValue.from_xsd(*r.founded), "founded")
+            if r.dissolved:
+                add("dissolved", TimeValue.from_xsd(*r.dissolved), "dissolved")
             for lang, text in self.official_names(r).items():
                 add("official_name", TextValue(lang, text), f"name.{lang}")
             for lang, names in r.alternate_names.items():
@@ -238,6 +247,8 @@ class Items:
             add("member_of", RecordValue(target), "member_of", self.named_as(r, target))
         if r.parent:
             add("parent", RecordValue(r.parent), "parent")
+        if r.successor:
+            add("replaced_by", RecordValue(r.successor), "successor")
         if qid is not None:
             return Item(r, qid, {}, {}, {}, tuple(statements))
         return Item(
@@ -252,13 +263,25 @@ class Items:
 
     def named_as(self, r: Record, target: str) -> tuple[tuple[str, Value], ...]:
         """P1810 ("subject named as") on a membership: the member's line in the network's
-        list, verbatim, when it is not just one of its labels (an abbreviation, a bracket, …)."""
+        list, verbatim, from the list the statement cites. A list's wording is said here, where
+        it belongs, never as an official name (P1448)."""
         listed = r.listed
         if target != self.dataset.network.id or listed is None or listed.entry is None:
             return ()
-        if listed.entry in r.name.values():
-            return ()
         return ((P["named_as"], StringValue(listed.entry)),)
+
+    def country_field(self, r: Record) -> str | None:
+        """The record field that states the country (P17), or None when nothing does: the
+        country among the places it serves, or a Thai foundation's name (FOUNDATION_WORD).
+        Never the language of the source: a Thai article lists a UN programme too."""
+        if self.mapping.country in r.area_served:
+            return "area_served"
+        if r.kind == "foundation":
+            if r.name.get("th", "").startswith(FOUNDATION_WORD):
+                return "name.th"
+            if any(n.startswith(FOUNDATION_WORD) for n in r.alternate_names.get("th", ())):
+                return "alternate_names.th"
+        return None
 
     @cached_property
     def country_qid(self) -> str:
@@ -277,18 +300,19 @@ class Items:
 
     @staticmethod
     def official_names(r: Record) -> dict[str, str]:
-        """P1448: the Thai name (in Thai script), and the English name only when it is the
-        organisation's own or the source's, never a curator's translation."""
+        """P1448 ("official name"): only a name that is the organisation's own, on a cited page
+        of its own. A list's wording, another page's, a translation or a romanisation is not."""
         names = {}
-        if _THAI.search(r.name.get("th", "")):
+        if r.th_basis == "organisation" and _THAI.search(r.name.get("th", "")):
             names["th"] = r.name["th"]
-        if "en" in r.name and r.name_en_basis in ("organisation", "source"):
+        if "en" in r.name and r.name_en_basis == "organisation":
             names["en"] = r.name["en"]
         return names
 
     def descriptions(self, r: Record) -> dict[str, str]:
         ds, templates = self.dataset, self.mapping.descriptions
         children = sorted(c.id for c in ds.records if c.parent == r.id)
+        predecessors = sorted(p.id for p in ds.records if p.successor == r.id)
         if r.id == ds.network.id:
             role, names = "network", {}
         elif ds.network.id in r.member_of:
@@ -297,6 +321,8 @@ class Items:
             role, names = "part", {"parent": ds.get(r.parent).name}
         elif children:
             role, names = "parent", {"child": ds.get(children[0]).name}
+        elif predecessors:
+            role, names = "successor", {"predecessor": ds.get(predecessors[0]).name}
         elif any(not s.entry and s.about for s in r.sources):
             role, names = "named", {"network": ds.network.name}
         else:
@@ -306,6 +332,8 @@ class Items:
                 r.file,
                 r.id,
             )
+        if role in ("member", "parent") and not self.country_field(r):
+            role += "_no_country"  # "in Thailand" only where a field states it
         kind = ds.kinds[r.kind].label
         return {
             lang: templates[role][lang].format(
@@ -399,7 +427,7 @@ def reconcile_sheet(dataset: Dataset, mapping: Mapping | None = None) -> str:
             r.name.get("en", ""),
             " | ".join(alternates),
             dataset.kinds[r.kind].wikidata or "",
-            items.country_qid,
+            items.country_qid if items.country_field(r) else "",  # only where a field states it
         ]
         writer.writerow([neutralised(cell) for cell in row])
     return out.getvalue()
