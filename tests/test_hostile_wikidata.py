@@ -79,9 +79,10 @@ def make_registry(folder: Path, count: int, per_file: int) -> tuple[Path, Path]:
     return data, sheet
 
 
-def texts(data: Path) -> dict[str, str]:
+def texts(data: Path) -> dict[str, bytes]:
+    """Every file of a data folder, byte for byte (releases hold gzipped snapshots)."""
     return {
-        p.relative_to(data).as_posix(): p.read_text(encoding="utf-8")
+        p.relative_to(data).as_posix(): p.read_bytes()
         for p in sorted(data.rglob("*"))
         if p.is_file()
     }
