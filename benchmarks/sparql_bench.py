@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 
@@ -81,7 +82,8 @@ def cold_start(repeat: int) -> tuple[float, float]:
 def client(port: int, paths: list[str], seconds: float, results) -> None:
     """One client: ask the queries in turn on one keep-alive connection until time is up."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    done = failed = 0
+    done = 0
+    failed: dict[int, int] = {}  # status: count, of the answers that were not 200
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         conn.request(
@@ -94,7 +96,7 @@ def client(port: int, paths: list[str], seconds: float, results) -> None:
         if response.status == 200:
             done += 1
         else:
-            failed += 1
+            failed[response.status] = failed.get(response.status, 0) + 1
             done += 1
     conn.close()
     results.put((done, failed))
@@ -140,7 +142,7 @@ def throughput(
         proc.terminate()
         proc.wait(10)
     done = sum(d for d, _ in counts)
-    failed = sum(f for _, f in counts)
+    failed: Counter[int] = sum((Counter(f) for _, f in counts), Counter())
     return done / elapsed, done, failed
 
 
@@ -177,7 +179,7 @@ def main() -> None:
         print(
             f"Endpoint, {label}: {rate:.0f} queries/s with {args.clients} concurrent clients "
             f"over {args.seconds:g} s, {args.workers} workers, catalogue queries in turn "
-            f"({done} answered, {failed} not 200) (target ≥ 500)"
+            f"({done} answered, {failed.total()} not 200) (target ≥ 500)"
         )
 
 
@@ -194,7 +196,8 @@ def compare(args) -> None:
                 rates[name].append(rate)
                 print(
                     f"Endpoint, {label}, round {round_}, {name}: {rate:.0f} queries/s with "
-                    f"{args.clients} clients ({done} answered, {failed} not 200), load average "
+                    f"{args.clients} clients ({done} answered, {failed.total()} not 200"
+                    f"{': ' + str(dict(failed)) if failed else ''}), load average "
                     f"{os.getloadavg()[0]:.1f}",
                     flush=True,
                 )

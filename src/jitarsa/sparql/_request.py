@@ -11,7 +11,6 @@ decoded once, here, for every route.
 from __future__ import annotations
 
 import http.client
-import io
 import re
 import urllib.parse
 from email.message import Message
@@ -71,7 +70,8 @@ def read_head(request_line: bytes, rfile: Reader) -> Head:
     method, target, major, minor = match.groups()
     if major != b"1":
         raise BadRequest(505, "Only HTTP/1.1 and HTTP/1.0 are spoken here.")
-    lines, size = [], 0
+    headers = http.client.HTTPMessage()  # filled from the fields as matched, not re-parsed
+    fields = size = 0
     while True:
         line = rfile.readline(MAX_HEAD - size + 1)
         size += len(line)
@@ -81,12 +81,13 @@ def read_head(request_line: bytes, rfile: Reader) -> Head:
             break
         if not line.endswith(b"\n"):
             raise BadRequest(400, "The request ends before its header fields do.")
-        if FIELD_LINE.fullmatch(line) is None:
+        field = FIELD_LINE.fullmatch(line)
+        if field is None:
             raise BadRequest(400, "A header field is not `Name: value` on one line.")
-        lines.append(line)
-        if len(lines) > MAX_FIELDS:
+        fields += 1
+        if fields > MAX_FIELDS:
             raise BadRequest(431, f"More than {MAX_FIELDS} header fields.")
-    headers = http.client.parse_headers(io.BytesIO(b"".join(lines) + b"\r\n"))
+        headers[field[1].decode("ascii")] = field[2].decode("latin-1")
     for name in ("Host", "Content-Length", "Transfer-Encoding"):
         if len(headers.get_all(name) or ()) > 1:
             raise BadRequest(400, f"The request has more than one {name} field.")

@@ -283,8 +283,8 @@ class Pool:
     again to the same request. A query still running after QUICK seconds holds one of the
     workers for long queries; `reserved` workers are kept for quick ones, so long queries never
     hold them all: one that would is stopped with 503. Workers go to the waiting client holding
-    the fewest (`_clients.Scheduler`): at most `client_workers` each, and at most half of the
-    workers for long queries.
+    the fewest (`_clients.Scheduler`): at most `client_workers` each, and all but one of the
+    workers for long queries (when there are two or more).
     """
 
     def __init__(
@@ -310,7 +310,7 @@ class Pool:
         self.reserved = min(reserved, size - 1)
         long = size - self.reserved
         self.idle: Scheduler[Worker] = Scheduler(
-            per_client=client_workers or size, long=long, long_per_client=max(1, long // 2)
+            per_client=client_workers or size, long=long, long_per_client=max(1, long - 1)
         )
         self.context = multiprocessing.get_context("spawn")
         self.workers: set[Worker] = set()
