@@ -10,8 +10,9 @@
 Run: python benchmarks/sparql_bench.py [--repeat 9] [--seconds 5] [--workers 4] [--clients 8]
 
 `--baseline DIR` (a checkout of another commit: `git worktree add /tmp/old f5db338`) measures
-that checkout's server too, in the same run, alternating with this one `--rounds` times (3),
-and prints each figure and the ratio of the medians (this one ÷ the baseline).
+that checkout's server too, in the same run, alternating with this one `--rounds` times (3;
+each goes first in turn), and prints each figure and the ratio of the medians (this one ÷ the
+baseline).
 
 `--quick` (3 repeats, 1 s per endpoint run: a few seconds in all) checks that the benchmark
 runs and prints what it should, as the docs tests do; its figures are rough.
@@ -189,7 +190,8 @@ def compare(args) -> None:
     for cache, label in ((0, "every query run (--cache 0)"), (256, "default answer cache")):
         rates: dict[str, list[float]] = {"baseline": [], "this": []}
         for round_ in range(1, args.rounds + 1):
-            for name, checkout in (("baseline", args.baseline.resolve()), ("this", None)):
+            pair = [("baseline", args.baseline.resolve()), ("this", None)]
+            for name, checkout in pair if round_ % 2 else pair[::-1]:  # each first in turn
                 rate, done, failed = throughput(
                     args.seconds, args.workers, cache, args.clients, checkout
                 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import threading
-from collections import Counter
+from collections import Counter, deque
 from typing import Any, Generic, TypeVar
 
 W = TypeVar("W")
@@ -77,7 +77,7 @@ class Scheduler(Generic[W]):
         self.per_client, self.long, self.long_per_client = per_client, long, long_per_client
         self.lock = threading.Lock()
         self.free: list[W] = []
-        self.waiting: list[_Waiter] = []
+        self.waiting: dict[str, deque[_Waiter]] = {}  # each waiting client's line, oldest first
         self.busy: Counter[str] = Counter()
         self.long_busy: Counter[str] = Counter()
         self.order = itertools.count()
@@ -93,14 +93,17 @@ class Scheduler(Generic[W]):
         holds it until `release(client)`."""
         with self.lock:
             waiter = _Waiter(client, next(self.order))
-            self.waiting.append(waiter)
+            self.waiting.setdefault(client, deque()).append(waiter)
             self._hand_over()
             if waiter.worker is not None:
                 return waiter.worker
         waiter.lock.acquire(timeout=max(timeout, 0))
         with self.lock:
             if waiter.worker is None:  # timed out, and nothing was handed over meanwhile
-                self.waiting.remove(waiter)
+                line = self.waiting[client]
+                line.remove(waiter)
+                if not line:
+                    del self.waiting[client]
             return waiter.worker
 
     def give_back(self, worker: W, client: str) -> None:
@@ -140,11 +143,18 @@ class Scheduler(Generic[W]):
     def _hand_over(self) -> None:
         """Give free workers to the waiting clients that hold the fewest (lock held)."""
         while self.free and self.waiting:
-            ready = [w for w in self.waiting if self.busy[w.client] < self.per_client]
-            if not ready:
+            # over the clients, not their requests: usually one or a few lines, however long
+            best: tuple[int, int, str] | None = None
+            for client, line in self.waiting.items():
+                rank = (self.busy[client], line[0].order, client)
+                if rank[0] < self.per_client and (best is None or rank < best):
+                    best = rank
+            if best is None:
                 return
-            waiter = min(ready, key=lambda w: (self.busy[w.client], w.order))
-            self.waiting.remove(waiter)
+            line = self.waiting[best[2]]
+            waiter = line.popleft()
+            if not line:
+                del self.waiting[best[2]]
             waiter.worker = self.free.pop()
             self.busy[waiter.client] += 1
             waiter.lock.release()
