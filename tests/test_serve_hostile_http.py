@@ -253,6 +253,7 @@ def test_200_connections_of_huge_heads_keep_memory_bounded(server):
             thread.join(60)
 
     growth = peak_growth(server[1], attack)
+    print(f"huge heads: the server grew by {growth / (1 << 20):.1f} MiB at most")
     assert growth < 64 << 20, f"{growth >> 20} MiB"
     assert query(server, COUNT + " # after the heads")[0] == 200
 
@@ -272,4 +273,5 @@ def test_256_distinct_1_mib_queries_keep_the_cache_bounded(server):
             assert status == 200, body[:200]
 
     growth = peak_growth(server[1], attack)
+    print(f"1 MiB queries: the server grew by {growth / (1 << 20):.1f} MiB at most")
     assert growth < 64 << 20, f"{growth >> 20} MiB"
