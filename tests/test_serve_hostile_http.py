@@ -198,7 +198,7 @@ def test_sixteen_slow_queries_from_one_client_do_not_hold_others_up(server):
             started = time.monotonic()
             status, _, body = query(server, COUNT + f" # meanwhile {i}", source=OTHERS[1])
             assert status == 200, body
-            assert time.monotonic() - started < 3.5
+            assert time.monotonic() - started < 4.5  # the timeout is 5 s
     finally:
         for thread in threads:
             thread.join(60)

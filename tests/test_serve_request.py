@@ -234,3 +234,32 @@ def test_the_cache_counts_its_keys_and_keeps_digests():
     assert len(small.answers) == 10  # the bytes counted per entry bound the count
     small.put(cache_key("big"), "answer", 101)
     assert small.get(cache_key("big")) is None
+
+
+def test_the_client_limits_reach_the_server():
+    from jitarsa.sparql.limits import Limits
+    from jitarsa.sparql.server import make_server
+
+    limits = Limits(max_client_connections=3, max_client_workers=1)
+    server = make_server(port=0, workers=3, limits=limits, public_url="https://x.example/a")
+    try:
+        assert (server.connections.total, server.connections.per_client) == (200, 3)
+        scheduler = server.pool.idle
+        assert (scheduler.per_client, scheduler.long, scheduler.long_per_client) == (1, 2, 1)
+        published = server.RequestHandlerClass.site  # type: ignore[attr-defined]
+        assert published.public_url == "https://x.example/a/"
+    finally:
+        server.server_close()
+        server.pool.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://x/", "https:///x", "https://x/?q=1", "https://x/#f", "x.example", "https://u@x/"]
+)
+def test_public_url_is_an_http_url_of_the_root(url):
+    from jitarsa.errors import JitarsaError
+    from jitarsa.sparql.server import public_base
+
+    with pytest.raises(JitarsaError, match="--public-url"):
+        public_base(url)
+    assert public_base("https://data.example.org") == "https://data.example.org/"

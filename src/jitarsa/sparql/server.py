@@ -943,6 +943,7 @@ def make_server(
     from jitarsa.sparql.execute import source_ntriples
 
     limits = replace(limits or Limits(), timeout=timeout)
+    public = public_base(public_url) if public_url is not None else None  # before any worker
     _map_large_allocations()
     ntriples, data_base, void = source_ntriples(data_dir, dump)
     base = base or data_base
@@ -964,7 +965,7 @@ def make_server(
         Path(site) if site is not None else None,
         hashlib.sha256(ntriples).hexdigest(),
         pages_on_request(data_dir) if data_dir is not None else None,
-        public_url=public_base(public_url) if public_url is not None else None,
+        public_url=public,
     )
     handler = type("BoundHandler", (Handler,), {"site": published})
     try:
