@@ -263,3 +263,32 @@ def test_public_url_is_an_http_url_of_the_root(url):
     with pytest.raises(JitarsaError, match="--public-url"):
         public_base(url)
     assert public_base("https://data.example.org") == "https://data.example.org/"
+
+
+def test_any_bytes_are_read_or_refused_never_an_error():
+    """Whatever the head or a chunked body holds, the reader returns or raises BadRequest."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(
+        [b"GET", b" ", b"/", b"HTTP/1.1", b"HTTP/1.0", b"\r\n", b"\n", b":", b"Host", b"\x00",
+         b"Content-Length", b"Transfer-Encoding", b"chunked", b"0", b"5", b"_", b"\xd9\xa5",
+         b";", b"\t", b"\xff", b"Connection", b"keep-alive", b"close", b"Expect"]
+    )  # fmt: skip
+    data = st.lists(pieces | st.binary(max_size=20), max_size=40).map(b"".join)
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(data=data)
+    def probe(data):
+        line, _, rest = data.partition(b"\n")
+        try:
+            head = read_head(line + b"\n", io.BytesIO(rest))
+        except BadRequest as err:
+            assert err.status in (400, 414, 431, 505)
+            return
+        try:
+            read_body(io.BytesIO(rest), head.headers)
+        except BadRequest as err:
+            assert err.status in (400, 413, 431)
+
+    probe()
