@@ -2,6 +2,7 @@
 header bytes and cache bytes bounded per client or in all, and an HTTP answer for every
 request. Each test failed on f5db338, the server before these limits."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -19,7 +20,7 @@ GREEDY, OTHERS = "127.0.0.2", ["127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6
 @pytest.fixture(scope="module")
 def server():
     """Default connection limits (200, 64 per client), two workers, pages from the data."""
-    proc, port = start("--workers", "2", "--timeout", "5", "--idle-timeout", "3",
+    proc, port = start("--workers", "2", "--timeout", "5", "--idle-timeout", "10",
                        "--data", "data")  # fmt: skip
     try:
         yield port, proc.pid
@@ -176,6 +177,28 @@ def test_one_client_holding_200_connections_leaves_room_for_others(server):
         for i in range(10):
             status, _, body = query(server, COUNT + f" # other {i}", source=OTHERS[0])
             assert status == 200, body
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_crowd_of_idle_connections_does_not_keep_a_newcomer_out(server):
+    """Four clients hold 50 idle connections each, every place of --max-connections: a new
+    client takes the place of the longest idle one of a client holding the most."""
+    held = []
+    try:
+        for i in range(200):
+            held.append(socket.create_connection(("127.0.0.1", server[0]), 10, (OTHERS[i % 4], 0)))
+        time.sleep(0.5)
+        for i in range(5):
+            status, _, body = query(server, COUNT + f" # newcomer {i}", source=GREEDY)
+            assert status == 200, body
+        closed = 0
+        for sock in held:
+            sock.settimeout(0.01)
+            with contextlib.suppress(TimeoutError):
+                closed += sock.recv(100) == b""
+        assert 1 <= closed <= 5  # one place made for each of the newcomer's connections
     finally:
         for sock in held:
             sock.close()

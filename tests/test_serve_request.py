@@ -171,12 +171,28 @@ def test_a_client_is_an_ipv4_address_or_an_ipv6_64():
 
 
 def test_connections_are_bounded_per_client_and_in_all():
-    connections = Connections(total=5, per_client=3)
-    assert [connections.enter("a") for _ in range(4)] == [True, True, True, False]
-    assert connections.enter("b") and connections.enter("b")
-    assert not connections.enter("c")  # five in all
-    connections.leave("a")
-    assert connections.enter("c") and not connections.enter("a")
+    connections: Connections[str] = Connections(total=5, per_client=3)
+    assert [connections.enter("a")[0] for _ in range(4)] == [True, True, True, False]
+    assert connections.enter("b")[0] and connections.enter("b")[0]
+    assert connections.enter("c") == (False, None)  # five in all, none idle
+    connections.leave("a", "a1")
+    assert connections.enter("c")[0] and not connections.enter("a")[0]
+
+
+def test_a_newcomer_takes_the_place_of_an_idle_connection_of_the_greediest():
+    connections: Connections[str] = Connections(total=6, per_client=6)
+    for name in ("a1", "a2", "a3", "a4", "b1", "b2"):
+        assert connections.enter(name[0]) == (True, None)
+        connections.waiting(name, name[0])
+    connections.working("a1")  # a1 is answering a request: never closed for another
+    assert connections.enter("c") == (True, "a2")  # a holds the most; a2 idle the longest
+    assert connections.open == 7  # over the total until a2 has left
+    connections.leave("a", "a2")
+    assert connections.enter("c") == (True, "a3")
+    connections.leave("a", "a3")
+    # a holds 2 (a1, a4), b 2, c 2: c holds as many as anyone, it takes no one's place
+    assert connections.enter("c") == (False, None)
+    assert connections.enter("d") == (True, "a4")  # d holds none: a holds 2
 
 
 def test_a_free_worker_goes_to_the_client_holding_the_fewest():

@@ -2,7 +2,8 @@
 
 A client is an address: an IPv4 address, or an IPv6 /64 (one host is given a whole /64, so a
 single address would let it count as billions of clients). One client may hold at most
-`--max-client-connections` connections, and workers go to the waiting client that holds the
+`--max-client-connections` connections (and when all are taken, a newcomer takes the place of
+an idle one of the client holding the most), and workers go to the waiting client that holds the
 fewest, oldest request first: a client with sixteen queries in line waits behind one that has
 none running, instead of everyone waiting behind its line.
 """
@@ -16,6 +17,7 @@ from collections import Counter, deque
 from typing import Any, Generic, TypeVar
 
 W = TypeVar("W")
+C = TypeVar("C")
 
 
 def client_of(address: str) -> str:
@@ -32,30 +34,66 @@ def client_of(address: str) -> str:
     return str(ip)
 
 
-class Connections:
-    """Open connections, in all and per client, each count under its limit."""
+class Connections(Generic[C]):
+    """Open connections, in all and per client, each count under its limit.
+
+    A connection waiting for (or still receiving) a request's head is idle. When every place is
+    taken, a newcomer may take the place of the longest idle connection of the client holding
+    the most, if that client holds at least two more than the newcomer: HTTP lets a server close
+    an idle connection at any time, and so a few clients filling the server with idle
+    connections cannot keep a new one out."""
 
     def __init__(self, total: int, per_client: int):
         self.total, self.per_client = total, per_client
         self.lock = threading.Lock()
         self.open = 0
         self.by_client: Counter[str] = Counter()
+        self.idle: dict[C, tuple[str, int]] = {}  # connection: its client, when it went idle
+        self.order = itertools.count()
 
-    def enter(self, client: str) -> bool:
-        """Count one more connection of CLIENT, if both limits allow it."""
+    def enter(self, client: str) -> tuple[bool, C | None]:
+        """Count one more connection of CLIENT if the limits allow it: (admitted, an idle
+        connection to close to make room for it, or None)."""
         with self.lock:
-            if self.open >= self.total or self.by_client[client] >= self.per_client:
-                return False
-            self.open += 1
+            held = self.by_client[client]
+            if held >= self.per_client:
+                return False, None
+            evicted = None
+            if self.open >= self.total:
+                evicted = self._idlest(held + 2)
+                if evicted is None:
+                    return False, None
+                del self.idle[evicted]
+            self.open += 1  # above the total until the evicted one has left
             self.by_client[client] += 1
-            return True
+            return True, evicted
 
-    def leave(self, client: str) -> None:
+    def leave(self, client: str, connection: C) -> None:
         with self.lock:
+            self.idle.pop(connection, None)
             self.open -= 1
             self.by_client[client] -= 1
             if not self.by_client[client]:
                 del self.by_client[client]
+
+    def waiting(self, connection: C, client: str) -> None:
+        """CONNECTION waits for its next request: it may be closed to make room."""
+        with self.lock:
+            self.idle[connection] = (client, next(self.order))
+
+    def working(self, connection: C) -> None:
+        """CONNECTION's request has been read: it is not closed for another."""
+        with self.lock:
+            self.idle.pop(connection, None)
+
+    def _idlest(self, at_least: int) -> C | None:
+        """The longest idle connection of the client holding the most, if that is AT_LEAST."""
+        best: tuple[int, int, C] | None = None
+        for connection, (client, since) in self.idle.items():
+            rank = (-self.by_client[client], since, connection)
+            if self.by_client[client] >= at_least and (best is None or rank[:2] < best[:2]):
+                best = rank
+        return best[2] if best is not None else None
 
 
 class _Waiter:

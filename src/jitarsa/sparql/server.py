@@ -14,6 +14,7 @@ import io
 import mimetypes
 import multiprocessing
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -552,6 +553,7 @@ class Handler(BaseHTTPRequestHandler):
         """One request, read within --idle-timeout. Whatever fails while it is answered, the
         client gets an answer (500) unless one was already on its way; then it is closed."""
         self.server.watch(self.connection, self.server.limits.idle_timeout)
+        self.server.connections.waiting(self.connection, self.client)
         self.sent = False
         try:
             super().handle_one_request()
@@ -578,6 +580,8 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as err:
             self.refuse(err)
             return False
+        finally:
+            self.server.connections.working(self.connection)
         self.command, self.path, self.request_version = head.method, head.target, head.version
         self.headers = head.headers
         self.close_connection = not head.keep_alive
@@ -803,9 +807,10 @@ def etag_matches(header: str, tag: str) -> bool:
 
 class Server(ThreadingHTTPServer):
     """The HTTP server: one thread per connection, at most --max-connections of them and
-    --max-client-connections per client (`_clients.Connections`), and a watchdog that cuts off
-    a connection whose deadline (reading a request, writing an answer)
-    has passed, so a slow client holds neither a thread nor memory for long."""
+    --max-client-connections per client (`_clients.Connections`, which also picks an idle
+    connection to close for a newcomer when all are taken), and a watchdog that cuts off a
+    connection whose deadline (reading a request, writing an answer) has passed, so a slow
+    client holds neither a thread nor memory for long."""
 
     pool: Pool  # set by make_server
     daemon_threads = True
@@ -814,7 +819,9 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler, limits: Limits):
         self.limits = limits
         self.lock = threading.Lock()
-        self.connections = Connections(limits.max_connections, limits.max_client_connections)
+        self.connections: Connections[socket.socket] = Connections(
+            limits.max_connections, limits.max_client_connections
+        )
         self.held = 0
         self.deadlines: dict = {}
         self.stopping = threading.Event()
@@ -830,8 +837,6 @@ class Server(ThreadingHTTPServer):
             self.deadlines.pop(sock, None)
 
     def _watchdog(self) -> None:
-        import socket
-
         while not self.stopping.wait(0.25):
             now = time.monotonic()
             with self.lock:
@@ -855,7 +860,11 @@ class Server(ThreadingHTTPServer):
             self.held -= size
 
     def process_request(self, request, client_address):
-        if not self.connections.enter(client_of(str(client_address[0]))):
+        admitted, evicted = self.connections.enter(client_of(str(client_address[0])))
+        if evicted is not None:  # an idle connection of the client holding the most
+            with contextlib.suppress(OSError):
+                evicted.shutdown(socket.SHUT_RDWR)
+        if not admitted:
             try:
                 request.settimeout(1)
                 request.sendall(BUSY)
@@ -869,7 +878,7 @@ class Server(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.connections.leave(client_of(str(client_address[0])))
+            self.connections.leave(client_of(str(client_address[0])), request)
 
     def server_close(self):
         self.stopping.set()
