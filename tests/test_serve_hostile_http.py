@@ -205,27 +205,37 @@ def test_a_crowd_of_idle_connections_does_not_keep_a_newcomer_out(server):
 
 
 def test_sixteen_slow_queries_from_one_client_do_not_hold_others_up(server):
-    """Workers go to the client holding the fewest: another client's quick query waits for
-    the next worker given back, not behind the sixteen."""
+    """A client keeps sixteen slow queries in line (each sent again when it is answered):
+    workers go to the client holding the fewest, so another client's quick query waits for the
+    next worker given back (a slow query is stopped after 1 s when it may not hold a worker for
+    long ones), not behind the sixteen. Before, each waited in line until the ones ahead timed
+    out, and was answered 503 or after the 5 s timeout."""
+    stop = threading.Event()
     results: list[int] = []
 
     def greedy(i):
-        results.append(query(server, EXPLOSIVE + f" # greedy {i}", source=GREEDY)[0])
+        n = 0
+        while not stop.is_set():
+            n += 1
+            results.append(query(server, EXPLOSIVE + f" # greedy {i} {n}", source=GREEDY)[0])
 
     threads = [threading.Thread(target=greedy, args=(i,)) for i in range(16)]
     for thread in threads:
         thread.start()
     time.sleep(1.5)  # the sixteen are running or waiting
     try:
+        waits = []
         for i in range(5):
             started = time.monotonic()
             status, _, body = query(server, COUNT + f" # meanwhile {i}", source=OTHERS[1])
+            waits.append(time.monotonic() - started)
             assert status == 200, body
-            assert time.monotonic() - started < 4.5  # the timeout is 5 s
+        assert max(waits) < 3, waits  # a worker is given back at least once a second
     finally:
+        stop.set()
         for thread in threads:
             thread.join(60)
-    assert len(results) == 16 and set(results) <= {200, 503}
+    assert results and set(results) <= {200, 503}
 
 
 def peak_growth(pid: int, attack) -> int:
