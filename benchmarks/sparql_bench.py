@@ -9,6 +9,11 @@
 
 Run: python benchmarks/sparql_bench.py [--repeat 9] [--seconds 5] [--workers 4] [--clients 8]
 
+`--baseline DIR` (a checkout of another commit: `git worktree add /tmp/old f5db338`) measures
+that checkout's server too, in the same run, alternating with this one `--rounds` times (3;
+each goes first in turn), and prints each figure and the ratio of the medians (this one ÷ the
+baseline).
+
 `--quick` (3 repeats, 1 s per endpoint run: a few seconds in all) checks that the benchmark
 runs and prints what it should, as the docs tests do; its figures are rough.
 """
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 
@@ -77,7 +83,8 @@ def cold_start(repeat: int) -> tuple[float, float]:
 def client(port: int, paths: list[str], seconds: float, results) -> None:
     """One client: ask the queries in turn on one keep-alive connection until time is up."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    done = failed = 0
+    done = 0
+    failed: dict[int, int] = {}  # status: count, of the answers that were not 200
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         conn.request(
@@ -90,24 +97,33 @@ def client(port: int, paths: list[str], seconds: float, results) -> None:
         if response.status == 200:
             done += 1
         else:
-            failed += 1
+            failed[response.status] = failed.get(response.status, 0) + 1
             done += 1
     conn.close()
     results.put((done, failed))
 
 
-def throughput(seconds: float, workers: int, cache: int, clients: int) -> tuple[float, int, int]:
+def throughput(
+    seconds: float, workers: int, cache: int, clients: int, checkout: Path | None = None
+) -> tuple[float, int, int]:
+    """Queries per second of the server of this checkout (or of CHECKOUT), answered and not
+    200."""
     from jitarsa.sparql.catalogue import catalogue
     from jitarsa.sparql.params import bind
 
     texts = [entry.text for entry in catalogue().values()]
     texts = [bind(t, {"id": "mirror-foundation"}) if "?id" in t else t for t in texts]
     paths = ["/sparql?" + urllib.parse.urlencode({"query": t}) for t in texts]
+    env = dict(os.environ)
+    if checkout is not None:  # its sources first, whatever is installed
+        env["PYTHONPATH"] = os.pathsep.join([str(checkout / "src"), env.get("PYTHONPATH", "")])
     proc = subprocess.Popen(  # this checkout's jitarsa, whatever is installed
         [sys.executable, "-m", "jitarsa", "serve", "--port", "0", "--workers", str(workers)]
         + ["--cache", str(cache)],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
+        cwd=checkout,
     )
     try:
         port = int(urllib.parse.urlsplit(proc.stdout.readline().split()[2]).port)
@@ -127,7 +143,7 @@ def throughput(seconds: float, workers: int, cache: int, clients: int) -> tuple[
         proc.terminate()
         proc.wait(10)
     done = sum(d for d, _ in counts)
-    failed = sum(f for _, f in counts)
+    failed: Counter[int] = sum((Counter(f) for _, f in counts), Counter())
     return done / elapsed, done, failed
 
 
@@ -142,7 +158,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="duration of each endpoint run (5)")
     parser.add_argument("--workers", type=int, default=4, help="query workers of the server")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout whose server is measured alongside"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternations with --baseline")
     args = parser.parse_args()
+    if args.baseline is not None:
+        return compare(args)
     args.repeat = args.repeat or (3 if args.quick else 9)
     args.seconds = args.seconds or (1.0 if args.quick else 5.0)
     print(f"Machine: {machine()}")
@@ -158,7 +180,33 @@ def main() -> None:
         print(
             f"Endpoint, {label}: {rate:.0f} queries/s with {args.clients} concurrent clients "
             f"over {args.seconds:g} s, {args.workers} workers, catalogue queries in turn "
-            f"({done} answered, {failed} not 200) (target ≥ 500)"
+            f"({done} answered, {failed.total()} not 200) (target ≥ 500)"
+        )
+
+
+def compare(args) -> None:
+    """This checkout's endpoint against the baseline's, alternating, in one run."""
+    print(f"Machine: {machine()}")
+    for cache, label in ((0, "every query run (--cache 0)"), (256, "default answer cache")):
+        rates: dict[str, list[float]] = {"baseline": [], "this": []}
+        for round_ in range(1, args.rounds + 1):
+            pair = [("baseline", args.baseline.resolve()), ("this", None)]
+            for name, checkout in pair if round_ % 2 else pair[::-1]:  # each first in turn
+                rate, done, failed = throughput(
+                    args.seconds, args.workers, cache, args.clients, checkout
+                )
+                rates[name].append(rate)
+                print(
+                    f"Endpoint, {label}, round {round_}, {name}: {rate:.0f} queries/s with "
+                    f"{args.clients} clients ({done} answered, {failed.total()} not 200"
+                    f"{': ' + str(dict(failed)) if failed else ''}), load average "
+                    f"{os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+        ratio = statistics.median(rates["this"]) / statistics.median(rates["baseline"])
+        print(
+            f"Endpoint, {label}: median {statistics.median(rates['this']):.0f} q/s against the "
+            f"baseline's {statistics.median(rates['baseline']):.0f} q/s: {ratio:.0%}"
         )
 
 

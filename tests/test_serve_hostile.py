@@ -72,8 +72,11 @@ def server():
         stop(proc)
 
 
-def request(server, method, path, body=None, headers=None, timeout=30):
-    conn = http.client.HTTPConnection("127.0.0.1", server[0], timeout=timeout)
+def request(server, method, path, body=None, headers=None, timeout=30, source="127.0.0.1"):
+    """One request on a connection of its own, from the loopback address SOURCE."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", server[0], timeout=timeout, source_address=(source, 0)
+    )
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()

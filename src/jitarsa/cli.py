@@ -708,6 +708,27 @@ def query(
     default=None,
     help="Workers kept for queries answered within 1 s (default: a quarter, at least 1).",
 )
+@click.option(
+    "--max-client-connections",
+    type=click.IntRange(1),
+    default=Limits.max_client_connections,
+    show_default=True,
+    help="Open connections of one client (an IPv4 address or IPv6 /64); more get 503.",
+)
+@click.option(
+    "--max-client-workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Workers one client may keep busy at once (default: all; they go first to the "
+    "client holding the fewest).",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="The server's root as clients reach it, e.g. behind a TLS proxy "
+    "(https://data.example.org/): what the service description advertises. Without it, the "
+    "description names the Host the client asked for and is never cached.",
+)
 @sources
 @reports_errors
 def serve(
@@ -722,6 +743,9 @@ def serve(
     idle_timeout,
     write_timeout,
     reserved,
+    max_client_connections,
+    max_client_workers,
+    public_url,
     data_dir,
     dump,
 ):
@@ -747,6 +771,8 @@ def serve(
         idle_timeout=idle_timeout,
         write_timeout=write_timeout,
         reserved=reserved,
+        max_client_connections=max_client_connections,
+        max_client_workers=max_client_workers,
     )
     if site is None:  # what `jitarsa build` wrote here, else the checkout's
         site = next((str(d) for d in (Path("dist/site"), dist_dir() / "site") if d.is_dir()), None)
@@ -760,6 +786,7 @@ def serve(
         site=site,
         cache=cache,
         limits=limits,
+        public_url=public_url,
     )
     bound_host, bound_port = server.server_address[:2]
     click.echo(

@@ -24,6 +24,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -466,7 +467,9 @@ class Site:
         path = path.strip("/").removesuffix("index.html").rstrip("/")
         folder, _, number = path.partition("/page/")
         record = self.by_iri.get(self.base + folder)
-        if record is None or (number and (not number.isdigit() or number != str(int(number)))):
+        # ASCII digits, no leading zero, within a length: `str.isdigit` takes "²", and `int()`
+        # refuses more than 4,300 digits with an error
+        if record is None or (number and not re.fullmatch(r"[1-9][0-9]{0,8}", number)):
             return None
         if number == "1":  # page 1 is the entity's own index.html, never page/1/
             return None

@@ -16,6 +16,8 @@ class Limits:
     timeout: float = 10.0  # --timeout: seconds a query may run
     max_answer: int = 16 << 20  # --max-answer: bytes of one answer
     max_connections: int = 200  # --max-connections: open connections at once
+    max_client_connections: int = 64  # --max-client-connections: of one client (address)
+    max_client_workers: int | None = None  # --max-client-workers: busy for one client (all)
     idle_timeout: float = 15.0  # --idle-timeout: seconds to send a whole request
     write_timeout: float = 30.0  # --write-timeout: seconds to take a whole answer
     reserved: int | None = None  # --reserved: workers kept for quick queries

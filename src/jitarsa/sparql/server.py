@@ -13,12 +13,11 @@ import hashlib
 import io
 import mimetypes
 import multiprocessing
-import queue
 import re
+import socket
 import threading
 import time
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +36,17 @@ from jitarsa.formats import (
     TURTLE,
     by_name,
 )
+from jitarsa.sparql._cache import AnswerCache, cache_key
+from jitarsa.sparql._clients import Connections, Scheduler, client_of
+from jitarsa.sparql._request import (
+    MAX_LINE,
+    BadRequest,
+    could_be_file,
+    decode_path,
+    read_body,
+    read_head,
+    split_target,
+)
 from jitarsa.sparql.limits import Limits
 from jitarsa.sparql.negotiation import (
     DESCRIPTION_TYPES,
@@ -46,9 +56,8 @@ from jitarsa.sparql.negotiation import (
     results_type,
 )
 
-MAX_BODY = 1 << 20  # bytes of a POSTed query or form
 MAX_CACHED = 1 << 20  # the largest answer the cache keeps
-MAX_CACHE_BYTES = 64 << 20  # all the answers the cache keeps
+MAX_CACHE_BYTES = 64 << 20  # all the answers the cache keeps, and their keys
 SMALL = 64 << 10  # an answer this small is always sent (it fits in the socket's buffer)
 QUICK = 1.0  # seconds: a query still running after this holds one of the workers for long ones
 MAX_AGE = 300  # seconds a cache may keep a successful answer (Cache-Control)
@@ -246,7 +255,9 @@ class Pool:
     `cache` distinct requests, each up to MAX_CACHED bytes, MAX_CACHE_BYTES in all) and given
     again to the same request. A query still running after QUICK seconds holds one of the
     workers for long queries; `reserved` workers are kept for quick ones, so long queries never
-    hold them all: one that would is stopped with 503.
+    hold them all: one that would is stopped with 503. Workers go to the waiting client holding
+    the fewest (`_clients.Scheduler`): at most `client_workers` each, and all but one of the
+    workers for long queries (when there are two or more).
     """
 
     def __init__(
@@ -258,6 +269,7 @@ class Pool:
         graph: str | None = None,
         max_answer: int = Limits.max_answer,
         reserved: int | None = None,
+        client_workers: int | None = None,
     ):
         from jitarsa.namespaces import DEFAULT_BASE
         from jitarsa.rdf.description import dataset_iri
@@ -265,14 +277,15 @@ class Pool:
         self.nquads, self.timeout = nquads, timeout
         self.graph = graph or dataset_iri(DEFAULT_BASE)
         self.max_answer = max_answer
-        self.cache_size, self.cache_bytes = cache, 0
-        self.answers: OrderedDict[tuple, Answer] = OrderedDict()
+        self.answers: AnswerCache[Answer] = AnswerCache(cache, MAX_CACHE_BYTES, MAX_CACHED)
         if reserved is None:
             reserved = max(1, size // 4) if size > 1 else 0
         self.reserved = min(reserved, size - 1)
-        self.long = threading.BoundedSemaphore(size - self.reserved)
+        long = size - self.reserved
+        self.idle: Scheduler[Worker] = Scheduler(
+            per_client=client_workers or size, long=long, long_per_client=max(1, long - 1)
+        )
         self.context = multiprocessing.get_context("spawn")
-        self.idle: queue.Queue[Worker] = queue.Queue()
         self.workers: set[Worker] = set()
         self.lock = threading.Lock()
         starters = [threading.Thread(target=self._add) for _ in range(size)]
@@ -294,75 +307,87 @@ class Pool:
         self.idle.put(worker)
 
     def run(
-        self, kind: str, text: str, accept: str | None, dataset=None, base: str | None = None
+        self,
+        kind: str,
+        text: str,
+        accept: str | None,
+        dataset=None,
+        base: str | None = None,
+        client: str = "",
     ) -> Answer:
         """Answer a job: KIND "query" (TEXT is SPARQL, its relative IRIs resolved against
         BASE) or "entity" (TEXT is an IRI), DATASET the protocol's (default graph IRIs, named
-        graph IRIs) or None."""
-        key = (kind, text, accept, dataset, base)
-        with self.lock:
-            answer = self.answers.get(key)
-            if answer is not None:
-                self.answers.move_to_end(key)
-                return answer
-        answer = self._ask(kind, text, accept, dataset, base)
-        if answer.status == 200 and self.cache_size and len(answer.body) <= MAX_CACHED:
-            with self.lock:
-                if key not in self.answers:
-                    self.answers[key] = answer
-                    self.cache_bytes += len(answer.body)
-                while len(self.answers) > self.cache_size or self.cache_bytes > MAX_CACHE_BYTES:
-                    self.cache_bytes -= len(self.answers.popitem(last=False)[1].body)
+        graph IRIs) or None, for CLIENT (an address, `_clients.client_of`)."""
+        key = cache_key(kind, text, accept, dataset, base)
+        answer = self.answers.get(key)
+        if answer is not None:
+            return answer
+        answer = self._ask(kind, text, accept, dataset, base, client)
+        if answer.status == 200:
+            self.answers.put(key, answer, len(answer.body))
         return answer
 
-    def _ask(self, kind: str, text: str, accept: str | None, dataset, base) -> Answer:
+    def _ask(self, kind: str, text: str, accept: str | None, dataset, base, client: str) -> Answer:
         started = time.monotonic()
-        try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
+        worker = self.idle.get(client, self.timeout)
+        if worker is None:
             return text_answer(
                 503, f"Every query worker stayed busy for {self.timeout:g} s; try again."
             )
         try:
-            worker.conn.send((kind, text, accept, dataset, base))
-            quick = min(QUICK, self.timeout)
-            if worker.conn.poll(quick):
-                return self._done(worker)
-            remaining = self.timeout - (time.monotonic() - started)
-            if remaining > 0:
-                if not self.long.acquire(blocking=False):
-                    self._replace(worker)
-                    return text_answer(
-                        503,
-                        f"The query ran longer than {quick:g} s while the other workers for "
-                        "long queries were busy, and was stopped; the rest are kept for quick "
-                        "queries. Try again later.",
-                    )
-                try:
-                    if worker.conn.poll(remaining):
-                        return self._done(worker)
-                finally:
-                    self.long.release()
-            self._replace(worker)
-            return text_answer(
-                503,
-                f"The query ran longer than {self.timeout:g} s and was "
-                f"stopped (worker process {worker.pid} ended).",
-            )
+            return self._run_on(worker, client, started, (kind, text, accept, dataset, base))
         except (EOFError, OSError, ValueError):  # the worker died; ValueError: unpicklable
-            self._replace(worker)
+            self._replace(worker, client)
             return text_answer(500, "The query worker failed; it has been replaced.")
 
-    def _done(self, worker: Worker) -> Answer:
+    def _run_on(self, worker: Worker, client: str, started: float, job: tuple) -> Answer:
+        """JOB on WORKER, held by CLIENT: quick, or long while a worker for long queries is
+        left to the client, else stopped."""
+        worker.conn.send(job)
+        quick = min(QUICK, self.timeout)
+        if worker.conn.poll(quick):
+            return self._done(worker, client)
+        remaining = self.timeout - (time.monotonic() - started)
+        if remaining > 0:
+            if not self.idle.hold_long(client):
+                self._replace(worker, client)
+                return text_answer(
+                    503,
+                    f"The query ran longer than {quick:g} s while the workers for long queries "
+                    "that this client may hold were busy, and was stopped; the rest are kept "
+                    "for quick queries and other clients. Try again later.",
+                )
+            try:
+                if worker.conn.poll(remaining):
+                    return self._done(worker, client)
+            finally:
+                self.idle.release_long(client)
+        self._replace(worker, client)
+        return text_answer(
+            503,
+            f"The query ran longer than {self.timeout:g} s and was "
+            f"stopped (worker process {worker.pid} ended).",
+        )
+
+    def _done(self, worker: Worker, client: str) -> Answer:
         answer = worker.conn.recv()
-        self.idle.put(worker)
+        self.idle.give_back(worker, client)
         return answer
 
-    def _replace(self, worker: Worker) -> None:
+    def _replace(self, worker: Worker, client: str) -> None:
+        """Stop WORKER and start another; CLIENT holds the place until it is ready, so a client
+        whose queries are stopped cannot make every worker a starting one."""
         worker.stop()
         with self.lock:
             self.workers.discard(worker)
-        threading.Thread(target=self._add, daemon=True).start()
+
+        def renew() -> None:
+            try:
+                self._add()
+            finally:
+                self.idle.release(client)
+
+        threading.Thread(target=renew, daemon=True).start()
 
     def close(self) -> None:
         with self.lock:
@@ -398,6 +423,7 @@ class Published:
         site: Path | None,
         checksum: str = "",
         pages: Callable[[str], bytes | None] | None = None,
+        public_url: str | None = None,
     ):
         self.pool, self.base = pool, base
         self.counts = counts  # triples by graph (jitarsa.sparql.dataset.Served)
@@ -405,6 +431,7 @@ class Published:
         self.site = site.resolve() if site is not None and site.is_dir() else None
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
         self.pages = pages
+        self.public_url = public_url  # --public-url, ending in "/"; None: as the client asked
 
     def page(self, path: str) -> bytes | None:
         """The HTML page at URL PATH: the site folder's file, else one rendered on request."""
@@ -412,19 +439,24 @@ class Published:
         return found.read_bytes() if found is not None else self.rendered(path)
 
     def rendered(self, path: str) -> bytes | None:
-        """The entity page at URL PATH rendered on request, if pages are and it is one."""
-        return self.pages(urllib.parse.unquote(path)) if self.pages is not None else None
+        """The entity page at (decoded) URL PATH rendered on request, if pages are and it is
+        one."""
+        return self.pages(path) if self.pages is not None else None
 
     def static_file(self, path: str) -> Path | None:
-        """The file of the site folder at (decoded) URL PATH, never anything outside it."""
+        """The file of the site folder at (decoded) URL PATH, never anything outside it; None
+        also when the file system refuses the name (too long, a loop, no permission)."""
         if self.site is None:
             return None
-        target = (self.site / path.lstrip("/")).resolve()
-        if target != self.site and self.site not in target.parents:
+        try:
+            target = (self.site / path.lstrip("/")).resolve()
+            if target != self.site and self.site not in target.parents:
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            return target if target.is_file() else None
+        except OSError:
             return None
-        if target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
 
     def representations(self, path: str) -> dict[str, Path]:
         """The files that answer the base, the ontology and the shapes IRIs (`/`, `/ontology`,
@@ -449,14 +481,6 @@ class Published:
         from jitarsa.sparql.service import description
 
         return description(endpoint, self.pool.graph, self.counts)
-
-
-class BadRequest(Exception):
-    """A request that cannot be read: answered with STATUS and the message, then closed."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 def _turtle(body: bytes) -> Answer:
@@ -484,26 +508,52 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         # each read and write, as a backstop
         self.connection.settimeout(self.server.limits.idle_timeout)
+        self.client = client_of(str(self.client_address[0]))
 
     def handle_one_request(self):
-        """One request, read within --idle-timeout; any failure answers 500 and closes."""
+        """One request, read within --idle-timeout. Whatever fails while it is answered, the
+        client gets an answer (500) unless one was already on its way; then it is closed."""
         self.server.watch(self.connection, self.server.limits.idle_timeout)
+        self.server.connections.waiting(self.connection, self.client)
         self.sent = False
         try:
             super().handle_one_request()
-        except (OSError, ValueError):  # the client went away, or was cut off by a deadline
-            self.close_connection = True
         except Exception as err:  # noqa: BLE001 - one request fails, never the server
             self.close_connection = True
-            if not self.sent:
+            if not self.sent:  # an error of the answer's making, or of the socket: try to say so
                 with contextlib.suppress(OSError, ValueError):
                     self.send(text_answer(500, f"The request failed: {type(err).__name__}."))
         finally:
             self.server.unwatch(self.connection)
 
+    def parse_request(self) -> bool:
+        """The request's head, read by `_request.read_head` instead of the standard library's
+        lenient reading; False (the refusal sent) when it cannot be read."""
+        self.command, self.request_version, self.close_connection = "", "HTTP/1.1", True
+        line: bytes = self.raw_requestline  # type: ignore[attr-defined]  # set by the stdlib
+        if line in (b"\r\n", b"\n"):  # one empty line may precede a request (RFC 9112)
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line:
+                return False
+        self.requestline = line.decode("latin-1").rstrip("\r\n")[:200]
+        try:
+            head = read_head(line, self.rfile)
+        except BadRequest as err:
+            self.refuse(err)
+            return False
+        finally:
+            self.server.connections.working(self.connection)
+        self.command, self.path, self.request_version = head.method, head.target, head.version
+        self.headers = head.headers
+        self.close_connection = not head.keep_alive
+        if head.expect_continue:
+            self.send_response_only(100)
+            self.end_headers()
+        return True
+
     def send_error(self, code, message=None, explain=None):
-        """The stdlib's own refusals (a garbled request line, headers too long, an unknown
-        method) as one plain line with a status line: HTTP/0.9 is never spoken."""
+        """The stdlib's own refusals (a request line over 64 KiB, an unknown method) as one
+        plain line with a status line: HTTP/0.9 is never spoken."""
         self.request_version = "HTTP/1.1"
         self.close_connection = True
         self.send(text_answer(code, message or self.responses.get(code, ("Error",))[0]))
@@ -540,6 +590,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(_turtle(body), etag=digest(body))
         if ENTITY_PATH.fullmatch(path.rstrip("/")):
             return self.entity(path.rstrip("/"), url)
+        if not could_be_file(path):
+            return self.send(text_answer(404, "Not found: no file has so long a name."))
         found = self.site.static_file(path)
         if found is None:
             page = self.site.rendered(path)
@@ -567,7 +619,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
         try:
-            body = self.read_body().decode("utf-8", "replace")
+            body = read_body(self.rfile, self.headers).decode("utf-8", "replace")
         except BadRequest as err:
             return self.refuse(err)
         self.server.unwatch(self.connection)
@@ -586,51 +638,15 @@ class Handler(BaseHTTPRequestHandler):
             )
         self.send(text_answer(415, f"POST {SPARQL_QUERY} or a form ({FORM})."))
 
-    def read_body(self) -> bytes:
-        """The request body: by Content-Length, or chunked; at most MAX_BODY bytes."""
-        chunked = self.headers.get("Transfer-Encoding", "").strip().lower()
-        if chunked:
-            if chunked != "chunked" or "Content-Length" in self.headers:
-                raise BadRequest(400, "Send the body chunked or with a Content-Length.")
-            return self.read_chunks()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            raise BadRequest(413, f"Send a Content-Length of at most {MAX_BODY} bytes.")
-        body = self.rfile.read(length)
-        if len(body) != length:
-            raise BadRequest(400, "The body is shorter than its Content-Length.")
-        return body
-
-    def read_chunks(self) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                length = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                raise BadRequest(400, "A chunk of the body has no valid size.") from None
-            size += length
-            if length < 0 or size > MAX_BODY:
-                raise BadRequest(413, f"Send a body of at most {MAX_BODY} bytes.")
-            if length == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailer fields, ignored
-                return b"".join(parts)
-            chunk = self.rfile.read(length)
-            if len(chunk) != length or self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                raise BadRequest(400, "A chunk of the body is cut short.")
-            parts.append(chunk)
-
     def refuse(self, err: BadRequest):
         self.close_connection = True
         self.send(text_answer(err.status, str(err)))
 
     def endpoint(self) -> str:
-        """This endpoint's URL as the client reached it (the Host header, if it is a host)."""
+        """This endpoint's URL: under --public-url, else as the client reached it (the Host
+        header, if it is a host; an answer that says it is never cached)."""
+        if self.site.public_url is not None:
+            return self.site.public_url + "sparql"
         host = self.headers.get("Host", "")
         if not re.fullmatch(
             r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?", host
@@ -639,6 +655,17 @@ class Handler(BaseHTTPRequestHandler):
             assert isinstance(address, str)  # an IP socket's address
             host = f"{address}:{port}"
         return f"http://{host}/sparql"
+
+    def query_base(self) -> str:
+        """The base IRI a query's relative IRIs resolve against: this endpoint's URL under
+        --public-url, else the address the server listens on (never the Host header: answers
+        are cacheable)."""
+        if self.site.public_url is not None:
+            return self.site.public_url + "sparql"
+        address, port = self.server.server_address[:2]
+        assert isinstance(address, str)  # an IP socket's address
+        host = f"[{address}]" if ":" in address else address
+        return f"http://{host}:{port}/sparql"
 
     def query(self, params: dict):
         if "update" in params:
@@ -661,7 +688,9 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(text_answer(400, f"Not an absolute IRI: {iri[:200]!r}."))
             dataset = (tuple(defaults), tuple(named))
         accept = self.headers.get("Accept")
-        answer = self.site.pool.run("query", queries[0], accept, dataset, self.endpoint())
+        answer = self.site.pool.run(
+            "query", queries[0], accept, dataset, self.query_base(), client=self.client
+        )
         self.send(answer, vary=True)
 
     def describe(self):
@@ -674,7 +703,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(text_answer(406, message), vary=True)
         triples = self.site.service_description(self.endpoint())
         body = render_graph(triples, by_name(media).extension)
-        self.send(Answer(200, f"{media}; charset=utf-8", body), vary=True, etag=digest(body))
+        answer = Answer(200, f"{media}; charset=utf-8", body)
+        if self.site.public_url is None:  # it names the Host header: never cached
+            return self.send(answer, vary=True, store=False)
+        self.send(answer, vary=True, etag=digest(body))
 
     def document(self, path: str):
         """The base, the ontology or the shapes by IRI: RDF by Accept, or the page (the
@@ -718,7 +750,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(
                 Answer(200, f"{HTML}; charset=utf-8", page), vary=True, etag=digest(page)
             )
-        answer = self.site.pool.run("entity", self.site.base + path.lstrip("/"), media)
+        iri = self.site.base + path.lstrip("/")
+        answer = self.site.pool.run("entity", iri, media, client=self.client)
         self.send(answer, vary=True)
 
     def send(
@@ -729,9 +762,11 @@ class Handler(BaseHTTPRequestHandler):
         preflight: bool = False,
         etag: str | None = None,
         location: str | None = None,
+        store: bool = True,
     ):
-        """Write ANSWER within --write-timeout, with HTTP's caching headers; an answer larger
-        than SMALL waits for room under the server's limit of bytes held (503 if none)."""
+        """Write ANSWER within --write-timeout, with HTTP's caching headers (none that let it be
+        stored unless STORE); an answer larger than SMALL waits for room under the server's
+        limit of bytes held (503 if none)."""
         status, content_type, body = answer
         del answer  # a refused large answer is freed at once, not when this returns
         held = len(body) if len(body) > SMALL else 0
@@ -742,7 +777,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         try:
             tag = None
-            if status == 200 and self.command in ("GET", "HEAD"):
+            if status == 200 and store and self.command in ("GET", "HEAD"):
                 tag = (
                     '"'
                     + (etag or f"{self.site.checksum[:32]}-{crc32(content_type.encode()):08x}")
@@ -774,6 +809,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Location", location)
             if self.close_connection:
                 self.send_header("Connection", "close")
+            elif self.request_version == "HTTP/1.0":  # kept open only when it says so (RFC 9112)
+                self.send_header("Connection", "keep-alive")
             self.end_headers()
             self.server.watch(self.connection, self.server.limits.write_timeout)
             if self.command != "HEAD" and status != 304:
@@ -799,29 +836,12 @@ def etag_matches(header: str, tag: str) -> bool:
     return "*" in tags or tag in tags
 
 
-def split_target(target: str) -> urllib.parse.SplitResult:
-    """The request target as a URL (400 when it cannot be one, such as `//[`)."""
-    try:
-        return urllib.parse.urlsplit(target)
-    except ValueError:
-        raise BadRequest(400, "The request target is not a URL.") from None
-
-
-def decode_path(path: str) -> str:
-    """A URL path percent-decoded as UTF-8; no NUL or control characters (400 otherwise)."""
-    try:
-        decoded = urllib.parse.unquote(path, errors="strict")
-    except UnicodeDecodeError:
-        raise BadRequest(400, "The path is not valid percent-encoded UTF-8.") from None
-    if re.search(r"[\x00-\x1f\x7f]", decoded):
-        raise BadRequest(400, "The path holds a control character.")
-    return decoded
-
-
 class Server(ThreadingHTTPServer):
-    """The HTTP server: one thread per connection, at most --max-connections of them, and a
-    watchdog that cuts off a connection whose deadline (reading a request, writing an answer)
-    has passed, so a slow client holds neither a thread nor memory for long."""
+    """The HTTP server: one thread per connection, at most --max-connections of them and
+    --max-client-connections per client (`_clients.Connections`, which also picks an idle
+    connection to close for a newcomer when all are taken), and a watchdog that cuts off a
+    connection whose deadline (reading a request, writing an answer) has passed, so a slow
+    client holds neither a thread nor memory for long."""
 
     pool: Pool  # set by make_server
     daemon_threads = True
@@ -830,7 +850,9 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler, limits: Limits):
         self.limits = limits
         self.lock = threading.Lock()
-        self.connections = 0
+        self.connections: Connections[socket.socket] = Connections(
+            limits.max_connections, limits.max_client_connections
+        )
         self.held = 0
         self.deadlines: dict = {}
         self.stopping = threading.Event()
@@ -846,8 +868,6 @@ class Server(ThreadingHTTPServer):
             self.deadlines.pop(sock, None)
 
     def _watchdog(self) -> None:
-        import socket
-
         while not self.stopping.wait(0.25):
             now = time.monotonic()
             with self.lock:
@@ -871,11 +891,11 @@ class Server(ThreadingHTTPServer):
             self.held -= size
 
     def process_request(self, request, client_address):
-        with self.lock:
-            full = self.connections >= self.limits.max_connections
-            if not full:
-                self.connections += 1
-        if full:
+        admitted, evicted = self.connections.enter(client_of(str(client_address[0])))
+        if evicted is not None:  # an idle connection of the client holding the most
+            with contextlib.suppress(OSError):
+                evicted.shutdown(socket.SHUT_RDWR)
+        if not admitted:
             try:
                 request.settimeout(1)
                 request.sendall(BUSY)
@@ -889,8 +909,7 @@ class Server(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            with self.lock:
-                self.connections -= 1
+            self.connections.leave(client_of(str(client_address[0])), request)
 
     def server_close(self):
         self.stopping.set()
@@ -911,6 +930,30 @@ def _map_large_allocations() -> None:
         pass  # not glibc: its allocator decides
 
 
+def public_base(url: str) -> str:
+    """--public-url checked: an absolute http(s) URL with a host, no query or fragment; ending
+    in "/", so the endpoint is its `sparql`."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or re.search(r"[\x00-\x20\x7f]", url)
+    ):
+        raise JitarsaError(
+            f"--public-url {url[:100]!r} is not an http(s) URL of the server's root, "
+            "such as https://data.example.org/"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
@@ -929,14 +972,18 @@ def make_server(
     base=None,
     cache: int = 256,
     limits: Limits | None = None,
+    public_url: str | None = None,
 ):
-    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
+    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it.
+    PUBLIC_URL is the server's root as clients reach it (behind a proxy): what the service
+    description advertises."""
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
     from jitarsa.sparql.dataset import served
 
     limits = replace(limits or Limits(), timeout=timeout)
+    public = public_base(public_url) if public_url is not None else None  # before any worker
     _map_large_allocations()
     source = served(data_dir, dump)
     base = base or source.base
@@ -948,6 +995,7 @@ def make_server(
         graph=dataset_iri(base),
         max_answer=limits.max_answer,
         reserved=limits.reserved,
+        client_workers=limits.max_client_workers,
     )
     published = Published(
         pool,
@@ -957,6 +1005,7 @@ def make_server(
         Path(site) if site is not None else None,
         hashlib.sha256(source.nquads).hexdigest(),
         pages_on_request(data_dir) if data_dir is not None else None,
+        public_url=public,
     )
     handler = type("BoundHandler", (Handler,), {"site": published})
     try:
