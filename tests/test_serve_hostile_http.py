@@ -74,7 +74,11 @@ def test_every_path_gets_an_answer(server, path, status):
 
 
 def test_an_entity_page_is_still_found(server):
-    status, _, body = ask(server, "GET", "/org/actionaid", headers={"Accept": "text/html"})
+    """A browser at the IRI is sent on to the page's folder (issue 27), where the page is."""
+    status, headers, _ = ask(server, "GET", "/org/actionaid", headers={"Accept": "text/html"})
+    assert status == 303
+    assert urllib.parse.urljoin("/org/actionaid", headers["location"]) == "/org/actionaid/"
+    status, _, body = ask(server, "GET", "/org/actionaid/", headers={"Accept": "text/html"})
     assert status == 200 and b"<html" in body
 
 
