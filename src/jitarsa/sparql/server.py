@@ -429,6 +429,9 @@ class Published:
         self.site = site.resolve() if site is not None and site.is_dir() else None
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
         self.pages = pages
+        # Services mounted beside the endpoint: /reconcile (jitarsa.reconcile.service), a plain
+        # answer(method, path, params, body, headers) -> (status, headers, body).
+        self.reconcile: Callable[..., tuple[int, dict[str, str], bytes]] | None = None
 
     def page(self, path: str) -> bytes | None:
         """The HTML page at URL PATH: the site folder's file, else one rendered on request."""
@@ -568,6 +571,8 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as err:
             return self.refuse(err)
         self.server.unwatch(self.connection)  # the request is read
+        if path == "/reconcile" or path.startswith("/reconcile/"):
+            return self.mounted(url, path, b"")
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
@@ -605,6 +610,12 @@ class Handler(BaseHTTPRequestHandler):
             url = split_target(self.path)
         except BadRequest as err:
             return self.refuse(err)
+        if url.path == "/reconcile" or url.path.startswith("/reconcile/"):
+            try:
+                raw = self.read_body()
+            except BadRequest as err:
+                return self.refuse(err)
+            return self.mounted(url, url.path, raw)
         if url.path != "/sparql":
             self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
@@ -663,6 +674,16 @@ class Handler(BaseHTTPRequestHandler):
             if len(chunk) != length or self.rfile.readline(3) not in (b"\r\n", b"\n"):
                 raise BadRequest(400, "A chunk of the body is cut short.")
             parts.append(chunk)
+
+    def mounted(self, url: urllib.parse.SplitResult, path: str, body: bytes):
+        """A request for a mounted service (/reconcile) handed to its answer function."""
+        if self.site.reconcile is None:
+            return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        status, headers, answer = self.site.reconcile(
+            self.command, path, params, body, dict(self.headers.items())
+        )
+        self.send(Answer(status, headers.get("Content-Type", TEXT), answer))
 
     def refuse(self, err: BadRequest):
         self.close_connection = True
@@ -914,8 +935,10 @@ def make_server(
     base=None,
     cache: int = 256,
     limits: Limits | None = None,
+    reconcile: Callable[[bytes, str], Callable] | None = None,
 ):
-    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
+    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it.
+    RECONCILE, given the served N-Triples and base, returns the answer function of /reconcile."""
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
@@ -943,6 +966,8 @@ def make_server(
         hashlib.sha256(ntriples).hexdigest(),
         pages_on_request(data_dir) if data_dir is not None else None,
     )
+    if reconcile is not None:  # the caller's service (jitarsa.reconcile.service.mount)
+        published.reconcile = reconcile(ntriples, base)
     handler = type("BoundHandler", (Handler,), {"site": published})
     try:
         server = Server((host, port), handler, limits)
