@@ -15,7 +15,6 @@ ahead (`MATCH_SCORE`, `MATCH_MARGIN`).
 
 from __future__ import annotations
 
-import heapq
 import re
 from array import array
 from collections import Counter, defaultdict
@@ -29,6 +28,7 @@ from jitarsa.reconcile import names
 #: without looking), so near-ties and romanisation-only evidence never match on their own.
 MATCH_SCORE = 90.0
 MATCH_MARGIN = 10.0
+MATCH_RUNNERS = 1  # candidates beyond the limit the rule compares with (the runner-up)
 #: A name reached only through its romanisation counts at most this much (RTGS is lossy and
 #: PyThaiNLP's rules guess syllable breaks): such a candidate ranks but never matches alone.
 ROMANISED_WEIGHT = 0.85
@@ -37,7 +37,9 @@ CORE_WEIGHT = 0.8
 #: Property conditions: a value the candidate has raises its score, a different value lowers it.
 AGREE, DISAGREE = 10.0, -25.0
 CANDIDATE_KEYS = 300  # keys scored per query: the ones sharing the most trigrams
-COMMON_GRAM = 0.05  # a trigram in more than this share of keys is skipped (if others remain)
+#: Candidate keys come from the query's rarest trigrams: at least MIN_GRAMS of them, then more
+#: while they list at most MAX_POSTINGS keys in all (common trigrams find everything).
+MIN_GRAMS, MAX_POSTINGS = 3, 20_000
 SCORE_RULE = (
     "100 when the normalised query equals a name; otherwise RapidFuzz's token-sort ratio of the "
     f"names' cores (weight {CORE_WEIGHT}) and whole names ({1 - CORE_WEIGHT:.1f}), "
@@ -49,6 +51,7 @@ _NAME, _ALTERNATE = SCHEMA + "name", SCHEMA + "alternateName"
 _SOURCE_ENTRY, _LIST_ENTRY = JITARSA + "sourceEntry", JITARSA + "listEntry"
 _MEMBER = "http://www.w3.org/ns/org#member"
 _TYPE = RDF + "type"
+_MEMBER_BYTES = _MEMBER.encode()
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def find_property(pid: str) -> Property | None:
 class Entity:
     id: str  # the entity IRI relative to the base: org/mirror-foundation
     iri: str
+    number: int = 0  # its place in the index's list
     values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -143,35 +147,55 @@ class Index:
     def __init__(self, entities: list[Entity], base: str, romanise: bool = True):
         self.base = base
         self.entities = entities
+        for number, entity in enumerate(entities):
+            entity.number = number
         self.by_id = {e.id: e for e in entities}
         self.by_iri = {e.iri: e for e in entities}
-        self.types = sorted({t for e in entities for t in e.types})
+        self._of_type: dict[str, set[int]] = defaultdict(set)
+        for entity in entities:
+            for kind in entity.types:
+                self._of_type[kind].add(entity.number)
+        self.types = sorted(self._of_type)
         self._qids: dict[str, list[int]] = defaultdict(list)
         self._urls: dict[str, list[int]] = defaultdict(list)
         self._script: list[_Keys] = [_Keys(3), _Keys(2)]  # written names, romanisations
+        self._romanised: dict[str, tuple[str, str]] = {}  # while building
         for number, entity in enumerate(entities):
             for value in entity.values.get(OWL + "sameAs", ()):
                 self._qids[value.removeprefix(WD)].append(number)
             for value in entity.values.get(SCHEMA + "url", ()):
                 self._urls[_url_key(value)].append(number)
-            written = {
+            own = {
                 key
-                for predicate in (_NAME, _ALTERNATE, _SOURCE_ENTRY, _LIST_ENTRY)
+                for predicate in (_NAME, _ALTERNATE)
+                for text in entity.values.get(predicate, ())
+                for key in names.variants(text)
+            }
+            written = own | {
+                key
+                for predicate in (_SOURCE_ENTRY, _LIST_ENTRY)
                 for text in entity.values.get(predicate, ())
                 for key in names.variants(text)
             }
             for key in sorted(written):
-                self._script[0].add(key, names.core(key), number)
-                if romanise and names.has_thai(key):
-                    latin = names.romanise(key)
-                    if latin:
-                        self._script[1].add(
-                            names.skeleton(latin),
-                            names.skeleton(names.romanise(names.core(key))),
-                            number,
-                        )
+                self._add(key, number, key in own, romanise)
         for keys in self._script:
             keys.freeze()
+        self._romanised.clear()
+
+    def _add(self, key: str, number: int, own: bool, romanise: bool) -> None:
+        """KEY as a name of entity NUMBER, and its romanisation if it is Thai (each distinct
+        key is normalised and romanised once: registries repeat names)."""
+        written, latin = self._script
+        written.add(key, "" if key in written.position else names.core(key), number, own)
+        if not romanise or not names.has_thai(key):
+            return
+        found = self._romanised.get(key)
+        if found is None:
+            full, core = names.romanise(key)
+            found = self._romanised[key] = (names.skeleton(full), names.skeleton(core))
+        if found[0]:
+            latin.add(found[0], found[1], number, own)
 
     def search(
         self,
@@ -182,25 +206,41 @@ class Index:
     ) -> list[Candidate]:
         """The best LIMIT candidates for TEXT (of one of TYPES), best first."""
         allowed = self._allowed(types)
-        scored: dict[int, tuple[float, str]] = {}
+        ranked: list[tuple[float, int, int]] = []  # (name score, script, key): 0 written, 1 RTGS
         for qkey in names.variants(text) if text.strip() else ():
-            qcore = names.core(qkey)
-            for number, score in self._script[0].scores(qkey, qcore, allowed):
-                if score > scored.get(number, (-1.0, ""))[0]:
-                    scored[number] = (score, "written")
+            ranked += [(v, 0, k) for v, k in self._script[0].scores(qkey, names.core(qkey))]
             if names.has_latin(qkey):
-                qsk = names.skeleton(qkey)
-                qsk_core = names.skeleton(names.latin_core(qkey))
-                for number, score in self._script[1].scores(qsk, qsk_core, allowed):
-                    score *= ROMANISED_WEIGHT
-                    if score > scored.get(number, (-1.0, ""))[0]:
-                        scored[number] = (score, "romanised")
+                qsk, qsk_core = names.skeleton(qkey), names.skeleton(names.latin_core(qkey))
+                ranked += [
+                    (v * ROMANISED_WEIGHT, 1, k) for v, k in self._script[1].scores(qsk, qsk_core)
+                ]
+        ranked.sort(key=lambda r: (-r[0], r[1]))
+        # Only the best can be shown or move: conditions add at most AGREE each. Keys are
+        # taken best first until `reach` entities are in and the rest could not catch up.
+        reach, floor = limit + 1 + MATCH_RUNNERS, -1.0
+        # entity number → (score, how, whether the key is its own name rather than an entry)
+        best: dict[int, tuple[float, str, bool]] = {}
+        for score, script, k in ranked:
+            if score < floor:
+                break
+            keys = self._script[script]
+            for number in keys.owners[k]:
+                if allowed is not None and number not in allowed:
+                    continue
+                own = (k, number) in keys.own
+                held = best.get(number)
+                if held is None or (held[0] == score and own and not held[2]):
+                    best[number] = (score, ("written", "romanised")[script], own)
+            if floor < 0 and len(best) >= reach:
+                floor = score - AGREE * len(conditions)
         if not text.strip():
             for number in self._by_identifier(conditions):
                 if allowed is None or number in allowed:
-                    scored[number] = (100.0, "identifier")
+                    best[number] = (100.0, "identifier", True)
         out = []
-        for number, (name_score, via) in scored.items():
+        owns = {}
+        for number, (name_score, via, own) in best.items():
+            owns[number] = own
             entity = self.entities[number]
             features: list[tuple[str, float | bool]] = [
                 ("name", round(name_score, 1)),
@@ -212,7 +252,8 @@ class Index:
                 features.append((prop.id, effect))
                 score += effect
             out.append(Candidate(entity, round(max(0.0, min(100.0, score)), 1), tuple(features)))
-        out.sort(key=lambda c: (-c.score, c.entity.id))
+        # equal scores: an entity's own name before a list entry that mentions it in passing
+        out.sort(key=lambda c: (-c.score, not owns[c.entity.number], c.entity.id))
         if out and out[0].score >= MATCH_SCORE and not out[0].features[1][1]:
             runner_up = out[1].score if len(out) > 1 else 0.0
             if out[0].score - runner_up >= MATCH_MARGIN:  # the rule sees every candidate
@@ -223,8 +264,9 @@ class Index:
     def _allowed(self, types: tuple[str, ...]) -> set[int] | None:
         if not types:
             return None
-        wanted = set(types)
-        return {n for n, e in enumerate(self.entities) if wanted.intersection(e.types)}
+        if len(types) == 1:
+            return self._of_type.get(types[0], set())
+        return set().union(*(self._of_type.get(t, set()) for t in types))
 
     def _by_identifier(self, conditions) -> set[int]:
         found: set[int] = set()
@@ -287,10 +329,11 @@ class _Keys:
         self.keys: list[str] = []
         self.cores: list[str] = []
         self.owners: list[list[int]] = []
+        self.own: set[tuple[int, int]] = set()  # (key, entity): the key is the entity's name
         self.grams: dict[str, array] = {}
         self.sorted: list[tuple[str, int]] = []
 
-    def add(self, key: str, key_core: str, number: int) -> None:
+    def add(self, key: str, key_core: str, number: int, own: bool = True) -> None:
         if not key:
             return
         at = self.position.get(key)
@@ -301,51 +344,50 @@ class _Keys:
             self.owners.append([])
             for gram in _grams(key_core or key, self.size):
                 self.grams.setdefault(gram, array("i")).append(at)
-        if number not in self.owners[at]:
-            self.owners[at].append(number)
+        owners = self.owners[at]
+        if not owners or owners[-1] != number:  # an entity adds its keys together
+            owners.append(number)
+        if own:
+            self.own.add((at, number))
 
     def freeze(self) -> None:
         self.sorted = sorted((k, i) for i, k in enumerate(self.keys))
 
-    def scores(self, qkey: str, qcore: str, allowed: set[int] | None):
-        """(entity number, score) for every owner of the keys most like QKEY."""
-        from rapidfuzz import fuzz
+    def scores(self, qkey: str, qcore: str) -> list[tuple[float, int]]:
+        """(score, key) for the CANDIDATE_KEYS keys that share most grams with QKEY's core."""
+        from rapidfuzz import fuzz, process
 
-        at = self.position.get(qkey)
-        chosen: set[int] = {at} if at is not None else set()
-        postings = sorted(
-            (
-                p
-                for g in set(_grams(qcore or qkey, self.size))
-                if (p := self.grams.get(g)) is not None
-            ),
-            key=len,
-        )
-        common = max(64, int(COMMON_GRAM * len(self.keys)))
-        kept = [p for p in postings if len(p) <= common] or postings[:3]
+        grams = set(_grams(qcore or qkey, self.size))
+        postings = sorted((p for g in grams if (p := self.grams.get(g)) is not None), key=len)
         counts: Counter[int] = Counter()
-        for posting in kept:
+        counted = 0
+        for number, posting in enumerate(postings):  # the rarest grams say the most
+            if number >= MIN_GRAMS and counted + len(posting) > MAX_POSTINGS:
+                break
             counts.update(posting)
-        if allowed is not None:
-            ranked = (
-                (n, k) for k, n in counts.items() if any(o in allowed for o in self.owners[k])
-            )
-            chosen.update(k for _, k in heapq.nlargest(CANDIDATE_KEYS, ranked))
-        else:
-            chosen.update(k for k, _ in counts.most_common(CANDIDATE_KEYS))
-        for k in chosen:
-            key, key_core = self.keys[k], self.cores[k]
-            if key == qkey:
+            counted += len(posting)
+        chosen = [k for k, _ in counts.most_common(CANDIDATE_KEYS)]
+        at = self.position.get(qkey)
+        if at is not None and at not in chosen:
+            chosen.append(at)
+        scorer = fuzz.token_sort_ratio
+        whole = process.extract(qkey, [self.keys[k] for k in chosen], scorer=scorer, limit=None)
+        full = {i: v for _, v, i in whole}
+        core = {}
+        if qcore:
+            cores = [self.cores[k] for k in chosen]
+            core = {i: v for _, v, i in process.extract(qcore, cores, scorer=scorer, limit=None)}
+        out = []
+        for i, k in enumerate(chosen):
+            key_core = self.cores[k]
+            if self.keys[k] == qkey:
                 score = 100.0
             elif qcore and key_core:
-                score = CORE_WEIGHT * fuzz.token_sort_ratio(qcore, key_core) + (
-                    1 - CORE_WEIGHT
-                ) * fuzz.token_sort_ratio(qkey, key)
+                score = CORE_WEIGHT * core[i] + (1 - CORE_WEIGHT) * full[i]
             else:
-                score = fuzz.token_sort_ratio(qkey, key) * (CORE_WEIGHT if key_core else 1.0)
-            for number in self.owners[k]:
-                if allowed is None or number in allowed:
-                    yield number, score
+                score = full[i] * (CORE_WEIGHT if key_core else 1.0)
+            out.append((score, k))
+        return out
 
     def starting(self, prefix: str, allowed: set[int] | None, limit: int) -> list[int]:
         import bisect
@@ -383,37 +425,55 @@ def _url_key(url: str) -> str:
     return host.casefold().removeprefix("www.") + (sep + rest).rstrip("/")
 
 
+#: A line of one of the predicates the index reads: subject, predicate, IRI or literal object.
+_LINE = re.compile(
+    rb"^<([^>]*)> <("
+    + b"|".join(re.escape(p.encode()) for p in sorted(_VALUE_PREDICATES))
+    + rb')> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?) \.\r?$',
+    re.M,
+)
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """An N-Triples string's escapes (ECHAR, UCHAR) resolved."""
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub(
+        lambda m: (
+            chr(int(m.group(1)[1:], 16))
+            if m.group(1)[0] in "uU"
+            else _ESCAPED.get(m.group(1), m.group(1))
+        ),
+        text,
+    )
+
+
 def read_entities(ntriples: bytes, base: str) -> list[Entity]:
     """The entities under BASE with a `schema:name`, and the values the index needs, from
-    N-Triples (only the lines of those predicates are parsed)."""
-    from pyoxigraph import Literal, NamedNode, RdfFormat, parse
-
-    wanted = [f"> <{p}> ".encode() for p in _VALUE_PREDICATES]
-    lines = b"\n".join(line for line in ntriples.split(b"\n") if any(w in line for w in wanted))
+    N-Triples (one pass of a regular expression; lines of other predicates are skipped)."""
     values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     members: dict[str, str] = {}
-    for triple in parse(lines, format=RdfFormat.N_TRIPLES):
-        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
-        if not isinstance(subject, NamedNode):
+    for found in _LINE.finditer(ntriples):
+        subject, predicate, iri, literal = found.groups()
+        if predicate == _MEMBER_BYTES and iri is not None:
+            members[subject.decode()] = iri.decode()
             continue
-        if predicate == _MEMBER and isinstance(obj, NamedNode):
-            members[subject.value] = obj.value
-            continue
-        text = obj.value if isinstance(obj, (Literal, NamedNode)) else None
-        if text is not None:
-            values[subject.value][predicate].append(text)
+        text = iri.decode() if iri is not None else _unescape(literal.decode())
+        values[subject.decode()][predicate.decode()].append(text)
     for membership, member in members.items():  # a list entry names the membership's member
         for entry in values.get(membership, {}).get(_LIST_ENTRY, ()):
-            found = values[member][_LIST_ENTRY]
-            if entry not in found:
-                found.append(entry)
+            found_entries = values[member][_LIST_ENTRY]
+            if entry not in found_entries:
+                found_entries.append(entry)
     entities = []
-    for iri in sorted(values):
-        held = values[iri]
-        if not iri.startswith(base) or _NAME not in held:
+    for iri_text in sorted(values):
+        held = values[iri_text]
+        if not iri_text.startswith(base) or _NAME not in held:
             continue
         held[_NAME].sort(key=lambda n: (not names.has_thai(n), n))
-        entities.append(Entity(iri[len(base) :], iri, held))
+        entities.append(Entity(iri_text[len(base) :], iri_text, values=held))
     return entities
 
 

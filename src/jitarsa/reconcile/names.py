@@ -103,12 +103,25 @@ def normalise(text: str) -> str:
 
 
 def core(key: str) -> str:
-    """A normalised KEY without its organisational words ("" if it has nothing else)."""
+    """A normalised KEY without its organisational words ("" if it has nothing else); a long
+    Latin word one typing error away from one ("Foundaton") counts as one too."""
     text = _ORG_TH.sub(" ", key)
-    words = [w for w in text.split() if w not in ORG_WORDS_LATIN]
+    words = [w for w in text.split() if not _is_org_word(w)]
     return _THAI_GAP.sub("", " ".join(words)).strip()
 
 
+@lru_cache(maxsize=1 << 14)
+def _is_org_word(word: str) -> bool:
+    if word in ORG_WORDS_LATIN:
+        return True
+    if len(word) < 7 or not word.isascii():
+        return False
+    from rapidfuzz.distance import OSA
+
+    return any(len(w) >= 7 and OSA.distance(word, w, score_cutoff=1) <= 1 for w in ORG_WORDS_LATIN)
+
+
+@lru_cache(maxsize=1 << 16)
 def variants(name: str) -> list[str]:
     """The forms of a NAME worth indexing: itself, without its bracketed parts, and each
     bracketed part ("มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)" names the foundation and its
@@ -133,14 +146,18 @@ def has_latin(key: str) -> bool:
     return _LATIN_LETTER.search(key) is not None
 
 
-@lru_cache(maxsize=1 << 16)
-def romanise(key: str) -> str:
+def romanise(key: str) -> tuple[str, str]:
     """A normalised Thai KEY in the Royal Thai General System (PyThaiNLP, engine `royin`),
-    word by word; Latin parts pass through."""
+    word by word (Latin parts pass through), and the same without its organisational words."""
     from pythainlp.tokenize import word_tokenize
 
     words = word_tokenize(key, engine="newmm", keep_whitespace=False)
-    return " ".join(_romanise_word(w) for w in words).strip()
+    latin = [_romanise_word(w) for w in words]
+    kept = [r for w, r in zip(words, latin, strict=True) if w not in _ORG_WORDS_TH]
+    return " ".join(latin).strip(), " ".join(kept).strip()
+
+
+_ORG_WORDS_TH = frozenset(ORG_WORDS_TH)
 
 
 @lru_cache(maxsize=1 << 16)
