@@ -36,6 +36,7 @@ ROMANISED_WEIGHT = 0.85
 CORE_WEIGHT = 0.8
 #: Property conditions: a value the candidate has raises its score, a different value lowers it.
 AGREE, DISAGREE = 10.0, -25.0
+SUGGEST = 60.0  # suggest lists the search's candidates from this score up, after prefix matches
 CANDIDATE_KEYS = 300  # keys scored per query: the ones sharing the most trigrams
 #: Candidate keys come from the query's rarest trigrams: at least MIN_GRAMS of them, then more
 #: while they list at most MAX_POSTINGS keys in all (common trigrams find everything).
@@ -313,7 +314,7 @@ class Index:
             return []
         allowed = self._allowed(types)
         starts = self._script[0].starting(key, allowed, limit)
-        rest = [c.entity for c in self.search(prefix, types, limit=limit)]
+        rest = [c.entity for c in self.search(prefix, types, limit=limit) if c.score >= SUGGEST]
         seen: dict[str, Entity] = {}
         for entity in [self.entities[n] for n in starts] + rest:
             seen.setdefault(entity.id, entity)
@@ -467,6 +468,9 @@ def read_entities(ntriples: bytes, base: str) -> list[Entity]:
             found_entries = values[member][_LIST_ENTRY]
             if entry not in found_entries:
                 found_entries.append(entry)
+    named = [iri for iri, held in values.items() if _NAME in held]
+    if named and not any(iri.startswith(base) for iri in named):
+        base = _base_of(named) or base  # a dump published under another base (--dump)
     entities = []
     for iri_text in sorted(values):
         held = values[iri_text]
@@ -477,9 +481,22 @@ def read_entities(ntriples: bytes, base: str) -> list[Entity]:
     return entities
 
 
+_ENTITY_IRI = re.compile(r"(.*/)(?:org|place)/[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _base_of(iris: list[str]) -> str | None:
+    """The base most entity IRIs (`<base>org/<id>`, `<base>place/<id>`) share, if any."""
+    found = Counter(m.group(1) for iri in iris if (m := _ENTITY_IRI.fullmatch(iri)))
+    return found.most_common(1)[0][0] if found else None
+
+
 def build_index(ntriples: bytes, base: str, romanise: bool = True) -> Index:
-    """The index of the graph NTRIPLES, whose entity IRIs start with BASE."""
-    return Index(read_entities(ntriples, base), base, romanise)
+    """The index of the graph NTRIPLES, whose entity IRIs start with BASE (or, when none
+    does, with the base its entity IRIs share: a dump may have been built with `--base`)."""
+    entities = read_entities(ntriples, base)
+    if entities and not entities[0].iri.startswith(base):
+        base = entities[0].iri[: -len(entities[0].id)]
+    return Index(entities, base, romanise)
 
 
 def type_name(iri: str) -> str:
