@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -141,14 +140,17 @@ def synthetic_ntriples(count: int, folder: Path) -> tuple[bytes, str]:
     return ntriples, base
 
 
-def sample_queries(index, n: int, seed: int = 1) -> list[str]:
-    """N of the registry's names: as they are, with a letter dropped, or upper-cased."""
+def sample_queries(index, n: int, seed: int = 1) -> list[tuple[str, set[str]]]:
+    """N of the registry's names, as they are, with a letter dropped, or upper-cased; each
+    with the names of the entity it was taken from (a synthetic registry repeats names, so the
+    first candidate is right when it bears one of them)."""
     rng = random.Random(seed)
     out = []
     for entity in rng.sample(index.entities, min(n, len(index.entities))):
-        name = rng.choice(entity.values["http://schema.org/name"])
+        held = entity.values["http://schema.org/name"]
+        name = rng.choice(held)
         cut = rng.randrange(len(name))
-        out.append(rng.choice([name, name[:cut] + name[cut + 1 :], name.upper()]))
+        out.append((rng.choice([name, name[:cut] + name[cut + 1 :], name.upper()]), set(held)))
     return out
 
 
@@ -166,30 +168,51 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def in_process(ntriples: bytes, base: str, count: int, n_batches: int) -> dict:
+def rss() -> int:
+    """Resident memory of this process, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def in_process(ntriples: bytes, base: str, n_batches: int) -> dict:
+    """The index built (wall and CPU seconds, memory), then batches answered by the service
+    (wall and CPU time each: on a shared machine the CPU time is what an idle one would take)."""
     from jitarsa.reconcile.index import build_index
     from jitarsa.reconcile.service import Service
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    before = rss()
+    wall, cpu = time.perf_counter(), time.process_time()
     index = build_index(ntriples, base)
-    built = time.perf_counter() - start
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    built, built_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    grown = rss() - before
     service = Service(index)
-    bodies = batches(sample_queries(index, n_batches * 10))
-    times = []
+    sampled = sample_queries(index, n_batches * 10)
+    right = sum(
+        bool(found) and bool(names & set(found[0].entity.values["http://schema.org/name"]))
+        for query, names in sampled
+        for found in [index.search(query, limit=1)]
+    )
+    bodies = batches([q for q, _ in sampled])
+    times, cpus = [], []
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     for body in bodies:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         status, _, answer = service.answer("POST", "/reconcile", {}, body, form)
-        times.append(time.perf_counter() - start)
+        times.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
         assert status == 200, answer
     return {
         "entities": len(index.entities),
         "start-up": built,
-        "memory": grown * 1024,
+        "start-up cpu": built_cpu,
+        "memory": grown,
+        "top1": right / max(len(sampled), 1),
         "p50": percentile(times, 0.5),
         "p95": percentile(times, 0.95),
+        "cpu p50": percentile(cpus, 0.5),
+        "cpu p95": percentile(cpus, 0.95),
         "bodies": bodies,
     }
 
@@ -256,15 +279,18 @@ def main(argv=None) -> int:
             f"synthetic registry: {args.count:,} organisations, {lines:,} "
             f"triples ({len(ntriples) / 2**20:.0f} MiB of N-Triples, made in {made:.1f} s)"
         )
-        scale = in_process(ntriples, base, args.count, args.batches)
+        scale = in_process(ntriples, base, args.batches)
         print(
-            f"index of {scale['entities']:,} entities built in {scale['start-up']:.1f} s "
-            f"(target ≤ 60 s), peak memory +{scale['memory'] / 2**20:.0f} MiB"
+            f"index of {scale['entities']:,} entities built in {scale['start-up']:.1f} s wall, "
+            f"{scale['start-up cpu']:.1f} s CPU (target ≤ 60 s), "
+            f"+{scale['memory'] / 2**20:.0f} MiB resident"
         )
         print(
-            f"{len(scale['bodies'])} batches of 10 queries in process: "
-            f"median {scale['p50'] * 1000:.0f} ms, 95th percentile {scale['p95'] * 1000:.0f} ms "
-            "(target ≤ 100 ms)"
+            f"{len(scale['bodies'])} batches of 10 queries in process: wall median "
+            f"{scale['p50'] * 1000:.0f} ms, 95th percentile {scale['p95'] * 1000:.0f} ms; CPU "
+            f"median {scale['cpu p50'] * 1000:.0f} ms, 95th percentile "
+            f"{scale['cpu p95'] * 1000:.0f} ms (target ≤ 100 ms); first candidate bears the "
+            f"queried name in {scale['top1']:.1%}"
         )
         if args.http:
             served = over_http(ntriples, folder, scale["bodies"])

@@ -40,7 +40,7 @@ SUGGEST = 60.0  # suggest lists the search's candidates from this score up, afte
 CANDIDATE_KEYS = 300  # keys scored per query: the ones sharing the most trigrams
 #: Candidate keys come from the query's rarest trigrams: at least MIN_GRAMS of them, then more
 #: while they list at most MAX_POSTINGS keys in all (common trigrams find everything).
-MIN_GRAMS, MAX_POSTINGS = 3, 20_000
+MIN_GRAMS, MAX_POSTINGS = 3, 12_000
 SCORE_RULE = (
     "100 when the normalised query equals a name; otherwise RapidFuzz's token-sort ratio of the "
     f"names' cores (weight {CORE_WEIGHT}) and whole names ({1 - CORE_WEIGHT:.1f}), "

@@ -93,9 +93,11 @@ _ORG_TH = re.compile("|".join(ORG_WORDS_TH))
 
 
 def normalise(text: str) -> str:
-    """TEXT as a compact comparison key: NFC, case-folded, Thai digits as 0-9, ฯ and dots
-    dropped, punctuation as spaces, no spaces between Thai letters, single spaces elsewhere."""
+    """TEXT as a compact comparison key: NFC, case-folded, Thai digits as 0-9, sara am typed
+    in two keys joined, ฯ and dots dropped, punctuation as spaces, no spaces between Thai
+    letters, single spaces elsewhere."""
     text = unicodedata.normalize("NFC", text).casefold().translate(_THAI_DIGITS)
+    text = text.replace("\u0e4d\u0e32", "\u0e33")  # sara am typed as nikhahit + sara aa
     text = _DROPPED.sub("", _INVISIBLE.sub("", text))
     text = _PUNCTUATION.sub(" ", text)
     text = _THAI_GAP.sub("", text)
