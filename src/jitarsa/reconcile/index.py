@@ -32,6 +32,8 @@ MATCH_RUNNERS = 1  # candidates beyond the limit the rule compares with (the run
 #: A name reached only through its romanisation counts at most this much (RTGS is lossy and
 #: PyThaiNLP's rules guess syllable breaks): such a candidate ranks but never matches alone.
 ROMANISED_WEIGHT = 0.85
+#: A part of the query in brackets, matched on its own, counts at most this much.
+BRACKETED_WEIGHT = 0.9
 #: How much the core of a name (without its organisational words) weighs against the whole.
 CORE_WEIGHT = 0.8
 #: Property conditions: a value the candidate has raises its score, a different value lowers it.
@@ -208,13 +210,17 @@ class Index:
         """The best LIMIT candidates for TEXT (of one of TYPES), best first."""
         allowed = self._allowed(types)
         ranked: list[tuple[float, int, int]] = []  # (name score, script, key): 0 written, 1 RTGS
-        for qkey in names.variants(text) if text.strip() else ():
-            ranked += [(v, 0, k) for v, k in self._script[0].scores(qkey, names.core(qkey))]
+        forms = names.variants(text) if text.strip() else []
+        for position, qkey in enumerate(forms):
+            # the query's bracketed parts (forms after the whole and the bracketless) count
+            # less: "(มสส.)" after a programme's name is its parent's abbreviation
+            weight = BRACKETED_WEIGHT if position >= 2 else 1.0
+            found = self._script[0].scores(qkey, names.core(qkey))
+            ranked += [(v * weight, 0, k) for v, k in found]
             if names.has_latin(qkey):
                 qsk, qsk_core = names.skeleton(qkey), names.skeleton(names.latin_core(qkey))
-                ranked += [
-                    (v * ROMANISED_WEIGHT, 1, k) for v, k in self._script[1].scores(qsk, qsk_core)
-                ]
+                found = self._script[1].scores(qsk, qsk_core)
+                ranked += [(v * weight * ROMANISED_WEIGHT, 1, k) for v, k in found]
         ranked.sort(key=lambda r: (-r[0], r[1]))
         # Only the best can be shown or move: conditions add at most AGREE each. Keys are
         # taken best first until `reach` entities are in and the rest could not catch up.
