@@ -155,3 +155,22 @@ def test_the_command_line_refuses_unreadable_files(tmp_path):
             path.write_text("", "utf-8")
         result = CliRunner().invoke(cli, ["reconcile", str(path), "--column", "name"])
         assert result.exit_code == 2 and result.stderr.startswith("Error: "), result.output
+
+
+def test_a_request_waits_for_the_index_past_the_idle_timeout(tmp_path):
+    """The index builds on a thread while the server already answers; a query that arrives
+    meanwhile waits for it, longer than --idle-timeout (which bounds reading a request only)."""
+    from jitarsa.records.synth import synthesize
+    from jitarsa.sparql.execute import source_ntriples
+
+    synthesize(5000, tmp_path / "data")
+    ntriples, _, _ = source_ntriples(tmp_path / "data", None)
+    (tmp_path / "synth.nt").write_bytes(ntriples)
+    body = urllib.parse.urlencode({"queries": json.dumps({"q": {"query": "UNV"}})})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with serving(
+        "--idle-timeout", "0.1", "--workers", "1", "--dump", str(tmp_path / "synth.nt")
+    ) as url:
+        status, _, answer = fetch(url.removesuffix("/sparql"), "POST", "/reconcile", body, form)
+    assert status == 200
+    assert "result" in json.loads(answer)["q"]

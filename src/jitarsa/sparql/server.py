@@ -615,6 +615,7 @@ class Handler(BaseHTTPRequestHandler):
                 raw = self.read_body()
             except BadRequest as err:
                 return self.refuse(err)
+            self.server.unwatch(self.connection)  # read: the answer may wait for the index
             return self.mounted(url, url.path, raw)
         if url.path != "/sparql":
             self.close_connection = True  # the body is not read
