@@ -396,3 +396,105 @@ def test_bad_bodies_and_routes(service):
     assert status == 400
     status, _, body = ask(service, params={"queries": "{}", "extend": "{}"})
     assert status == 200 and json.loads(body) == {}
+
+
+# The 1.0 draft's route, /reconcile/match, with the draft's own schemas and examples.
+DRAFT = ROOT / "tests" / "w3c" / "reconciliation-1.0-draft"
+
+
+def draft_validator(name: str) -> Draft7Validator:
+    resources = []
+    for path in sorted((DRAFT / "schemas").glob("*.json")):
+        schema = json.loads(path.read_text("utf-8"))
+        if "$id" in schema:
+            resources.append((schema["$id"], Resource.from_contents(schema, _draft7())))
+    schema = json.loads((DRAFT / "schemas" / f"{name}.json").read_text("utf-8"))
+    return Draft7Validator(schema, registry=Registry().with_resources(resources))
+
+
+def match(service, batch):
+    return ask(
+        service,
+        method="POST",
+        path="/reconcile/match",
+        body=json.dumps(batch).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _draft_in_our_terms(batch):
+    if not isinstance(batch, dict) or not isinstance(batch.get("queries"), list):
+        return batch
+    queries = []
+    for query in batch["queries"]:
+        query = dict(query)
+        if isinstance(query.get("type"), str):
+            query["type"] = TYPE_MAP.get(query["type"], query["type"])
+        if isinstance(query.get("conditions"), list):
+            query["conditions"] = [
+                {**c, "propertyId": PID_MAP.get(c["propertyId"], "schema:alternateName")}
+                if isinstance(c, dict) and "propertyId" in c
+                else c
+                for c in query["conditions"]
+            ]
+        queries.append(query)
+    return {**batch, "queries": queries}
+
+
+def test_the_draft_route_answers_with_the_drafts_result_batch(service):
+    batch = {
+        "queries": [
+            {"conditions": [{"matchType": "name", "propertyValue": "มูลนิธิกระจกเงา"}]},
+            {
+                "type": "org:Organization",
+                "limit": 3,
+                "conditions": [
+                    {"matchType": "name", "propertyValue": "Thai Health"},
+                    {
+                        "matchType": "property",
+                        "propertyId": "wikidata",
+                        "propertyValue": "Q1",
+                        "required": True,
+                    },
+                ],
+            },
+        ]
+    }
+    assert not list(draft_validator("reconciliation-query-batch").iter_errors(batch))
+    status, _, body = match(service, batch)
+    assert status == 200, body
+    result = json.loads(body)
+    errors = list(draft_validator("reconciliation-result-batch").iter_errors(result))
+    assert not errors, errors[0].message
+    first = result["results"][0]["candidates"][0]
+    assert first["id"] == "org/mirror-foundation" and first["match"] is True
+    assert {"id": "name", "name": "name similarity", "value": 100.0} in first["features"]
+    assert result["results"][1] == {"candidates": []}  # no candidate has that Wikidata item
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((DRAFT / "examples" / "reconciliation-query-batch" / "valid").glob("*.json")),
+    ids=lambda p: p.stem,
+)
+def test_the_drafts_valid_query_batches_are_answered(service, path):
+    batch = _read(path)
+    assert not list(draft_validator("reconciliation-query-batch").iter_errors(batch))
+    status, _, body = match(service, _draft_in_our_terms(batch))
+    assert status == 200, body
+    result = json.loads(body)
+    assert not list(draft_validator("reconciliation-result-batch").iter_errors(result))
+    assert len(result["results"]) == len(batch["queries"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((DRAFT / "examples" / "reconciliation-query-batch" / "invalid").glob("*.json")),
+    ids=lambda p: p.stem,
+)
+def test_the_drafts_invalid_query_batches_are_refused(service, path):
+    batch = _read(path)
+    assert list(draft_validator("reconciliation-query-batch").iter_errors(batch))
+    status, _, body = match(service, _draft_in_our_terms(batch))
+    assert status == 400, body
+    assert set(json.loads(body)) == {"error"}

@@ -6,10 +6,11 @@ data extension (`extend=`), property proposals, suggest (entities, types, proper
 previews, JSONP (`callback=`). CORS headers come from the HTTP layer (every answer of `serve`
 carries `Access-Control-Allow-Origin: *`). Bad input is a 400 with a one-line JSON error.
 
-Routes and the version each speaks (all 0.2):
-  /reconcile                      manifest; `queries` → result batch; `extend` → extension
-  /reconcile/suggest/entity       `prefix` → entities      /reconcile/suggest/type, …/property
-  /reconcile/preview              `id` → an HTML card      /reconcile/propose_properties
+Routes and the version each speaks:
+  /reconcile                      0.2: manifest; `queries` → result batch; `extend` → extension
+  /reconcile/suggest/entity       0.2: `prefix` → entities; also /reconcile/suggest/type, …/property
+  /reconcile/preview              0.2: `id` → an HTML card; /reconcile/propose_properties
+  /reconcile/match                1.0 draft: POST a JSON query batch (`conditions`) → `results`
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 from jitarsa.namespaces import JITARSA, ORG, WD
 from jitarsa.reconcile.index import (
+    AGREE,
     PROPERTIES,
     Candidate,
     Entity,
@@ -114,6 +116,10 @@ class Service:
                 result = self._suggest_properties(params)
             elif route == "/reconcile/propose_properties":
                 result = self._propose(params)
+            elif route == "/reconcile/match":
+                if method != "POST":
+                    raise BadQuery("POST a 1.0 query batch as JSON to /reconcile/match")
+                result = self.match(_parse_json(body.decode("utf-8", "replace"), "the body"))
             elif route == "/reconcile/preview":
                 return 200, {"Content-Type": HTML_TYPE}, self._preview(params)
             else:
@@ -171,6 +177,30 @@ class Service:
             found = self.index.search(text, types, conditions, limit)
             out[key] = {"result": [self._candidate(c) for c in found]}
         return out
+
+    def match(self, batch: object) -> dict:
+        """A 1.0-draft result batch (`results`, `candidates`) for a 1.0-draft query batch
+        (`queries`, each with `conditions`): the same search, conditions read as 0.2's query
+        text and property conditions; `required` ones drop the candidates that do not meet
+        them. `matchQuantifier` and `matchQualifier` are not read (values match exactly, any)."""
+        if not isinstance(batch, dict) or set(batch) != {"queries"}:
+            raise BadQuery("a 1.0 query batch is a JSON object with queries, a list")
+        queries = batch["queries"]
+        if not isinstance(queries, list) or len(queries) > MAX_QUERIES:
+            raise BadQuery(f"queries must be a list of at most {MAX_QUERIES} queries")
+        results = []
+        for number, query in enumerate(queries):
+            legacy, required = _from_v1(str(number), query)
+            text, types, conditions, limit = self._parse_query(str(number), legacy)
+            found = self.index.search(text, types, conditions, MAX_LIMIT if required else limit)
+            if required:
+                found = [
+                    c for c in found if all(dict(c.features).get(p) == AGREE for p in required)
+                ]
+            results.append(
+                {"candidates": [_named_features(self._candidate(c)) for c in found[:limit]]}
+            )
+        return {"results": results}
 
     def _parse_query(self, key: str, query: object):
         where = f"query {key[:40]!r}"
@@ -365,6 +395,56 @@ def mount(ntriples: bytes, base: str, name: str = "jitarsa") -> Callable[..., Re
     from jitarsa.reconcile.index import build_index
 
     return Service(lambda: build_index(ntriples, base), name).answer
+
+
+_V1_QUERY_FIELDS = {"type", "limit", "lang", "dir", "conditions"}
+_V1_CONDITION_FIELDS = {
+    "matchType", "propertyId", "propertyValue", "required", "matchQuantifier",
+    "matchQualifier", "lang", "dir",
+}  # fmt: skip
+_FEATURE_NAMES = {"name": "name similarity", "romanised": "found through its romanisation"}
+
+
+def _from_v1(key: str, query: object) -> tuple[dict, list[str]]:
+    """A 1.0-draft query as a 0.2 query, and the property ids its required conditions name."""
+    where = f"query {key}"
+    if not isinstance(query, dict) or not set(query) <= _V1_QUERY_FIELDS:
+        raise BadQuery(f"{where} must be an object of {', '.join(sorted(_V1_QUERY_FIELDS))}")
+    conditions = query.get("conditions")
+    if not isinstance(conditions, list) or not conditions:
+        raise BadQuery(f"{where} needs a non-empty list of conditions")
+    legacy: dict = {k: query[k] for k in ("type", "limit") if k in query}
+    if "type" in legacy and not isinstance(legacy["type"], str):
+        raise BadQuery(f"{where}: type must be one type id")
+    texts, properties, required = [], [], []
+    for condition in conditions:
+        if not isinstance(condition, dict) or not set(condition) <= _V1_CONDITION_FIELDS:
+            raise BadQuery(f"{where}: a condition has an unknown field")
+        kind, value = condition.get("matchType"), condition.get("propertyValue")
+        if kind == "name" and isinstance(value, str):
+            texts.append(value)
+        elif kind == "property" and isinstance(condition.get("propertyId"), str):
+            properties.append({"pid": condition["propertyId"], "v": value})
+            if condition.get("required") is True:
+                prop = find_property(condition["propertyId"])
+                required.append(prop.id if prop is not None else condition["propertyId"])
+        else:
+            raise BadQuery(f"{where}: a condition is a name (a string) or a property with an id")
+    if texts:
+        legacy["query"] = " ".join(texts)
+    if properties:
+        legacy["properties"] = properties
+    return legacy, required
+
+
+def _named_features(candidate: dict) -> dict:
+    """A 0.2 candidate as 1.0 writes it: each feature with a name."""
+    for feature in candidate.get("features", []):
+        prop = find_property(feature["id"])
+        feature["name"] = _FEATURE_NAMES.get(feature["id"]) or (
+            prop.name if prop else feature["id"]
+        )
+    return candidate
 
 
 def _describe(prop: Property) -> dict:
