@@ -294,32 +294,6 @@ def _in_our_terms(batch):
 
 @pytest.mark.parametrize(
     "path",
-    sorted((SPEC / "examples" / "reconciliation-query-batch" / "valid").glob("*.json")),
-    ids=lambda p: p.stem,
-)
-def test_the_specifications_valid_query_batches_are_answered(service, path):
-    batch = _read(path)
-    assert_valid("reconciliation-query-batch", batch)
-    result = answer_json(service, params=queries(_in_our_terms(batch)))
-    assert_valid("reconciliation-result-batch", result)
-    assert set(result) == set(batch)
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted((SPEC / "examples" / "reconciliation-query-batch" / "invalid").glob("*.json")),
-    ids=lambda p: p.stem,
-)
-def test_the_specifications_invalid_query_batches_are_refused(service, path):
-    batch = _read(path)
-    assert list(validator("reconciliation-query-batch").iter_errors(batch))
-    status, _, body = ask(service, params=queries(_in_our_terms(batch)))
-    assert status == 400, body
-    assert set(json.loads(body)) == {"error"}
-
-
-@pytest.mark.parametrize(
-    "path",
     sorted((SPEC / "examples" / "data-extension-query" / "valid").glob("*.json")),
     ids=lambda p: p.stem,
 )
@@ -472,29 +446,44 @@ def test_the_draft_route_answers_with_the_drafts_result_batch(service):
     assert result["results"][1] == {"candidates": []}  # no candidate has that Wikidata item
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((DRAFT / "examples" / "reconciliation-query-batch" / "valid").glob("*.json")),
-    ids=lambda p: p.stem,
-)
-def test_the_drafts_valid_query_batches_are_answered(service, path):
-    batch = _read(path)
-    assert not list(draft_validator("reconciliation-query-batch").iter_errors(batch))
-    status, _, body = match(service, _draft_in_our_terms(batch))
-    assert status == 200, body
-    result = json.loads(body)
-    assert not list(draft_validator("reconciliation-result-batch").iter_errors(result))
-    assert len(result["results"]) == len(batch["queries"])
+def _send_02(service, batch):
+    status, _, body = ask(service, params=queries(_in_our_terms(batch)))
+    return status, json.loads(body)
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((DRAFT / "examples" / "reconciliation-query-batch" / "invalid").glob("*.json")),
-    ids=lambda p: p.stem,
-)
-def test_the_drafts_invalid_query_batches_are_refused(service, path):
-    batch = _read(path)
-    assert list(draft_validator("reconciliation-query-batch").iter_errors(batch))
+def _send_draft(service, batch):
     status, _, body = match(service, _draft_in_our_terms(batch))
-    assert status == 400, body
-    assert set(json.loads(body)) == {"error"}
+    return status, json.loads(body)
+
+
+#: Each version's examples folder, schema validator and way of sending a batch.
+VERSIONS = {"0.2": (SPEC, validator, _send_02), "1.0-draft": (DRAFT, draft_validator, _send_draft)}
+
+
+def examples(verdict: str) -> list:
+    return [
+        pytest.param(version, path, id=f"{version}-{path.stem}")
+        for version, (folder, _, _) in VERSIONS.items()
+        for path in sorted((folder / "examples" / "reconciliation-query-batch" / verdict).glob("*"))
+    ]
+
+
+@pytest.mark.parametrize("version, path", examples("valid"))
+def test_the_specifications_valid_query_batches_are_answered(service, version, path):
+    """Valid batches of both versions, in jitarsa's terms, get valid result batches."""
+    _, schema, send = VERSIONS[version]
+    batch = _read(path)
+    assert not list(schema("reconciliation-query-batch").iter_errors(batch))
+    status, result = send(service, batch)
+    assert status == 200, result
+    assert not list(schema("reconciliation-result-batch").iter_errors(result))
+    assert len(result.get("results", result)) == len(batch.get("queries", batch))
+
+
+@pytest.mark.parametrize("version, path", examples("invalid"))
+def test_the_specifications_invalid_query_batches_are_refused(service, version, path):
+    _, schema, send = VERSIONS[version]
+    batch = _read(path)
+    assert list(schema("reconciliation-query-batch").iter_errors(batch))
+    status, result = send(service, batch)
+    assert status == 400 and set(result) == {"error"}, result
