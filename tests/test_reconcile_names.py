@@ -40,13 +40,13 @@ def test_core_weighs_organisational_words_out():
 
 
 def test_variants_split_bracketed_abbreviations():
-    assert names.variants("มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)") == [
+    assert names.variants("มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)") == (
         "มูลนิธิอาสาสมัครเพื่อสังคมมอส",
         "มูลนิธิอาสาสมัครเพื่อสังคม",
         "มอส",
-    ]
-    assert names.variants("ChangeFusion") == ["changefusion"]
-    assert names.variants("()") == []
+    )
+    assert names.variants("ChangeFusion") == ("changefusion",)
+    assert names.variants("()") == ()
 
 
 def test_romanisation_is_rtgs_word_by_word():

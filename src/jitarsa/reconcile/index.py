@@ -210,7 +210,7 @@ class Index:
         """The best LIMIT candidates for TEXT (of one of TYPES), best first."""
         allowed = self._allowed(types)
         ranked: list[tuple[float, int, int]] = []  # (name score, script, key): 0 written, 1 RTGS
-        forms = names.variants(text) if text.strip() else []
+        forms = names.variants(text) if text.strip() else ()
         for position, qkey in enumerate(forms):
             # the query's bracketed parts (forms after the whole and the bracketless) count
             # less: "(มสส.)" after a programme's name is its parent's abbreviation

@@ -124,7 +124,7 @@ def _is_org_word(word: str) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
-def variants(name: str) -> list[str]:
+def variants(name: str) -> tuple[str, ...]:
     """The forms of a NAME worth indexing: itself, without its bracketed parts, and each
     bracketed part ("มูลนิธิอาสาสมัครเพื่อสังคม (มอส.)" names the foundation and its
     abbreviation), normalised, unique, in that order."""
@@ -137,7 +137,7 @@ def variants(name: str) -> list[str]:
         key = normalise(form)
         if key and key not in out:
             out.append(key)
-    return out
+    return tuple(out)  # cached, so never to be changed by a caller
 
 
 def has_thai(text: str) -> bool:
