@@ -7,6 +7,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
@@ -338,6 +340,10 @@ HOSTILE = [
     ),
     ("deeply nested JSON", {"queries": "[" * 100000 + "]" * 100000}, "not valid JSON"),
     ("callback not a name", {"callback": "alert(1)//"}, "callback"),
+    ("callback a name, then code", {"callback": "a" * 100 + "();alert(1)//"}, "callback"),
+    ("limit infinite", {"queries": '{"q": {"query": "x", "limit": Infinity}}'}, "limit"),
+    ("limit not a number (NaN)", {"queries": '{"q": {"query": "x", "limit": NaN}}'}, "limit"),
+    ("limit too large for an int", {"queries": '{"q": {"query": "x", "limit": 1e999}}'}, "limit"),
     ("extend not an object", {"extend": "[]"}, "extend must be"),
     ("extend unknown property", {"extend": '{"ids": [], "properties": [{"id": "x"}]}'}, "unknown"),
     (
@@ -487,3 +493,55 @@ def test_the_specifications_invalid_query_batches_are_refused(service, version, 
     assert list(schema("reconciliation-query-batch").iter_errors(batch))
     status, result = send(service, batch)
     assert status == 400 and set(result) == {"error"}, result
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+QUERY = st.fixed_dictionaries(
+    {"query": st.text(min_size=1, max_size=30)},
+    optional={
+        "type": st.sampled_from(["org:Organization", "schema:NGO", "x"]),
+        "limit": st.floats() | st.integers() | JSON_VALUES,
+        "properties": st.lists(
+            st.fixed_dictionaries(
+                {"pid": st.sampled_from(["wikidata", "memberOf", "url", "P1"]), "v": JSON_VALUES}
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        "type_strict": st.sampled_from(["any", "all", "x"]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    batch=st.dictionaries(st.text(max_size=5), QUERY, min_size=1, max_size=4) | JSON_VALUES,
+    extend=JSON_VALUES,
+    path=st.sampled_from(["/reconcile", "/reconcile/match", "/reconcile/suggest/entity"]),
+    callback=st.none() | st.text(max_size=12),
+)
+def test_any_input_gets_an_answer_never_an_exception(service, batch, extend, path, callback):
+    """Whatever JSON arrives, the answer is 200 or a one-line 400/404, never an exception
+    (which the server would turn into a 500)."""
+    params = {"queries": json.dumps(batch), "prefix": str(batch)[:50]}
+    if callback is not None:
+        params["callback"] = callback
+    for sent in (params, {"extend": json.dumps(extend)}):
+        status, _, body = ask(service, params=sent, path=path)
+        assert status in (200, 400, 404), body
+        if status != 200:
+            assert b"\n" not in body
+    status, _, body = ask(
+        service,
+        method="POST",
+        path=path,
+        body=json.dumps(batch).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert status in (200, 400, 404), body

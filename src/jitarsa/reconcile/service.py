@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import threading
 import urllib.parse
@@ -101,7 +102,7 @@ class Service:
             if method == "POST":
                 params = _merge(params, _body_params(body, headers.get("content-type", "")))
             callback = _one(params, "callback")
-            if callback is not None and not _CALLBACK.fullmatch(callback[:100]):
+            if callback is not None and (len(callback) > 100 or not _CALLBACK.fullmatch(callback)):
                 callback = None
                 raise BadQuery("callback must be a JavaScript name such as jsonp123")
             self.index  # noqa: B018 - waits for the index to be built
@@ -219,7 +220,12 @@ class Service:
             raise BadQuery(f"{where} is empty: give a name, or a Wikidata QID or website")
         types = self._types(where, query.get("type"))
         limit = query.get("limit", DEFAULT_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, (int, float))
+            or not math.isfinite(limit)
+            or limit < 0
+        ):
             raise BadQuery(f"{where}: limit must be a number of candidates")
         strict = query.get("type_strict", "any")
         if strict not in ("any", "should", "all"):
