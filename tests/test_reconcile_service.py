@@ -372,6 +372,11 @@ def test_bad_bodies_and_routes(service):
     assert status == 404 and "error" in json.loads(body)
     status, _, body = ask(service, path="/reconcile/suggest/entity", params={"prefix": ""})
     assert status == 400 and json.loads(body) == {"error": "suggest needs a prefix"}
+    for limit in ("²", "-1", "1e3", "9" * 5000):
+        status, _, body = ask(
+            service, path="/reconcile/suggest/type", params={"prefix": "o", "limit": limit}
+        )
+        assert status == 400 and json.loads(body) == {"error": "limit must be a whole number"}
     status, _, body = ask(service, path="/reconcile/preview", params={"id": "../etc/passwd"})
     assert status == 400
     status, _, body = ask(service, params={"queries": "{}", "extend": "{}"})
@@ -523,13 +528,23 @@ QUERY = st.fixed_dictionaries(
 @given(
     batch=st.dictionaries(st.text(max_size=5), QUERY, min_size=1, max_size=4) | JSON_VALUES,
     extend=JSON_VALUES,
-    path=st.sampled_from(["/reconcile", "/reconcile/match", "/reconcile/suggest/entity"]),
+    path=st.sampled_from(
+        [
+            "/reconcile",
+            "/reconcile/match",
+            "/reconcile/suggest/entity",
+            "/reconcile/suggest/type",
+            "/reconcile/propose_properties",
+            "/reconcile/preview",
+        ]
+    ),
     callback=st.none() | st.text(max_size=12),
+    limit=st.text(max_size=6),
 )
-def test_any_input_gets_an_answer_never_an_exception(service, batch, extend, path, callback):
+def test_any_input_gets_an_answer_never_an_exception(service, batch, extend, path, callback, limit):
     """Whatever JSON arrives, the answer is 200 or a one-line 400/404, never an exception
     (which the server would turn into a 500)."""
-    params = {"queries": json.dumps(batch), "prefix": str(batch)[:50]}
+    params = {"queries": json.dumps(batch), "prefix": str(batch)[:50], "limit": limit}
     if callback is not None:
         params["callback"] = callback
     for sent in (params, {"extend": json.dumps(extend)}):

@@ -498,7 +498,7 @@ def _limit(params) -> int:
     given = _one(params, "limit")
     if given is None:
         return DEFAULT_LIMIT
-    if not given.isdigit():
+    if not (given.isascii() and given.isdigit()) or len(given) > 6:
         raise BadQuery("limit must be a whole number")
     return min(int(given), MAX_LIMIT)
 
