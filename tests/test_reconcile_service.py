@@ -13,7 +13,8 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
 from jitarsa.reconcile.index import build_index
-from jitarsa.reconcile.service import MAX_QUERIES, MAX_QUERY_LENGTH, Service
+from jitarsa.reconcile.limits import MAX_QUERIES, MAX_QUERY_LENGTH
+from jitarsa.reconcile.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "tests" / "w3c" / "reconciliation-0.2"

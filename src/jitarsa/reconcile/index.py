@@ -1,10 +1,8 @@
 """The in-memory index of every name the registry holds, its candidates and their scores.
 
-Built from the published graph's N-Triples (what `jitarsa serve` holds, whatever the data
-option): each entity's names (`schema:name`, `schema:alternateName`) and the sources' verbatim
-list entries (`jitarsa:sourceEntry`, and `jitarsa:listEntry` on its memberships), each in the
-forms `names.variants` gives, plus the RTGS romanisation of every Thai one. Nothing is added
-that the graph does not say.
+Built from the entities of the published graph (`entities.read_entities`): each entity's names
+(`schema:name`, `schema:alternateName`) and the sources' verbatim list entries, each in the
+forms `names.variants` gives, plus the RTGS romanisation of every Thai one.
 
 A query's candidates come from a character-trigram index over the keys' cores (exact keys are
 looked up first); RapidFuzz scores the few hundred keys that share the most trigrams. The score
@@ -18,10 +16,19 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from jitarsa.namespaces import JITARSA, OWL, RDF, SCHEMA, WD, expand, shorten
+from jitarsa.namespaces import OWL, SCHEMA, WD
 from jitarsa.reconcile import names
+from jitarsa.reconcile.entities import (
+    ALTERNATE,
+    LIST_ENTRY,
+    NAME,
+    SOURCE_ENTRY,
+    Entity,
+    Property,
+    read_entities,
+)
 
 #: `match: true` needs a score of at least MATCH_SCORE and a lead of MATCH_MARGIN points over
 #: the next candidate: a wrong automatic match is the worst outcome (a curator accepts it
@@ -49,91 +56,6 @@ SCORE_RULE = (
     f"romanised matches times {ROMANISED_WEIGHT}; +{AGREE:g} for each property condition the "
     f"candidate meets, {DISAGREE:g} for each it contradicts; clipped to 0-100"
 )
-
-_NAME, _ALTERNATE = SCHEMA + "name", SCHEMA + "alternateName"
-_SOURCE_ENTRY, _LIST_ENTRY = JITARSA + "sourceEntry", JITARSA + "listEntry"
-_MEMBER = "http://www.w3.org/ns/org#member"
-_TYPE = RDF + "type"
-_MEMBER_BYTES = _MEMBER.encode()
-
-
-@dataclass(frozen=True)
-class Property:
-    """A property a query may condition on and a data extension may fetch."""
-
-    id: str  # its CURIE, as the graph's predicate
-    name: str
-    description: str
-    kind: str  # "entity" (another entity's id), "qid", "url", "text" or "date"
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def iri(self) -> str:
-        return expand(self.id)
-
-
-PROPERTIES = (
-    Property("schema:name", "name", "every name of the organisation (Thai, English)", "text"),
-    Property(
-        "schema:alternateName",
-        "alternate name",
-        "abbreviations and other names",
-        "text",
-        ("alternateName", "alias"),
-    ),
-    Property(
-        "schema:memberOf",
-        "member of",
-        "a network or organisation it is a member of (its id)",
-        "entity",
-        ("memberOf", "member_of", "network"),
-    ),
-    Property(
-        "schema:parentOrganization",
-        "parent organisation",
-        "the organisation it belongs to",
-        "entity",
-        ("parent", "parentOrganization"),
-    ),
-    Property(
-        "owl:sameAs",
-        "Wikidata item",
-        "its Wikidata QID (Q…)",
-        "qid",
-        ("wikidata", "qid", "P2888"),
-    ),
-    Property("schema:url", "website", "its official website", "url", ("url", "website", "P856")),
-    Property("schema:description", "description", "a short description", "text"),
-    Property("schema:foundingDate", "founded", "the year or date it was founded", "date"),
-    Property("jitarsa:sourceEntry", "list entry", "its entry in a source's member list", "text"),
-)
-_PROPERTY_BY_NAME = {
-    alias.casefold(): p for p in PROPERTIES for alias in (p.id, p.iri, p.name, *p.aliases)
-}
-_VALUE_PREDICATES = {p.iri for p in PROPERTIES} | {_TYPE, _LIST_ENTRY, _MEMBER}
-
-
-def find_property(pid: str) -> Property | None:
-    """The property a query names by CURIE, IRI, name or alias (case-insensitive)."""
-    return _PROPERTY_BY_NAME.get(pid.strip().casefold())
-
-
-@dataclass
-class Entity:
-    id: str  # the entity IRI relative to the base: org/mirror-foundation
-    iri: str
-    number: int = 0  # its place in the index's list
-    values: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    @property
-    def name(self) -> str:
-        """Its name for a list: the Thai name, else the English one, else its id."""
-        found = self.values.get(_NAME) or [self.id]
-        return found[0]
-
-    @property
-    def types(self) -> list[str]:
-        return self.values.get(_TYPE, [])
 
 
 @dataclass(frozen=True)
@@ -170,13 +92,13 @@ class Index:
                 self._urls[_url_key(value)].append(number)
             own = {
                 key
-                for predicate in (_NAME, _ALTERNATE)
+                for predicate in (NAME, ALTERNATE)
                 for text in entity.values.get(predicate, ())
                 for key in names.variants(text)
             }
             written = own | {
                 key
-                for predicate in (_SOURCE_ENTRY, _LIST_ENTRY)
+                for predicate in (SOURCE_ENTRY, LIST_ENTRY)
                 for text in entity.values.get(predicate, ())
                 for key in names.variants(text)
             }
@@ -303,7 +225,7 @@ class Index:
                 names.normalise(n)
                 for r in related
                 if r is not None
-                for p in (_NAME, _ALTERNATE)
+                for p in (NAME, ALTERNATE)
                 for n in r.values.get(p, ())
             }
             wanted = (
@@ -432,70 +354,6 @@ def _url_key(url: str) -> str:
     return host.casefold().removeprefix("www.") + (sep + rest).rstrip("/")
 
 
-#: A line of one of the predicates the index reads: subject, predicate, IRI or literal object.
-_LINE = re.compile(
-    rb"^<([^>]*)> <("
-    + b"|".join(re.escape(p.encode()) for p in sorted(_VALUE_PREDICATES))
-    + rb')> (?:<([^>]*)>|"((?:[^"\\]|\\.)*)"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?) \.\r?$',
-    re.M,
-)
-_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
-_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    """An N-Triples string's escapes (ECHAR, UCHAR) resolved."""
-    if "\\" not in text:
-        return text
-    return _ESCAPE.sub(
-        lambda m: (
-            chr(int(m.group(1)[1:], 16))
-            if m.group(1)[0] in "uU"
-            else _ESCAPED.get(m.group(1), m.group(1))
-        ),
-        text,
-    )
-
-
-def read_entities(ntriples: bytes, base: str) -> list[Entity]:
-    """The entities under BASE with a `schema:name`, and the values the index needs, from
-    N-Triples (one pass of a regular expression; lines of other predicates are skipped)."""
-    values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    members: dict[str, str] = {}
-    for found in _LINE.finditer(ntriples):
-        subject, predicate, iri, literal = found.groups()
-        if predicate == _MEMBER_BYTES and iri is not None:
-            members[subject.decode()] = iri.decode()
-            continue
-        text = iri.decode() if iri is not None else _unescape(literal.decode())
-        values[subject.decode()][predicate.decode()].append(text)
-    for membership, member in members.items():  # a list entry names the membership's member
-        for entry in values.get(membership, {}).get(_LIST_ENTRY, ()):
-            found_entries = values[member][_LIST_ENTRY]
-            if entry not in found_entries:
-                found_entries.append(entry)
-    named = [iri for iri, held in values.items() if _NAME in held]
-    if named and not any(iri.startswith(base) for iri in named):
-        base = _base_of(named) or base  # a dump published under another base (--dump)
-    entities = []
-    for iri_text in sorted(values):
-        held = values[iri_text]
-        if not iri_text.startswith(base) or _NAME not in held:
-            continue
-        held[_NAME].sort(key=lambda n: (not names.has_thai(n), n))
-        entities.append(Entity(iri_text[len(base) :], iri_text, values=held))
-    return entities
-
-
-_ENTITY_IRI = re.compile(r"(.*/)(?:org|place)/[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def _base_of(iris: list[str]) -> str | None:
-    """The base most entity IRIs (`<base>org/<id>`, `<base>place/<id>`) share, if any."""
-    found = Counter(m.group(1) for iri in iris if (m := _ENTITY_IRI.fullmatch(iri)))
-    return found.most_common(1)[0][0] if found else None
-
-
 def build_index(ntriples: bytes, base: str, romanise: bool = True) -> Index:
     """The index of the graph NTRIPLES, whose entity IRIs start with BASE (or, when none
     does, with the base its entity IRIs share: a dump may have been built with `--base`)."""
@@ -503,7 +361,3 @@ def build_index(ntriples: bytes, base: str, romanise: bool = True) -> Index:
     if entities and not entities[0].iri.startswith(base):
         base = entities[0].iri[: -len(entities[0].id)]
     return Index(entities, base, romanise)
-
-
-def type_name(iri: str) -> str:
-    return shorten(iri)

@@ -23,38 +23,32 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 
-from jitarsa.namespaces import JITARSA, ORG, WD
-from jitarsa.reconcile.index import (
-    AGREE,
+from jitarsa.namespaces import JITARSA, ORG
+from jitarsa.reconcile.entities import (
     PROPERTIES,
-    Candidate,
     Entity,
-    Index,
     Property,
     find_property,
     type_name,
 )
+from jitarsa.reconcile.index import Candidate, Index
+from jitarsa.reconcile.limits import (
+    DEFAULT_LIMIT,
+    MAX_CONDITIONS,
+    MAX_LIMIT,
+    MAX_PREFIX,
+    MAX_QUERIES,
+    MAX_QUERY_LENGTH,
+    BadQuery,
+)
 
 VERSIONS = ["0.2"]
-#: Limits of one request (SECURITY.md): queries in a batch, characters of a query, candidates
-#: per query, conditions per query, ids in an extension, characters of a suggest prefix.
-MAX_QUERIES = 100
-MAX_QUERY_LENGTH = 500
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 10
-MAX_CONDITIONS = 20
-MAX_IDS = 500
-MAX_PREFIX = 200
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _QUERY_FIELDS = {"query", "type", "limit", "properties", "type_strict"}
 JSON_TYPE = "application/json"
 HTML_TYPE = "text/html; charset=utf-8"
 
 Reply = tuple[int, dict[str, str], bytes]
-
-
-class BadQuery(Exception):
-    """A request the service refuses: answered 400 with its message as one line of JSON."""
 
 
 class Service:
@@ -120,7 +114,9 @@ class Service:
             elif route == "/reconcile/match":
                 if method != "POST":
                     raise BadQuery("POST a 1.0 query batch as JSON to /reconcile/match")
-                result = self.match(_parse_json(body.decode("utf-8", "replace"), "the body"))
+                from jitarsa.reconcile.draft import match
+
+                result = match(self, _parse_json(body.decode("utf-8", "replace"), "the body"))
             elif route == "/reconcile/preview":
                 return 200, {"Content-Type": HTML_TYPE}, self._preview(params)
             else:
@@ -137,7 +133,9 @@ class Service:
         if queries is not None:
             return self.reconcile(_parse_json(queries, "queries"))
         if extend is not None:
-            return self.extend(_parse_json(extend, "extend"))
+            from jitarsa.reconcile.extend import extend_rows
+
+            return extend_rows(self.index, _parse_json(extend, "extend"))
         return self.manifest(_root(headers))
 
     def manifest(self, root: str) -> dict:
@@ -178,30 +176,6 @@ class Service:
             found = self.index.search(text, types, conditions, limit)
             out[key] = {"result": [self._candidate(c) for c in found]}
         return out
-
-    def match(self, batch: object) -> dict:
-        """A 1.0-draft result batch (`results`, `candidates`) for a 1.0-draft query batch
-        (`queries`, each with `conditions`): the same search, conditions read as 0.2's query
-        text and property conditions; `required` ones drop the candidates that do not meet
-        them. `matchQuantifier` and `matchQualifier` are not read (values match exactly, any)."""
-        if not isinstance(batch, dict) or set(batch) != {"queries"}:
-            raise BadQuery("a 1.0 query batch is a JSON object with queries, a list")
-        queries = batch["queries"]
-        if not isinstance(queries, list) or len(queries) > MAX_QUERIES:
-            raise BadQuery(f"queries must be a list of at most {MAX_QUERIES} queries")
-        results = []
-        for number, query in enumerate(queries):
-            legacy, required = _from_v1(str(number), query)
-            text, types, conditions, limit = self._parse_query(str(number), legacy)
-            found = self.index.search(text, types, conditions, MAX_LIMIT if required else limit)
-            if required:
-                found = [
-                    c for c in found if all(dict(c.features).get(p) == AGREE for p in required)
-                ]
-            results.append(
-                {"candidates": [_named_features(self._candidate(c)) for c in found[:limit]]}
-            )
-        return {"results": results}
 
     def _parse_query(self, key: str, query: object):
         where = f"query {key[:40]!r}"
@@ -294,35 +268,6 @@ class Service:
         out["match"] = found.match
         return out
 
-    # Data extension.
-    def extend(self, query: object) -> dict:
-        if not isinstance(query, dict) or not isinstance(query.get("ids"), list):
-            raise BadQuery("extend must be a JSON object with ids and properties")
-        ids, wanted = query["ids"], query.get("properties")
-        if not all(isinstance(i, str) for i in ids):
-            raise BadQuery("extend: ids must be strings")
-        if len(ids) > MAX_IDS:
-            raise BadQuery(f"extend takes at most {MAX_IDS} ids, not {len(ids)}")
-        if not isinstance(wanted, list) or not all(
-            isinstance(p, dict) and isinstance(p.get("id"), str) for p in wanted
-        ):
-            raise BadQuery("extend: properties must be a list of {id}")
-        props = []
-        for item in wanted:
-            prop = find_property(item["id"])
-            if prop is None:
-                raise BadQuery(f"extend: unknown property {item['id'][:80]!r}")
-            props.append((item["id"], prop))
-        index = self.index
-        rows = {}
-        for entity_id in ids:
-            entity = index.by_id.get(entity_id)
-            rows[entity_id] = {
-                pid: _values(index, entity, prop) if entity is not None else []
-                for pid, prop in props
-            }
-        return {"meta": [_meta(pid, prop) for pid, prop in props], "rows": rows}
-
     def _propose(self, params) -> dict:
         wanted = _one(params, "type")
         if wanted is not None and self._type(wanted) is None:
@@ -403,81 +348,8 @@ def mount(ntriples: bytes, base: str, name: str = "jitarsa") -> Callable[..., Re
     return Service(lambda: build_index(ntriples, base), name).answer
 
 
-_V1_QUERY_FIELDS = {"type", "limit", "lang", "dir", "conditions"}
-_V1_CONDITION_FIELDS = {
-    "matchType", "propertyId", "propertyValue", "required", "matchQuantifier",
-    "matchQualifier", "lang", "dir",
-}  # fmt: skip
-_FEATURE_NAMES = {"name": "name similarity", "romanised": "found through its romanisation"}
-
-
-def _from_v1(key: str, query: object) -> tuple[dict, list[str]]:
-    """A 1.0-draft query as a 0.2 query, and the property ids its required conditions name."""
-    where = f"query {key}"
-    if not isinstance(query, dict) or not set(query) <= _V1_QUERY_FIELDS:
-        raise BadQuery(f"{where} must be an object of {', '.join(sorted(_V1_QUERY_FIELDS))}")
-    conditions = query.get("conditions")
-    if not isinstance(conditions, list) or not conditions:
-        raise BadQuery(f"{where} needs a non-empty list of conditions")
-    legacy: dict = {k: query[k] for k in ("type", "limit") if k in query}
-    if "type" in legacy and not isinstance(legacy["type"], str):
-        raise BadQuery(f"{where}: type must be one type id")
-    texts, properties, required = [], [], []
-    for condition in conditions:
-        if not isinstance(condition, dict) or not set(condition) <= _V1_CONDITION_FIELDS:
-            raise BadQuery(f"{where}: a condition has an unknown field")
-        kind, value = condition.get("matchType"), condition.get("propertyValue")
-        if kind == "name" and isinstance(value, str):
-            texts.append(value)
-        elif kind == "property" and isinstance(condition.get("propertyId"), str):
-            properties.append({"pid": condition["propertyId"], "v": value})
-            if condition.get("required") is True:
-                prop = find_property(condition["propertyId"])
-                required.append(prop.id if prop is not None else condition["propertyId"])
-        else:
-            raise BadQuery(f"{where}: a condition is a name (a string) or a property with an id")
-    if texts:
-        legacy["query"] = " ".join(texts)
-    if properties:
-        legacy["properties"] = properties
-    return legacy, required
-
-
-def _named_features(candidate: dict) -> dict:
-    """A 0.2 candidate as 1.0 writes it: each feature with a name."""
-    for feature in candidate.get("features", []):
-        prop = find_property(feature["id"])
-        feature["name"] = _FEATURE_NAMES.get(feature["id"]) or (
-            prop.name if prop else feature["id"]
-        )
-    return candidate
-
-
 def _describe(prop: Property) -> dict:
     return {"id": prop.id, "name": prop.name, "description": prop.description}
-
-
-def _meta(pid: str, prop: Property) -> dict:
-    out: dict = {"id": pid, "name": prop.name}
-    if prop.kind == "entity":
-        out["type"] = {"id": ORG + "Organization", "name": "org:Organization"}
-    return out
-
-
-def _values(index: Index, entity: Entity, prop: Property) -> list[dict]:
-    out: list[dict] = []
-    for value in entity.values.get(prop.iri, []):
-        if prop.kind == "entity":
-            related = index.by_iri.get(value)
-            if related is not None:
-                out.append({"id": related.id, "name": related.name})
-            else:
-                out.append({"str": value})
-        elif prop.kind == "qid":
-            out.append({"str": value.removeprefix(WD)})
-        else:
-            out.append({"str": value})
-    return out
 
 
 def _description(entity: Entity) -> str:

@@ -13,7 +13,7 @@ from typing import IO
 from jitarsa._util.progress import Progress
 from jitarsa.errors import ReconcileError
 from jitarsa.reconcile.index import Index, build_index
-from jitarsa.reconcile.service import MAX_QUERY_LENGTH
+from jitarsa.reconcile.limits import MAX_QUERY_LENGTH
 
 ADDED = ("jitarsa_id", "jitarsa_name", "jitarsa_score", "jitarsa_match")
 
