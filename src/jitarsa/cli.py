@@ -7,6 +7,7 @@ its documented exit code; no traceback reaches the user.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -638,6 +639,47 @@ def query(
 
 
 @cli.command()
+@click.argument("table", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--column", required=True, metavar="NAME", help="The column of names to match.")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="T",
+    help="Only candidates of this type (org:Organization, schema:NGO, …; repeatable).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="CSV file to write (default: standard output).",
+)
+@sources
+@reports_errors
+def reconcile(table, column, types, out, data_dir, dump):
+    """Match a CSV column of organisation names against the registry.
+
+    Writes the CSV back with four columns added: jitarsa_id, jitarsa_name, jitarsa_score
+    (0-100) and jitarsa_match (true only for a safe automatic match), with the same matcher as
+    `jitarsa serve`'s /reconcile (see docs/reconcile.md). Progress on a terminal. Example:
+
+    \b
+        jitarsa reconcile members.csv --column name --type org:Organization --out matched.csv
+    """
+    from jitarsa._util.progress import Progress
+    from jitarsa.errors import OutputError
+    from jitarsa.reconcile.table import load_index, reconcile_csv
+
+    index = load_index(data_dir, dump)
+    try:
+        handle = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115
+    except OSError as err:
+        raise OutputError(f"cannot be written ({err.strerror or err})", out) from None
+    with contextlib.nullcontext() if handle is None else handle:
+        reconcile_csv(index, table, handle or sys.stdout, column, tuple(types), Progress())
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -753,7 +795,8 @@ def serve(
 
     GET and POST /sparql (results by content negotiation: JSON, XML, CSV, TSV; Turtle, N-Triples,
     JSON-LD, RDF/XML, N-Quads, TriG); the service description at GET /sparql; VoID at /void;
-    entity IRIs by path (/org/mirror-foundation) in the same RDF formats or HTML. Updates are
+    entity IRIs by path (/org/mirror-foundation) in the same RDF formats or HTML; the W3C
+    Reconciliation Service API 0.2 at /reconcile (OpenRefine: docs/reconcile.md). Updates are
     refused.
     Example:
 
@@ -761,6 +804,7 @@ def serve(
     """
     from pathlib import Path
 
+    from jitarsa.reconcile.service import mount
     from jitarsa.resources import dist_dir
     from jitarsa.sparql.server import make_server
 
@@ -787,6 +831,7 @@ def serve(
         cache=cache,
         limits=limits,
         public_url=public_url,
+        reconcile=mount,
     )
     bound_host, bound_port = server.server_address[:2]
     click.echo(

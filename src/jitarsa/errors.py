@@ -101,6 +101,10 @@ class EndpointError(JitarsaError):
     exit_code = ExitCode.ENDPOINT
 
 
+class ReconcileError(JitarsaError):
+    """A table given to `jitarsa reconcile` cannot be read or has no such column."""
+
+
 class WikidataError(JitarsaError):
     """The records cannot be expressed as Wikidata statements as they are."""
 

@@ -432,6 +432,9 @@ class Published:
         self.checksum = checksum  # SHA-256 of the served N-Triples: the answers' ETag
         self.pages = pages
         self.public_url = public_url  # --public-url, ending in "/"; None: as the client asked
+        # Services mounted beside the endpoint: /reconcile (jitarsa.reconcile.service), a plain
+        # answer(method, path, params, body, headers) -> (status, headers, body).
+        self.reconcile: Callable[..., tuple[int, dict[str, str], bytes]] | None = None
 
     def page(self, path: str) -> bytes | None:
         """The HTML page at URL PATH: the site folder's file, else one rendered on request."""
@@ -576,6 +579,8 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as err:
             return self.refuse(err)
         self.server.unwatch(self.connection)  # the request is read
+        if path == "/reconcile" or path.startswith("/reconcile/"):
+            return self.mounted(url, path, b"")
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
             if not params:
@@ -615,6 +620,13 @@ class Handler(BaseHTTPRequestHandler):
             url = split_target(self.path)
         except BadRequest as err:
             return self.refuse(err)
+        if url.path == "/reconcile" or url.path.startswith("/reconcile/"):
+            try:
+                raw = read_body(self.rfile, self.headers)
+            except BadRequest as err:
+                return self.refuse(err)
+            self.server.unwatch(self.connection)  # read: the answer may wait for the index
+            return self.mounted(url, url.path, raw)
         if url.path != "/sparql":
             self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
@@ -637,6 +649,16 @@ class Handler(BaseHTTPRequestHandler):
                 text_answer(403, "This endpoint is read-only: SPARQL Update is refused.")
             )
         self.send(text_answer(415, f"POST {SPARQL_QUERY} or a form ({FORM})."))
+
+    def mounted(self, url: urllib.parse.SplitResult, path: str, body: bytes):
+        """A request for a mounted service (/reconcile) handed to its answer function."""
+        if self.site.reconcile is None:
+            return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        status, headers, answer = self.site.reconcile(
+            self.command, path, params, body, dict(self.headers.items())
+        )
+        self.send(Answer(status, headers.get("Content-Type", TEXT), answer))
 
     def refuse(self, err: BadRequest):
         self.close_connection = True
@@ -973,10 +995,12 @@ def make_server(
     cache: int = 256,
     limits: Limits | None = None,
     public_url: str | None = None,
+    reconcile: Callable[[bytes, str], Callable] | None = None,
 ):
     """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it.
     PUBLIC_URL is the server's root as clients reach it (behind a proxy): what the service
-    description advertises."""
+    description advertises. RECONCILE, given the served N-Triples and base, returns the answer
+    function of /reconcile."""
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
@@ -1007,6 +1031,8 @@ def make_server(
         pages_on_request(data_dir) if data_dir is not None else None,
         public_url=public,
     )
+    if reconcile is not None:  # the caller's service (jitarsa.reconcile.service.mount)
+        published.reconcile = reconcile(source.nquads, base)
     handler = type("BoundHandler", (Handler,), {"site": published})
     try:
         server = Server((host, port), handler, limits)
