@@ -84,6 +84,10 @@ class ShapesError(JitarsaError):
     not evaluate the SHACL it uses."""
 
 
+class DumpError(JitarsaError):
+    """An RDF file given as the data to validate (`validate --dump`) cannot be read or parsed."""
+
+
 class OutputError(JitarsaError):
     """The output folder could not be written or would overwrite something not ours."""
 

@@ -21,15 +21,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
 from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
-from jitarsa.errors import Unsupported
-from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, XSD_INTEGERS, shorten
+from jitarsa.errors import ShapesError, Unsupported
+from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, shorten
 from jitarsa.rdf.graph import Blank, as_graph, compact
+from jitarsa.shacl import _xpath
 
 _TYPE = NamedNode(RDF + "type")
 _FIRST, _REST, _NIL = (NamedNode(RDF + n) for n in ("first", "rest", "nil"))
@@ -120,9 +120,12 @@ class Shapes:
     def __init__(self, source):
         """`source`: a Turtle file's path, or pyoxigraph triples."""
         self.graph: dict = defaultdict(lambda: defaultdict(list))
+        self.source = str(source) if _is_path(source) else None
         triples = parse(path=str(source), format=RdfFormat.TURTLE) if _is_path(source) else source
         for t in triples:
-            self.graph[t.subject][t.predicate].append(t.object)
+            values = self.graph[t.subject][t.predicate]
+            if t.object not in values:  # a graph is a set: a triple stated twice counts once
+                values.append(t.object)
         subclass = NamedNode(RDFS + "subClassOf")
         for s, props in self.graph.items():
             if any(
@@ -220,24 +223,11 @@ class Shapes:
             raise Unsupported(f"sh:flags other than i, m, s, x on {_name(shape)}")
         for pattern in self.get(shape, "pattern"):
             try:
-                _xpath_regex(pattern.value, flags[0].value if flags else "")
+                _xpath.regex(pattern.value, flags[0].value if flags else "")
+            except _xpath.IllFormed as err:  # not SHACL: no engine may answer
+                raise ShapesError(f"sh:pattern on {_name(shape)}: {err}", self.source) from None
             except (re.error, Unsupported) as err:
                 raise Unsupported(f"sh:pattern on {_name(shape)}: {err}") from None
-
-    def check_messages(self) -> None:
-        """Refuse shapes whose results would need a message pySHACL makes up (the report
-        carries pySHACL's wording, which this engine copies only for cardinality)."""
-        for shape in self.top:
-            self._check_messages(shape)
-
-    def _check_messages(self, shape) -> None:
-        if not self.get(shape, "message") and self._has_constraints(shape):
-            raise Unsupported(f"{_name(shape)} has no sh:message (pySHACL would make one up)")
-        for prop in self.get(shape, "property"):
-            self._check_messages(prop)
-
-    def _has_constraints(self, shape) -> bool:
-        return any(_sh(p) in self.graph.get(shape, {}) for p in _PARAMETERS)
 
     def path(self, shape):
         """`("iri", p)`, `("inverse", p)` or `("alternative", [p, …])`."""
@@ -258,52 +248,31 @@ class Shapes:
         raise Unsupported(f"a path other than an IRI, ^IRI or IRI|IRI on {_name(shape)}")
 
 
+class _ShapesBlank(Blank):
+    """A blank node of the shapes graph as a value (sh:in, sh:hasValue, sh:targetNode): never
+    the data graph's node of the same label, as the two are different graphs (RDF 1.1, 3.4)."""
+
+    def __eq__(self, other) -> bool:
+        return type(other) is _ShapesBlank and str.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        return hash(("shapes", str(self)))
+
+
+def _value(term):
+    """A shapes graph's term as a data value, in jitarsa.graph's plain form."""
+    return _ShapesBlank("_:" + term.value) if isinstance(term, BlankNode) else compact(term)
+
+
 def _is_path(source) -> bool:
     return isinstance(source, str) or hasattr(source, "__fspath__")
 
 
 def _whole(term, where: str) -> int:
     number = _number(compact(term))
-    if type(number) is not int or number < 0:
+    if number is None or number[0] != _xpath.INTEGER or number[1] < 0:
         raise Unsupported(f"{where} is not a whole number")
-    return number
-
-
-#: Escapes and syntax of XPath regular expressions (sh:pattern) that Python's `re` reads
-#: otherwise or not at all: \p{…}, \i, \c, \s and \w (narrower in XPath), character class
-#: subtraction, and Python-only syntax.
-_NOT_PORTABLE = re.compile(r"\\[pPiIcCAZbBwWsS]|\(\?|\{,")
-
-
-def _xpath_regex(pattern: str, flags: str) -> re.Pattern:
-    """A Python regular expression that matches as the XPath one does: `$` only at the very
-    end (Python's also before a final newline) and `.` never a carriage return either, unless
-    the flags say otherwise."""
-    if _NOT_PORTABLE.search(pattern):
-        raise Unsupported(f"{pattern!r} uses XPath syntax that Python reads otherwise")
-    if "x" in flags and "#" in pattern:  # a comment to Python's re.X, a character to XPath
-        raise Unsupported(f"'#' in {pattern!r} with the x flag")
-    out, in_class, escaped = [], False, False
-    for i, c in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif c == "\\":
-            escaped = True
-        elif in_class:
-            if c == "-" and pattern[i + 1 : i + 2] == "[":
-                raise Unsupported(f"character class subtraction in {pattern!r}")
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "$" and "m" not in flags:
-            c = r"\Z"
-        elif c == "." and "s" not in flags:
-            c = r"[^\n\r]"
-        out.append(c)
-    bits = 0
-    for letter in flags:
-        bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[letter]
-    return re.compile("".join(out), bits)
+    return number[1]
 
 
 #: The XSD datatypes RDF 1.1 admits (its section 5.1), checked by xmlschema's XSD 1.1 types.
@@ -348,7 +317,6 @@ _XSD_TYPES = {
     "unsignedShort",
     "yearMonthDuration",
 }
-_FLOATS = {XSD + "double", XSD + "float"}
 #: Lexical forms certainly in a datatype's lexical space, to spare the library the common
 #: case (a test checks each against it); anything else is decided by xmlschema.
 _SMALL = r"(?:0|[1-9][0-9]{0,8})"
@@ -493,26 +461,12 @@ def _datatype_ok(v, datatype: str) -> bool:
     return lang is None and own == datatype and well_formed(text, datatype)
 
 
+@lru_cache(maxsize=4096)
 def _number(v):
-    """The number a well-formed numeric literal stands for (int, Decimal or float), else None."""
+    """(numeric type, value) of a well-formed numeric literal (jitarsa.shacl._xpath), else None."""
     if type(v) is not tuple or v[1] is not None:
         return None
-    text, _, datatype = v
-    if datatype in XSD_INTEGERS:
-        return int(text.strip()) if well_formed(text, datatype) else None
-    if datatype == XSD + "decimal":
-        return Decimal(text.strip()) if well_formed(text, datatype) else None
-    if datatype in _FLOATS:
-        return _float(text, datatype)
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _float(text: str, datatype: str):
-    if not well_formed(text, datatype):
-        return None
-    number = float(text.strip())
-    return None if number != number else number  # NaN compares with nothing
+    return _xpath.numeric(v[0], v[2], well_formed)
 
 
 def _text(v) -> str:
@@ -555,7 +509,7 @@ class Engine:
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
-        found = {compact(n) for n in sh.get(shape, "targetNode")}
+        found = {_value(n) for n in sh.get(shape, "targetNode")}
         classes = [cls.value for cls in sh.get(shape, "targetClass")]
         if shape in sh.implicit and isinstance(shape, NamedNode):
             classes.append(shape.value)
@@ -574,7 +528,11 @@ class Engine:
             if compiled.active:
                 yield from self._shape_results(compiled, self.focus_nodes(shape))
 
-    def _shape_results(self, c: _Compiled, focus_nodes: set):
+    def _shape_results(self, c: _Compiled, focus_nodes: set, times: Counter | None = None):
+        """The results of shape C on its focus nodes; `times`: how often each focus node is
+        validated, for a property shape nested in one with a path, whose value nodes are
+        validated once for every (parent focus node, value) pair (each parent's result has its
+        own nested results in pySHACL's and Jena's reports)."""
         if c.path is None:
             index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
         else:
@@ -589,7 +547,9 @@ class Engine:
                     for value in values:
                         for ok, component in per_value:
                             if not ok(value):
-                                yield (focus, path, value, component, shape, severity)
+                                result = (focus, path, value, component, shape, severity)
+                                for _ in range(1 if times is None else times[focus]):
+                                    yield result
         present = None  # the focus nodes with values, which most other checks look at
         for check, relevant in c.checks:
             if type(check) is _PerValue:
@@ -600,15 +560,21 @@ class Engine:
                 nodes = present = focus_nodes & index.keys() if present is None else present
             for focus in nodes:
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield _result(c, focus, component, value)
-                    if self.details:
-                        yield from details
+                    for _ in range(1 if times is None else times[focus]):
+                        yield _result(c, focus, component, value)
+                        if self.details:
+                            yield from details
         if c.properties:  # their focus nodes are this shape's value nodes
             if c.path is not None:
-                focus_nodes = {v for f in focus_nodes & index.keys() for v in index[f]}
+                pairs: Counter = Counter()
+                for f in focus_nodes & index.keys():
+                    for v in index[f]:
+                        pairs[v] += 1 if times is None else times[f]
+                focus_nodes = set(pairs)
+                times = pairs if len(focus_nodes) < pairs.total() else None  # None: each once
             for prop in c.properties:
                 if prop.active:
-                    yield from self._shape_results(prop, focus_nodes)
+                    yield from self._shape_results(prop, focus_nodes, times)
 
     def node_results(self, c: _Compiled, node) -> list:
         """Every result of validating `node` against a shape and its property shapes, each
@@ -708,8 +674,8 @@ def _node_kind(engine, shape, kind):
 
 
 def _range(component: str, holds):
-    """sh:minInclusive and the like: a value fails unless it is a number (on its value space,
-    SHACL's comparison of numeric literals) and `holds(value, bound)`."""
+    """sh:minInclusive and the like: a value fails unless it is a number and `holds(value,
+    bound)` by SPARQL's operators (XPath's, with numeric type promotion)."""
 
     def make(engine, shape, bound):
         limit = _number(compact(bound))
@@ -735,7 +701,7 @@ def _length(component: str, holds):
 
 def _pattern(engine, shape, pattern):
     flags = engine.shapes.one(shape, "flags")
-    search = _xpath_regex(pattern.value, flags.value if flags is not None else "").search
+    search = _xpath.regex(pattern.value, flags.value if flags is not None else "").search
 
     def ok(v):  # matched against a literal's lexical form or an IRI; a blank node fails
         if type(v) is tuple:
@@ -746,13 +712,14 @@ def _pattern(engine, shape, pattern):
 
 
 def _language_in(engine, shape, head):
-    allowed = {item.value.lower() for item in engine.shapes.items(head)}
+    ranges = [item.value for item in engine.shapes.items(head)]
+
+    @lru_cache(maxsize=1024)
+    def matches(lang) -> bool:
+        return any(_xpath.lang_matches(lang, r) for r in ranges)
 
     def ok(v):
-        lang = v[1] if type(v) is tuple else None
-        if not lang:
-            return False
-        return "*" in allowed or lang.lower() in allowed or lang.split("-")[0].lower() in allowed
+        return type(v) is tuple and bool(v[1]) and matches(v[1])
 
     return _each("LanguageInConstraintComponent", ok)
 
@@ -774,7 +741,7 @@ def _unique_lang(engine, shape, flag):
 
 
 def _in(engine, shape, head):
-    allowed = {compact(item) for item in engine.shapes.items(head)}
+    allowed = {_value(item) for item in engine.shapes.items(head)}
     return _each("InConstraintComponent", lambda v: v in allowed)
 
 
@@ -791,7 +758,7 @@ def _equals(engine, shape, p):
 
 
 def _has_value(engine, shape, value):
-    wanted = compact(value)
+    wanted = _value(value)
 
     def check(focus, values):
         return () if wanted in values else [("HasValueConstraintComponent", _NO_VALUE, ())]
@@ -871,10 +838,14 @@ _CHECKS = {
     "class": _class,
     "datatype": _datatype,
     "nodeKind": _node_kind,
-    "minExclusive": _range("MinExclusiveConstraintComponent", lambda n, b: n > b),
-    "minInclusive": _range("MinInclusiveConstraintComponent", lambda n, b: n >= b),
-    "maxExclusive": _range("MaxExclusiveConstraintComponent", lambda n, b: n < b),
-    "maxInclusive": _range("MaxInclusiveConstraintComponent", lambda n, b: n <= b),
+    "minExclusive": _range("MinExclusiveConstraintComponent", lambda n, b: _xpath.less(b, n)),
+    "minInclusive": _range(
+        "MinInclusiveConstraintComponent", lambda n, b: _xpath.less(b, n) or _xpath.equal(b, n)
+    ),
+    "maxExclusive": _range("MaxExclusiveConstraintComponent", lambda n, b: _xpath.less(n, b)),
+    "maxInclusive": _range(
+        "MaxInclusiveConstraintComponent", lambda n, b: _xpath.less(n, b) or _xpath.equal(n, b)
+    ),
     "minLength": _length("MinLengthConstraintComponent", lambda n, b: n >= b),
     "maxLength": _length("MaxLengthConstraintComponent", lambda n, b: n <= b),
     "pattern": _pattern,
@@ -915,7 +886,6 @@ def violations(triples, base: str, shapes_path):
     from jitarsa.shacl.report import Violation
 
     shapes = Shapes(shapes_path)
-    shapes.check_messages()
     data = Data(as_graph(triples))
     names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
@@ -939,16 +909,18 @@ def violations(triples, base: str, shapes_path):
 
 
 def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict:
-    """pySHACL's own message for a nested result whose shape has no sh:message (cardinality
-    only: anything else is Unsupported). Prefixed names as rdflib writes them."""
+    """The message of a result whose shape has no sh:message: pySHACL's wording for
+    cardinality on an IRI path from an IRI or blank focus node (prefixed names as rdflib
+    writes them), else this engine's own, naming the constraint component."""
     import rdflib
 
     if (
         component not in ("MinCountConstraintComponent", "MaxCountConstraintComponent")
         or path is None
         or path[0] != "iri"
+        or type(focus) is tuple  # a literal focus node: pySHACL words it otherwise
     ):
-        raise Unsupported(f"no sh:message for {component} on {shape}")
+        return {None: f"Fails sh:{component} (the shape has no sh:message)"}
     bound = int(shapes.one(shape, component[:3].lower() + "Count").value)
     focus_text = (
         rdflib.URIRef(focus).n3(rdflib.Graph().namespace_manager)
