@@ -97,6 +97,27 @@ _REPORT_KEYS = {
     "value",
     "detail",
 }
+#: Parameters a shape has at most one value of (SHACL 4, each component's syntax rules).
+_AT_MOST_ONE = (
+    "datatype",
+    "nodeKind",
+    "minCount",
+    "maxCount",
+    "minExclusive",
+    "minInclusive",
+    "maxExclusive",
+    "maxInclusive",
+    "minLength",
+    "maxLength",
+    "flags",
+    "languageIn",
+    "uniqueLang",
+    "in",
+    "qualifiedMinCount",
+    "qualifiedMaxCount",
+    "deactivated",
+    "severity",
+)
 #: Parameters whose values are shapes, and those whose values are lists of shapes.
 _SHAPE_VALUED = ("property", "node", "not", "qualifiedValueShape")
 _SHAPE_LISTS = ("and", "or", "xone")
@@ -198,6 +219,9 @@ class Shapes:
         for t in sorted({t.value for t in props.get(_TYPE, ())} - _SHAPE_TYPES):
             if t.startswith((SH, RDFS)) or t == OWL + "Class":
                 raise Unsupported(f"{_name(shape)} is a {shorten(t)}")
+        for name in _AT_MOST_ONE:
+            if len(self.get(shape, name)) > 1:  # an ill-formed shape: refused, not guessed at
+                raise Unsupported(f"more than one sh:{name} on {_name(shape)}")
         if self.get(shape, "path"):
             self.path(shape)
         for name in ("minCount", "maxCount", "minLength", "maxLength"):

@@ -48,7 +48,9 @@ def shapes_graph(path=None):
     except OSError as err:
         raise ShapesError(f"cannot be read ({err.strerror})", str(path)) from None
     except Exception as err:  # rdflib's Turtle parser raises several kinds of error
-        raise ShapesError(f"is not valid Turtle ({err})", str(path)) from None
+        raise ShapesError(
+            f"is not valid Turtle ({' '.join(str(err).split())})", str(path)
+        ) from None
 
 
 def validate_graph(data_graph, base: str, shapes=None) -> Report:
@@ -69,6 +71,11 @@ def validate_graph(data_graph, base: str, shapes=None) -> Report:
     except ReportableRuntimeError as err:  # the shapes are not SHACL
         text = " ".join(str(err.message).split())
         raise ShapesError(f"pySHACL cannot use the shapes: {text}") from None
+    except ArithmeticError as err:  # pySHACL compares "NaN"^^xsd:double with a decimal
+        raise ShapesError(
+            f"pySHACL failed on a range comparison ({type(err).__name__}): "
+            "validate with --engine fast or auto"
+        ) from None
     violations = sorted(_violations(results, data_graph, base), key=result_order)
     return Report(conforms=bool(conforms), violations=violations, graph=results)
 
