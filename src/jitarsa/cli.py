@@ -43,8 +43,9 @@ engine_option = click.option(
     type=click.Choice(["auto", "fast", "pyshacl"]),
     default="auto",
     show_default=True,
-    help="SHACL engine: pyshacl (the reference), fast (refuses shapes it does not evaluate), "
-    "auto (pySHACL for small graphs, else fast, falling back to pySHACL with a note on stderr).",
+    help="SHACL engine: fast (refuses shapes it does not evaluate), pyshacl (slower; deviates "
+    "from SHACL where docs/validation.md lists), auto (fast, falling back to pySHACL with a "
+    "note on stderr when the shapes need it).",
 )
 base_option = click.option(
     "--base",

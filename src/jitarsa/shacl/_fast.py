@@ -956,7 +956,9 @@ def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict
     return {None: f"{word} than {bound} values on {focus_text}->{path_text}"}
 
 
+@lru_cache(maxsize=4)
 def _shapes_namespaces(shapes_path):
+    """The prefixes of the shapes file as rdflib binds them (read once, not once a result)."""
     import rdflib
 
     return rdflib.Graph().parse(shapes_path, format="turtle").namespace_manager
