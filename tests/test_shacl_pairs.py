@@ -206,3 +206,65 @@ def test_pyshacl_deviations_as_listed(tmp_path, name, engine):
     shapes, data, expected = CASES[name]
     result = run(tmp_path, shapes, data, "--engine", engine, "--format", "json")
     assert results(result.stdout) != sorted(expected, key=lambda r: tuple(map(str, r)))
+
+
+#: Shapes graphs that are not SHACL, or that SHACL leaves undefined: each engine answers in a
+#: line or two (a fallback note, an error), never a traceback.
+HOSTILE = {
+    "recursive through sh:node": "ex:S sh:targetNode ex:a ; sh:node ex:S .",
+    "recursive through sh:or and sh:not": "ex:S sh:targetNode ex:a ; sh:or ( ex:T ) . "
+    "ex:T sh:not ex:S .",
+    "a cyclic list": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; sh:in _:l ] . "
+    "_:l rdf:first 1 ; rdf:rest _:l .",
+    "a list that does not end": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    "sh:in [ rdf:first 1 ] ] .",
+    "an IRI as the message": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    "sh:minCount 2 ; sh:message ex:m ] .",
+    "a count that is text": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    'sh:minCount "x" ] .',
+    "an IRI as the pattern": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    "sh:pattern ex:x ] .",
+    "an IRI as a language": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    "sh:languageIn ( ex:x ) ] .",
+    "a literal focus node": 'ex:S sh:targetNode "lit" ; sh:property [ sh:path ex:v ; '
+    "sh:minCount 1 ] .",
+    "NaN against a decimal": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:w ; "
+    "sh:maxInclusive 1.5 ] .",
+    "a pattern Python cannot compile": "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; "
+    'sh:pattern "(" ] .',
+}
+
+
+@pytest.mark.parametrize("engine", ["fast", "auto", "pyshacl"])
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_shapes_are_answered_in_a_line(tmp_path, name, engine):
+    shapes = "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n" + HOSTILE[name]
+    data = 'ex:a ex:v ex:b ; ex:w "NaN"^^xsd:double .'
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            "--dump",
+            str(_write(tmp_path, data)),
+            "--shapes",
+            str(_shapes(tmp_path, shapes)),
+        ]
+        + ["--engine", engine],
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1, 2)
+    assert len(result.stderr.splitlines()) <= 2, result.stderr  # a fallback note, an error
+    if result.exit_code == 2:
+        assert result.stderr.splitlines()[-1].startswith("Error: ")
+
+
+def _write(tmp_path, data: str):
+    path = tmp_path / "data.ttl"
+    path.write_text(PREFIXES + data, encoding="utf-8")
+    return path
+
+
+def _shapes(tmp_path, shapes: str):
+    path = tmp_path / "shapes.ttl"
+    path.write_text(PREFIXES + shapes, encoding="utf-8")
+    return path

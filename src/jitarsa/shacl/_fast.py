@@ -24,7 +24,7 @@ from datetime import date
 from functools import lru_cache, partial
 from typing import Any
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
 from jitarsa.errors import ShapesError, Unsupported
 from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, shorten
@@ -179,15 +179,39 @@ class Shapes:
         todo = list(found)
         while todo:
             shape = todo.pop()
-            nested = [m for k in _SHAPE_VALUED for m in self.get(shape, k)]
-            nested += [
-                m for k in _SHAPE_LISTS for head in self.get(shape, k) for m in self.items(head)
-            ]
-            for member in nested:
+            for member in self._nested(shape):
                 if member not in found:
                     found.add(member)
                     todo.append(member)
+        self._refuse_recursion(found)
         return found
+
+    def _nested(self, shape) -> list:
+        """The shapes a shape's parameters name (sh:node, sh:property, sh:or's members …)."""
+        nested = [m for k in _SHAPE_VALUED for m in self.get(shape, k)]
+        return nested + [
+            m for k in _SHAPE_LISTS for head in self.get(shape, k) for m in self.items(head)
+        ]
+
+    def _refuse_recursion(self, shapes: set) -> None:
+        """A shape that reaches itself through the shapes it names: SHACL leaves validation
+        with recursive shapes undefined (2.3.3), and this engine would never end."""
+        done: set = set()
+        for start in sorted(shapes, key=str):
+            path, stack = set(), [(start, iter(self._nested(start)))]
+            path.add(start)
+            while stack:
+                shape, members = stack[-1]
+                member = next(members, None)
+                if member is None:
+                    stack.pop()
+                    path.discard(shape)
+                    done.add(shape)
+                elif member in path:
+                    raise Unsupported(f"{_name(member)} is recursive (it reaches itself)")
+                elif member not in done:
+                    path.add(member)
+                    stack.append((member, iter(self._nested(member))))
 
     def get(self, shape, name: str) -> list:
         return self.graph.get(shape, {}).get(_sh(name), [])
@@ -197,8 +221,11 @@ class Shapes:
         return values[0] if values else None
 
     def items(self, head) -> list:
-        out = []
+        out, seen = [], set()
         while head != _NIL:
+            if head in seen:
+                raise Unsupported(f"a cyclic RDF list at {head}")
+            seen.add(head)
             out.append(self.one_raw(head, _FIRST))
             head = self.one_raw(head, _REST)
         return out
@@ -242,6 +269,12 @@ class Shapes:
                     raise Unsupported(f"sh:{name} {bound} (not a number) on {_name(shape)}")
         for datatype in self.get(shape, "datatype"):
             _datatype_known(datatype, shape)
+        for name in ("pattern", "flags", "message"):
+            if not all(isinstance(v, Literal) for v in self.get(shape, name)):
+                raise Unsupported(f"sh:{name} that is not a literal on {_name(shape)}")
+        for head in self.get(shape, "languageIn"):
+            if not all(isinstance(v, Literal) for v in self.items(head)):
+                raise Unsupported(f"sh:languageIn with a member not a literal on {_name(shape)}")
         flags = self.get(shape, "flags")
         if len(flags) > 1 or any(set(f.value) - set("imsx") for f in flags):
             raise Unsupported(f"sh:flags other than i, m, s, x on {_name(shape)}")
@@ -913,9 +946,9 @@ def violations(triples, base: str, shapes_path):
     data = Data(as_graph(triples))
     names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
-        messages = {m.language: m.value for m in shapes.get(shape, "message")} or _generic_message(
-            shapes, shapes_path, focus, path, component, shape
-        )
+        messages = {
+            m.language: m.value for m in shapes.get(shape, "message") if isinstance(m, Literal)
+        } or _generic_message(shapes, shapes_path, focus, path, component, shape)
         focus_text = _text(focus)
         named = {n[1]: n[0] for n in names.get(focus, ()) if type(n) is tuple}
         yield Violation(

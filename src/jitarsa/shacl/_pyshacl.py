@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from contextlib import contextmanager
 
 from jitarsa.namespaces import SCHEMA, SH, shorten
@@ -60,21 +62,26 @@ def validate_graph(data_graph, base: str, shapes=None) -> Report:
 
     from jitarsa.errors import ShapesError
 
+    # pySHACL logs its errors and warns of recursive shapes on stderr, each over several
+    # lines: the error is reported once, in one line, below.
+    logging.getLogger("pyshacl-validate").disabled = True
     try:
-        conforms, results, _ = pyshacl.validate(
-            data_graph,
-            shacl_graph=shapes if shapes is not None else shapes_graph(),
-            inference="none",
-            advanced=True,
-            allow_warnings=False,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            conforms, results, _ = pyshacl.validate(
+                data_graph,
+                shacl_graph=shapes if shapes is not None else shapes_graph(),
+                inference="none",
+                advanced=True,
+                allow_warnings=False,
+            )
     except ReportableRuntimeError as err:  # the shapes are not SHACL
         text = " ".join(str(err.message).split())
         raise ShapesError(f"pySHACL cannot use the shapes: {text}") from None
-    except ArithmeticError as err:  # pySHACL compares "NaN"^^xsd:double with a decimal
+    except Exception as err:  # noqa: BLE001 - its crashes too (NaN against a decimal, a cyclic list)
+        text = " ".join(str(err).split())
         raise ShapesError(
-            f"pySHACL failed on a range comparison ({type(err).__name__}): "
-            "validate with --engine fast or auto"
+            f"pySHACL failed ({type(err).__name__}: {text}): validate with --engine fast or auto"
         ) from None
     violations = sorted(_violations(results, data_graph, base), key=result_order)
     return Report(conforms=bool(conforms), violations=violations, graph=results)
