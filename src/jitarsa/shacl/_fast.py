@@ -17,6 +17,7 @@ tests/test_w3c_shacl.py runs the W3C SHACL Core test suite against it.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -623,10 +624,14 @@ class Engine:
                             yield from details
         if c.properties:  # their focus nodes are this shape's value nodes
             if c.path is not None:
-                pairs: Counter = Counter()
-                for f in focus_nodes & index.keys():
-                    for v in index[f]:
-                        pairs[v] += 1 if times is None else times[f]
+                parents = focus_nodes & index.keys()
+                if times is None:  # counted in C
+                    pairs = Counter(v for f in parents for v in index[f])
+                else:
+                    pairs = Counter()
+                    for f in parents:
+                        for v in index[f]:
+                            pairs[v] += times[f]
                 focus_nodes = set(pairs)
                 times = pairs if len(focus_nodes) < pairs.total() else None  # None: each once
             for prop in c.properties:
@@ -730,13 +735,23 @@ def _node_kind(engine, shape, kind):
     return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH) :]))
 
 
-def _range(component: str, holds):
+def _range(component: str, holds, exact):
     """sh:minInclusive and the like: a value fails unless it is a number and `holds(value,
-    bound)` by SPARQL's operators (XPath's, with numeric type promotion)."""
+    bound)` by SPARQL's operators (XPath's, with numeric type promotion). A plain xsd:integer
+    against an integer or decimal bound, the usual case, is compared by `exact` at once."""
 
     def make(engine, shape, bound):
         limit = _number(compact(bound))
-        return _each(component, lambda v: (n := _number(v)) is not None and holds(n, limit))
+        exact_bound = limit[1] if limit[0] <= _xpath.DECIMAL else None
+        integer, plain = XSD + "integer", _PLAIN[XSD + "integer"].fullmatch
+
+        def ok(v) -> bool:
+            if exact_bound is not None and type(v) is tuple and v[2] == integer and plain(v[0]):
+                return exact(int(v[0]), exact_bound)
+            n = _number(v)
+            return n is not None and holds(n, limit)
+
+        return _each(component, ok)
 
     return make
 
@@ -895,13 +910,21 @@ _CHECKS = {
     "class": _class,
     "datatype": _datatype,
     "nodeKind": _node_kind,
-    "minExclusive": _range("MinExclusiveConstraintComponent", lambda n, b: _xpath.less(b, n)),
-    "minInclusive": _range(
-        "MinInclusiveConstraintComponent", lambda n, b: _xpath.less(b, n) or _xpath.equal(b, n)
+    "minExclusive": _range(
+        "MinExclusiveConstraintComponent", lambda n, b: _xpath.less(b, n), operator.gt
     ),
-    "maxExclusive": _range("MaxExclusiveConstraintComponent", lambda n, b: _xpath.less(n, b)),
+    "minInclusive": _range(
+        "MinInclusiveConstraintComponent",
+        lambda n, b: _xpath.less(b, n) or _xpath.equal(b, n),
+        operator.ge,
+    ),
+    "maxExclusive": _range(
+        "MaxExclusiveConstraintComponent", lambda n, b: _xpath.less(n, b), operator.lt
+    ),
     "maxInclusive": _range(
-        "MaxInclusiveConstraintComponent", lambda n, b: _xpath.less(n, b) or _xpath.equal(n, b)
+        "MaxInclusiveConstraintComponent",
+        lambda n, b: _xpath.less(n, b) or _xpath.equal(n, b),
+        operator.le,
     ),
     "minLength": _length("MinLengthConstraintComponent", lambda n, b: n >= b),
     "maxLength": _length("MaxLengthConstraintComponent", lambda n, b: n <= b),
