@@ -5,7 +5,7 @@ synth N --seed 1`), and measures validating its graph against ontology/shapes.tt
 in a child process, CPU time (the process's user + system) and wall time:
 
   fast (before)  the fast engine of another commit (`--before`, extracted with `git archive`),
-  fast (after)   and of this checkout, in alternating rounds (`--rounds`), each round the best
+  fast (after)   and of this checkout (or `--after`), in alternating rounds (`--rounds`), the best
                  of three runs in one process: the graph built, then `validate_triples(graph,
                  base, engine="fast")` timed (shapes read, data indexed, shapes evaluated);
   pySHACL        `pyshacl.validate` on the rdflib graph, once (`--pyshacl-up-to` bounds N:
@@ -102,9 +102,25 @@ def jena(data: Path, work: Path) -> dict:
     return {"cpu": int(cpu) / 1000, "wall": int(wall) / 1000}
 
 
+def checkout(commit: str, work: Path) -> Path:
+    """The source of COMMIT, with the ontology and data it reads, extracted into WORK."""
+    folder = work / f"code-{commit}"
+    if not folder.exists():
+        folder.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", commit, "src", "ontology", "data", "pyproject.toml"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="f5db338", help="the commit to compare with")
+    parser.add_argument("--after", default=None, help="a commit (default: this checkout)")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pyshacl-up-to", type=int, default=100_000)
@@ -114,17 +130,10 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="shacl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    before = work / f"before-{args.before}"
-    if not before.exists():
-        before.mkdir()
-        archive = subprocess.run(
-            ["git", "archive", args.before, "src", "ontology", "data", "pyproject.toml"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
-    sources = {"before": before / "src", "after": ROOT / "src"}
+    sources = {
+        "before": checkout(args.before, work),
+        "after": checkout(args.after, work) if args.after else ROOT / "src",
+    }
     results: dict = {"before": args.before, "load": [], "sizes": {}}
     engines = args.engines.split(",")
     for n in map(int, args.sizes.split(",")):

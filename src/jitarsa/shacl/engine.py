@@ -1,5 +1,5 @@
 """Choosing the SHACL engine: the fast engine whenever it evaluates the shapes, else pySHACL
-(the reference, slower), with the same report.
+(slower, and deviating from SHACL where docs/validation.md lists), with the same report.
 
 The shapes (ontology/shapes.ttl unless another shapes graph is given) are the data contract;
 the data is a data folder's graph or any RDF file (`read_dump`).
