@@ -13,6 +13,7 @@ published graph against the published shapes.
 """
 
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -421,8 +422,9 @@ def compare(tmp_path: Path, seeds) -> tuple[int, list]:
 
 
 needs_jena = pytest.mark.skipif(
-    not jena_shacl.installed(),
-    reason="Apache Jena is not installed (apt-get install libapache-jena-java)",
+    not jena_shacl.installed() or shutil.which("javac") is None,
+    reason="Apache Jena and a JDK are not installed "
+    "(apt-get install libapache-jena-java default-jdk-headless)",
 )
 
 
