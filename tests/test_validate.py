@@ -153,11 +153,14 @@ def test_a_dump_that_cannot_be_read_is_one_line_and_exit_2(tmp_path):
         "data.txt": "<a:b> <a:c> <a:d> .",
         "bad.ttl": "<a:b> <a:c> .",
         "star.ttl": "<a:b> <a:c> <<( <a:x> <a:y> <a:z> )>> .",
+        # A remote JSON-LD context is not fetched: jitarsa works offline.
+        "remote.jsonld": '{"@context": "https://schema.org/", "@id": "http://example.org/a"}',
+        "latin1.ttl": '<a:b> <a:c> "caf\xe9" .',
     }
     for name, text in cases.items():
         path = tmp_path / name
         if text is not None:
-            path.write_text(text, encoding="utf-8")
+            path.write_text(text, encoding="latin-1" if name == "latin1.ttl" else "utf-8")
         result = CliRunner().invoke(cli, ["validate", "--dump", str(path)])
         assert result.exit_code == 2, (name, result.output)
         assert result.output.startswith(f"Error: {path}: ") and result.output.count("\n") == 1
