@@ -174,7 +174,7 @@ def validate(data_dir, base, fmt, engine, shapes, dump):
 
     if data_dir is not None and dump is not None:
         raise click.UsageError("choose one of --data and --dump")
-    # The standard report graph comes from pySHACL, the reference engine.
+    # The standard report graph comes from pySHACL.
     report = run_validate(data_dir, base, "pyshacl" if fmt == "ttl" else engine, shapes, dump)
     output = (
         report.text(shapes) if fmt == "text" else {"ttl": report.turtle, "json": report.json}[fmt]()

@@ -1,4 +1,8 @@
-"""pySHACL, the reference SHACL engine: the data through rdflib, results read back into a Report."""
+"""pySHACL: the data through rdflib (literals as written), results read back into a Report.
+
+It runs when the fast engine refuses the shapes, and for the standard report graph; where it
+deviates from SHACL, docs/validation.md lists.
+"""
 
 from __future__ import annotations
 
