@@ -17,7 +17,7 @@ from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, RDF, SCHEMA, XSD
 from jitarsa.rdf.graph import sort_triples, triples
 from jitarsa.records.load import load_dataset
 from jitarsa.records.synth import synthesize
-from jitarsa.shacl._fast import _PLAIN, _xsd_types, well_formed
+from jitarsa.shacl._datatypes import PLAIN, well_formed, xsd_types
 from jitarsa.shacl.engine import validate_triples
 
 BASE = "https://w3id.org/jitarsa/"
@@ -278,14 +278,14 @@ def test_auto_says_on_stderr_why_it_falls_back(tmp_path, capsys):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.sampled_from(sorted(_PLAIN)).flatmap(
+    st.sampled_from(sorted(PLAIN)).flatmap(
         lambda datatype: st.tuples(
             st.just(datatype),
-            st.from_regex(_PLAIN[datatype], fullmatch=True) | st.text(max_size=12),
+            st.from_regex(PLAIN[datatype], fullmatch=True) | st.text(max_size=12),
         )
     )
 )
 def test_the_fast_path_for_plain_forms_agrees_with_xmlschema(case):
     datatype, text = case
-    library = _xsd_types()[datatype.rsplit("#", 1)[1]].is_valid(text)
+    library = xsd_types()[datatype.rsplit("#", 1)[1]].is_valid(text)
     assert well_formed(text, datatype) == library

@@ -4,10 +4,11 @@ pySHACL evaluates one focus node at a time through rdflib and takes minutes for 
 organisations. This engine reads a shapes graph, indexes the data's
 triples once by predicate, and evaluates each shape over all its focus nodes with dictionaries
 and sets. It knows the targets (explicit, and the implicit class target of a shape that is also
-an rdfs:Class), the paths IRI, inverse and alternative (of IRIs), and the components listed in
-`_CHECKS`, with property shapes nested at any depth. Before it evaluates anything it reads the
-whole shapes graph, every shape however it is targeted or nested, and raises `Unsupported`,
-naming the shape and the feature, for anything else; the caller falls back to pySHACL.
+an rdfs:Class), the paths IRI, inverse and alternative (of IRIs), and the components of
+`_components.CHECKS`, with property shapes nested at any depth. Before it evaluates anything it
+reads the whole shapes graph, every shape however it is targeted or nested, and raises
+`Unsupported`, naming the shape and the feature, for anything else; the caller falls back to
+pySHACL.
 
 Literals are checked against the XSD lexical spaces by `xmlschema` (an XSD 1.1 implementation);
 ranges, patterns and language ranges follow SPARQL's and XPath's operators (`_xpath`), as SHACL
@@ -18,12 +19,9 @@ tests/test_shacl_engines.py compares it with pySHACL and Apache Jena on generate
 
 from __future__ import annotations
 
-import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
@@ -32,11 +30,12 @@ from jitarsa.errors import ShapesError, Unsupported
 from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, shorten
 from jitarsa.rdf.graph import Blank, as_graph, compact
 from jitarsa.shacl import _xpath
+from jitarsa.shacl._components import CHECKS, NO_VALUE, PerValue, shapes_value, with_values
+from jitarsa.shacl._datatypes import XSD_TYPES, number
 
 _TYPE = NamedNode(RDF + "type")
 _FIRST, _REST, _NIL = (NamedNode(RDF + n) for n in ("first", "rest", "nil"))
 _VIOLATION = NamedNode(SH + "Violation")
-_NO_VALUE = object()
 _TARGETS = ("targetClass", "targetSubjectsOf", "targetNode", "targetObjectsOf")
 #: Constraint parameters this engine evaluates (besides sh:property).
 _PARAMETERS = {
@@ -267,7 +266,7 @@ class Shapes:
             raise Unsupported(f"sh:qualifiedValueShapesDisjoint on {_name(shape)}")
         for name in ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive"):
             for bound in self.get(shape, name):
-                if _number(compact(bound)) is None:
+                if number(compact(bound)) is None:
                     raise Unsupported(f"sh:{name} {bound} (not a number) on {_name(shape)}")
         for datatype in self.get(shape, "datatype"):
             _datatype_known(datatype, shape)
@@ -307,90 +306,15 @@ class Shapes:
         raise Unsupported(f"a path other than an IRI, ^IRI or IRI|IRI on {_name(shape)}")
 
 
-class _ShapesBlank(Blank):
-    """A blank node of the shapes graph as a value (sh:in, sh:hasValue, sh:targetNode): never
-    the data graph's node of the same label, as the two are different graphs (RDF 1.1, 3.4)."""
-
-    def __eq__(self, other) -> bool:
-        return type(other) is _ShapesBlank and str.__eq__(self, other)
-
-    def __hash__(self) -> int:
-        return hash(("shapes", str(self)))
-
-
-def _value(term):
-    """A shapes graph's term as a data value, in jitarsa.graph's plain form."""
-    return _ShapesBlank("_:" + term.value) if isinstance(term, BlankNode) else compact(term)
-
-
 def _is_path(source) -> bool:
     return isinstance(source, str) or hasattr(source, "__fspath__")
 
 
 def _whole(term, where: str) -> int:
-    number = _number(compact(term))
-    if number is None or number[0] != _xpath.INTEGER or number[1] < 0:
+    found = number(compact(term))
+    if found is None or found[0] != _xpath.INTEGER or found[1] < 0:
         raise Unsupported(f"{where} is not a whole number")
-    return number[1]
-
-
-#: The XSD datatypes RDF 1.1 admits (its section 5.1), checked by xmlschema's XSD 1.1 types.
-_XSD_TYPES = {
-    "anyURI",
-    "base64Binary",
-    "boolean",
-    "byte",
-    "date",
-    "dateTime",
-    "dateTimeStamp",
-    "dayTimeDuration",
-    "decimal",
-    "double",
-    "duration",
-    "float",
-    "gDay",
-    "gMonth",
-    "gMonthDay",
-    "gYear",
-    "gYearMonth",
-    "hexBinary",
-    "int",
-    "integer",
-    "language",
-    "long",
-    "Name",
-    "NCName",
-    "negativeInteger",
-    "NMTOKEN",
-    "nonNegativeInteger",
-    "nonPositiveInteger",
-    "normalizedString",
-    "positiveInteger",
-    "short",
-    "string",
-    "time",
-    "token",
-    "unsignedByte",
-    "unsignedInt",
-    "unsignedLong",
-    "unsignedShort",
-    "yearMonthDuration",
-}
-#: Lexical forms certainly in a datatype's lexical space, to spare the library the common
-#: case (a test checks each against it); anything else is decided by xmlschema.
-_SMALL = r"(?:0|[1-9][0-9]{0,8})"
-_YEAR = r"[1-9][0-9]{3}"
-_MONTH = r"(?:0[1-9]|1[0-2])"
-_PLAIN = {
-    **{
-        XSD + n: re.compile(_SMALL)
-        for n in ("integer", "nonNegativeInteger", "int", "long", "unsignedInt", "unsignedLong")
-    },
-    XSD + "decimal": re.compile(_SMALL + r"(?:\.[0-9]{1,9})?"),
-    XSD + "gYear": re.compile(_YEAR),
-    XSD + "gYearMonth": re.compile(f"{_YEAR}-{_MONTH}"),
-    XSD + "date": re.compile(f"{_YEAR}-{_MONTH}-(?:0[1-9]|[12][0-9]|3[01])"),
-}
+    return found[1]
 
 
 def _datatype_known(datatype, shape) -> None:
@@ -398,39 +322,10 @@ def _datatype_known(datatype, shape) -> None:
     iri = datatype.value if isinstance(datatype, NamedNode) else None
     if iri is None:
         raise Unsupported(f"sh:datatype that is not an IRI on {_name(shape)}")
-    if iri.startswith(XSD) and iri[len(XSD) :] not in _XSD_TYPES:
+    if iri.startswith(XSD) and iri[len(XSD) :] not in XSD_TYPES:
         raise Unsupported(f"sh:datatype {shorten(iri)}, not an RDF datatype, on {_name(shape)}")
     if iri.startswith(RDF) and iri != RDF + "langString":
         raise Unsupported(f"sh:datatype {shorten(iri)} on {_name(shape)}")
-
-
-def well_formed(text: str, datatype: str) -> bool:
-    """Whether `text` is in the lexical space of `datatype` (an XSD one; any other that is not
-    rdf:langString has no ill-formed literals here)."""
-    plain = _PLAIN.get(datatype)
-    if plain is not None and plain.fullmatch(text):
-        if datatype != XSD + "date":
-            return True
-        try:  # the day exists in that month
-            date.fromisoformat(text)
-            return True
-        except ValueError:
-            pass
-    return _in_lexical_space(text, datatype)
-
-
-@lru_cache(maxsize=65536)
-def _in_lexical_space(text: str, datatype: str) -> bool:
-    if not datatype.startswith(XSD) or datatype[len(XSD) :] not in _XSD_TYPES:
-        return True
-    return _xsd_types()[datatype[len(XSD) :]].is_valid(text)
-
-
-@lru_cache(maxsize=1)
-def _xsd_types() -> Mapping[str, Any]:
-    import xmlschema
-
-    return xmlschema.XMLSchema11.builtin_types()
 
 
 class Data:
@@ -511,23 +406,6 @@ def _with_superclasses(types: dict, subclass_of: dict) -> dict:
     }
 
 
-def _datatype_ok(v, datatype: str) -> bool:
-    if type(v) is not tuple:
-        return False
-    text, lang, own = v
-    if datatype == RDF + "langString":
-        return lang is not None
-    return lang is None and own == datatype and well_formed(text, datatype)
-
-
-@lru_cache(maxsize=4096)
-def _number(v):
-    """(numeric type, value) of a well-formed numeric literal (jitarsa.shacl._xpath), else None."""
-    if type(v) is not tuple or v[1] is not None:
-        return None
-    return _xpath.numeric(v[0], v[2], well_formed)
-
-
 def _text(v) -> str:
     """The lexical form of a literal, an IRI's text, a blank node's label (as pySHACL gives)."""
     if type(v) is tuple:
@@ -549,14 +427,14 @@ class _Compiled:
 
 def _result(c: _Compiled, focus, component: str, value) -> tuple:
     """One SHACL result of shape C: (focus, path, value or None, component, shape, severity)."""
-    return (focus, c.path, None if value is _NO_VALUE else value, component, c.shape, c.severity)
+    return (focus, c.path, None if value is NO_VALUE else value, component, c.shape, c.severity)
 
 
 class Engine:
     """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result.
 
     Each shape is compiled once into a list of (check, relevant): `check(focus, values)` →
-    failures as (component, value or _NO_VALUE, nested results), and `relevant(focus nodes,
+    failures as (component, value or NO_VALUE, nested results), and `relevant(focus nodes,
     nodes with values)` → the focus nodes the check can fail on, found with set operations:
     for most checks only the focus nodes that have values along the path."""
 
@@ -568,7 +446,7 @@ class Engine:
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
-        found = {_value(n) for n in sh.get(shape, "targetNode")}
+        found = {shapes_value(n) for n in sh.get(shape, "targetNode")}
         classes = [cls.value for cls in sh.get(shape, "targetClass")]
         if shape in sh.implicit and isinstance(shape, NamedNode):
             classes.append(shape.value)
@@ -597,7 +475,7 @@ class Engine:
         else:
             index = self.data.index(c.path)
         per_value = [
-            (check.ok, check.component) for check, _ in c.checks if type(check) is _PerValue
+            (check.ok, check.component) for check, _ in c.checks if type(check) is PerValue
         ]
         if per_value:  # most checks: one pass over the values for all, no call a node
             path, shape, severity = c.path, c.shape, c.severity
@@ -611,9 +489,9 @@ class Engine:
                                     yield result
         present = None  # the focus nodes with values, which most other checks look at
         for check, relevant in c.checks:
-            if type(check) is _PerValue:
+            if type(check) is PerValue:
                 continue
-            if relevant is not _with_values:
+            if relevant is not with_values:
                 nodes = relevant(focus_nodes, index.keys())
             else:
                 nodes = present = focus_nodes & index.keys() if present is None else present
@@ -672,293 +550,11 @@ class Engine:
         c.path = sh.path(shape) if sh.get(shape, "path") else None
         c.checks = [
             make(self, shape, parameter)
-            for name, make in _CHECKS.items()
+            for name, make in CHECKS.items()
             for parameter in sh.get(shape, name)
         ]
         c.properties = [self.compile(p) for p in sh.get(shape, "property")]
         return c
-
-
-def _with_values(focus_nodes, with_values):
-    return focus_nodes & with_values
-
-
-class _PerValue:
-    """A check that fails every value for which `ok(value)` is false."""
-
-    __slots__ = ("component", "ok")
-
-    def __init__(self, component: str, ok):
-        self.component, self.ok = component, ok
-
-    def __call__(self, focus, values) -> list:
-        return [(self.component, v, ()) for v in values if not self.ok(v)]
-
-
-def _each(component, ok):
-    return _PerValue(component, ok), _with_values
-
-
-def _min_count(engine, shape, parameter):
-    bound = int(parameter.value)
-
-    def relevant(focus_nodes, with_values):
-        return (focus_nodes - with_values if bound > 0 else set()) | (
-            focus_nodes & with_values if bound > 1 else set()
-        )
-
-    return (
-        lambda f, values: (
-            [("MinCountConstraintComponent", _NO_VALUE, ())] if len(values) < bound else ()
-        )
-    ), relevant
-
-
-def _max_count(engine, shape, parameter):
-    bound = int(parameter.value)
-    return (
-        lambda f, values: (
-            [("MaxCountConstraintComponent", _NO_VALUE, ())] if len(values) > bound else ()
-        )
-    ), _with_values
-
-
-def _class(engine, shape, cls):
-    types, name = engine.data.types, cls.value
-    return _each("ClassConstraintComponent", lambda v: name in types.get(v, ()))
-
-
-def _datatype(engine, shape, datatype):
-    return _each("DatatypeConstraintComponent", partial(_datatype_ok, datatype=datatype.value))
-
-
-def _node_kind(engine, shape, kind):
-    return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH) :]))
-
-
-def _range(component: str, holds, exact):
-    """sh:minInclusive and the like: a value fails unless it is a number and `holds(value,
-    bound)` by SPARQL's operators (XPath's, with numeric type promotion). A plain xsd:integer
-    against an integer or decimal bound, the usual case, is compared by `exact` at once."""
-
-    def make(engine, shape, bound):
-        limit = _number(compact(bound))
-        exact_bound = limit[1] if limit[0] <= _xpath.DECIMAL else None
-        integer, plain = XSD + "integer", _PLAIN[XSD + "integer"].fullmatch
-
-        def ok(v) -> bool:
-            if exact_bound is not None and type(v) is tuple and v[2] == integer and plain(v[0]):
-                return exact(int(v[0]), exact_bound)
-            n = _number(v)
-            return n is not None and holds(n, limit)
-
-        return _each(component, ok)
-
-    return make
-
-
-def _length(component: str, holds):
-    """sh:minLength, sh:maxLength: on the lexical form or IRI; a blank node always fails."""
-
-    def make(engine, shape, bound):
-        limit = int(bound.value)
-        return _each(
-            component,
-            lambda v: (
-                not isinstance(v, Blank) and holds(len(v[0] if type(v) is tuple else v), limit)
-            ),
-        )
-
-    return make
-
-
-def _pattern(engine, shape, pattern):
-    flags = engine.shapes.one(shape, "flags")
-    search = _xpath.regex(pattern.value, flags.value if flags is not None else "").search
-
-    def ok(v):  # matched against a literal's lexical form or an IRI; a blank node fails
-        if type(v) is tuple:
-            return search(v[0]) is not None
-        return not isinstance(v, Blank) and search(v) is not None
-
-    return _each("PatternConstraintComponent", ok)
-
-
-def _language_in(engine, shape, head):
-    ranges = [item.value for item in engine.shapes.items(head)]
-
-    @lru_cache(maxsize=1024)
-    def matches(lang) -> bool:
-        return any(_xpath.lang_matches(lang, r) for r in ranges)
-
-    def ok(v):
-        return type(v) is tuple and bool(v[1]) and matches(v[1])
-
-    return _each("LanguageInConstraintComponent", ok)
-
-
-def _unique_lang(engine, shape, flag):
-    def check(focus, values):
-        if flag.value != "true":
-            return ()
-        langs = [v[1].lower() for v in values if type(v) is tuple and v[1]]
-        if len(set(langs)) == len(langs):
-            return ()  # the usual case, found without counting
-        return [
-            ("UniqueLangConstraintComponent", _NO_VALUE, ())
-            for n in Counter(langs).values()
-            if n > 1
-        ]
-
-    return check, _with_values
-
-
-def _in(engine, shape, head):
-    allowed = {_value(item) for item in engine.shapes.items(head)}
-    return _each("InConstraintComponent", lambda v: v in allowed)
-
-
-def _equals(engine, shape, p):
-    other = engine.data.out.get(p.value, {})
-
-    def check(focus, values):
-        mine, theirs = set(values), set(other.get(focus, ()))
-        return [
-            ("EqualsConstraintComponent", v, ()) for v in list(mine - theirs) + list(theirs - mine)
-        ]
-
-    return check, lambda focus_nodes, with_values: focus_nodes & (with_values | other.keys())
-
-
-def _has_value(engine, shape, value):
-    wanted = _value(value)
-
-    def check(focus, values):
-        return () if wanted in values else [("HasValueConstraintComponent", _NO_VALUE, ())]
-
-    return check, lambda focus_nodes, with_values: focus_nodes
-
-
-def _disjoint(engine, shape, p):
-    other = engine.data.out.get(p.value, {})
-
-    def check(focus, values):
-        theirs = set(other.get(focus, ()))
-        return [("DisjointConstraintComponent", v, ()) for v in values if v in theirs]
-
-    return check, _with_values
-
-
-def _or(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each("OrConstraintComponent", lambda v: any(engine.conforms(m, v) for m in members))
-
-
-def _and(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each("AndConstraintComponent", lambda v: all(engine.conforms(m, v) for m in members))
-
-
-def _xone(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each(
-        "XoneConstraintComponent", lambda v: sum(engine.conforms(m, v) for m in members) == 1
-    )
-
-
-def _not(engine, shape, other):
-    target = engine.compile(other)
-    return _each("NotConstraintComponent", lambda v: not engine.conforms(target, v))
-
-
-def _node(engine, shape, other):
-    target = engine.compile(other)
-
-    def check(focus, values):
-        out = []
-        for v in values:
-            details = engine.node_results(target, v)
-            if details:
-                out.append(("NodeConstraintComponent", v, details))
-        return out
-
-    return check, _with_values
-
-
-def _qualified(engine, shape, other):
-    target = engine.compile(other)
-    low = engine.shapes.one(shape, "qualifiedMinCount")
-    high = engine.shapes.one(shape, "qualifiedMaxCount")
-
-    def check(focus, values):
-        count = sum(1 for v in values if engine.conforms(target, v))
-        out = []
-        if high is not None and count > int(high.value):
-            out.append(("QualifiedMaxCountConstraintComponent", _NO_VALUE, ()))
-        if low is not None and count < int(low.value):
-            out.append(("QualifiedMinCountConstraintComponent", _NO_VALUE, ()))
-        return out
-
-    if low is not None and int(low.value) > 0:
-        return check, lambda focus_nodes, with_values: focus_nodes
-    return check, _with_values
-
-
-#: Constraint parameter → maker of its check, in pySHACL's order of evaluation.
-_CHECKS = {
-    "minCount": _min_count,
-    "maxCount": _max_count,
-    "class": _class,
-    "datatype": _datatype,
-    "nodeKind": _node_kind,
-    "minExclusive": _range(
-        "MinExclusiveConstraintComponent", lambda n, b: _xpath.less(b, n), operator.gt
-    ),
-    "minInclusive": _range(
-        "MinInclusiveConstraintComponent",
-        lambda n, b: _xpath.less(b, n) or _xpath.equal(b, n),
-        operator.ge,
-    ),
-    "maxExclusive": _range(
-        "MaxExclusiveConstraintComponent", lambda n, b: _xpath.less(n, b), operator.lt
-    ),
-    "maxInclusive": _range(
-        "MaxInclusiveConstraintComponent",
-        lambda n, b: _xpath.less(n, b) or _xpath.equal(n, b),
-        operator.le,
-    ),
-    "minLength": _length("MinLengthConstraintComponent", lambda n, b: n >= b),
-    "maxLength": _length("MaxLengthConstraintComponent", lambda n, b: n <= b),
-    "pattern": _pattern,
-    "languageIn": _language_in,
-    "uniqueLang": _unique_lang,
-    "in": _in,
-    "hasValue": _has_value,
-    "equals": _equals,
-    "disjoint": _disjoint,
-    "not": _not,
-    "and": _and,
-    "or": _or,
-    "xone": _xone,
-    "node": _node,
-    "qualifiedValueShape": _qualified,
-}
-
-
-#: sh:nodeKind → the kinds of node it admits.
-_NODE_KINDS = {
-    "IRI": {"IRI"},
-    "BlankNode": {"BlankNode"},
-    "Literal": {"Literal"},
-    "BlankNodeOrIRI": {"BlankNode", "IRI"},
-    "BlankNodeOrLiteral": {"BlankNode", "Literal"},
-    "IRIOrLiteral": {"IRI", "Literal"},
-}
-
-
-def _kind_ok(v, kind: str) -> bool:
-    found = "Literal" if type(v) is tuple else "BlankNode" if isinstance(v, Blank) else "IRI"
-    return found in _NODE_KINDS[kind]
 
 
 def violations(triples, base: str, shapes_path):

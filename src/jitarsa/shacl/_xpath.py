@@ -39,16 +39,11 @@ def numeric(text: str, datatype: str, well_formed) -> tuple[int, object] | None:
     return None
 
 
-def less(a: tuple[int, object], b: tuple[int, object]) -> bool:
-    """op:numeric-less-than(a, b) after type promotion."""
+def compare(a: tuple[int, object], b: tuple[int, object]) -> int | None:
+    """-1, 0 or 1 as op:numeric-less-than, op:numeric-equal or op:numeric-greater-than(a, b)
+    holds after type promotion; None when none does (NaN)."""
     x, y = _promoted(a, b)
-    return x < y
-
-
-def equal(a: tuple[int, object], b: tuple[int, object]) -> bool:
-    """op:numeric-equal(a, b) after type promotion."""
-    x, y = _promoted(a, b)
-    return x == y
+    return -1 if x < y else 1 if x > y else 0 if x == y else None
 
 
 def _promoted(a, b) -> tuple:
