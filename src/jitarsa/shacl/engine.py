@@ -48,7 +48,7 @@ def validate_triples(triples, base: str, engine: str = "auto", shapes=None) -> R
             print(
                 f"jitarsa: the fast SHACL engine does not evaluate {why}; validating "
                 f"{len(triples):,} triples with pySHACL instead (about {cost}, "
-                "some 30 to 50 times slower)",
+                "some 30 to 60 times slower)",
                 file=sys.stderr,
             )
         except SyntaxError as err:  # pyoxigraph's Turtle parser is stricter than rdflib's
