@@ -64,6 +64,7 @@ PROGRAMS = {
     "chromium": "apt-get install chromium fonts-thai-tlwg",
     "virtuoso-t": "apt-get install virtuoso-opensource",
     "java": "apt-get install default-jre-headless libapache-jena-java",
+    "javac": "apt-get install default-jdk-headless libapache-jena-java",
     "nginx": "apt-get install nginx",
     "apache2": "apt-get install apache2",
     "node": "apt-get install nodejs npm, then npm ci --prefix tests/js",

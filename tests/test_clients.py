@@ -4,9 +4,9 @@ libapache-jena-java), and jsonld.js (tests/js)."""
 
 import json
 import subprocess
-import zipfile
 from pathlib import Path
 
+import jena_shacl
 import pytest
 import rdflib
 from conftest import ROOT, missing, require_program, serving
@@ -25,7 +25,6 @@ DESCRIBE = f"DESCRIBE {MIRROR}"
 DIST = ROOT / "dist"
 #: The network's members, as the member-count query answers.
 MEMBERS = str(len(load_dataset(ROOT / "data").members))
-JENA = Path("/usr/share/java")
 
 
 @pytest.fixture(scope="module")
@@ -86,53 +85,9 @@ def test_entity_iris_answer_rdfxml(endpoint, mirror_triples):
 
 @pytest.fixture(scope="module")
 def jena(tmp_path_factory):
-    """Run a Jena command-line class (`arq.rsparql`, `riotcmd.riot`) from Debian's jars.
-
-    Debian ships the jars without the `rsparql`/`riot` scripts, and its jena-core moves the
-    bundled Xerces classes to the package `xerces` but leaves their message files under
-    org/apache/jena/ext/xerces: Jena then fails to start ("internal error" in
-    XSSimpleTypeDecl). The files are copied to where the classes look for them."""
-    require_program("java")
-    if not (JENA / "jena-cmds.jar").is_file():
-        missing("libapache-jena-java", "apt-get install libapache-jena-java")
-    fix = tmp_path_factory.mktemp("jena")
-    with zipfile.ZipFile(JENA / "jena-core.jar") as jar:
-        for name in jar.namelist():
-            prefix = "org/apache/jena/ext/xerces/"
-            if name.startswith(prefix) and name.endswith(".properties"):
-                target = fix / "xerces" / name[len(prefix) :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(jar.read(name))
-    jars = [p for p in sorted(JENA.glob("jena-*.jar")) if not p.stem[-1].isdigit()]
-    jars += [
-        JENA / f"{name}.jar"
-        for name in [
-            "commons-cli",
-            "commons-codec",
-            "commons-compress",
-            "commons-csv",
-            "commons-io",
-            "commons-lang3",
-            "commons-logging",
-            "dexx.collection",
-            "gson",
-            "guava",
-            "httpclient",
-            "httpclient-cache",
-            "httpcore",
-            "jackson-annotations",
-            "jackson-core",
-            "jackson-databind",
-            "jakarta.json-api",
-            "jsonld-java",
-            "protobuf",
-            "slf4j-api",
-            "slf4j-simple",
-            "thrift",
-            "titanium-json-ld",
-        ]
-    ]
-    classpath = ":".join(str(p) for p in [fix, *jars])
+    """Run a Jena command-line class (`arq.rsparql`, `riotcmd.riot`) from Debian's jars."""
+    jena_shacl.require()
+    classpath = jena_shacl.classpath(tmp_path_factory.mktemp("jena"))
 
     def run(main: str, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

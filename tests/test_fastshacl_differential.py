@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jitarsa.namespaces import JITARSA, ORG, OWL, PROV, SCHEMA, XSD
 from jitarsa.rdf.graph import Blank, Graph, triples
 from jitarsa.records.load import load_dataset
-from jitarsa.shacl._fast import well_formed
+from jitarsa.shacl._datatypes import well_formed
 from jitarsa.shacl._pyshacl import validate_graph
 from jitarsa.shacl.engine import validate_triples
 

@@ -112,3 +112,69 @@ def test_shapes_that_cannot_be_read(tmp_path):
     bad.write_text("<a> <b> .", encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", "--shapes", str(bad)])
     assert result.exit_code == 2 and result.output.startswith(f"Error: {bad}: is not valid Turtle")
+
+
+# --- validate --dump: any RDF file ------------------------------------------------------------
+
+
+def test_dump_validates_each_published_format_as_the_records():
+    from conftest import ROOT
+
+    records = validate("--format", "json", "--engine", "fast")
+    for name in ("jitarsa.ttl", "jitarsa.nt", "jitarsa.rdf", "jitarsa.jsonld"):
+        result = validate("--dump", str(ROOT / "dist" / name), "--format", "json")
+        assert (result.exit_code, result.output) == (0, records.output), name
+
+
+def test_dump_reports_violations_by_record(tmp_path):
+    from conftest import ROOT
+
+    broken = tmp_path / "broken.nt"
+    broken.write_bytes(
+        (ROOT / "dist" / "jitarsa.nt").read_bytes()
+        + b"<https://w3id.org/jitarsa/org/mirror-foundation> <http://schema.org/name> "
+        + b'"Miroir"@fr .\n'
+    )
+    result = validate("--dump", str(broken))
+    assert result.exit_code == 1
+    assert result.output.startswith("mirror-foundation (มูลนิธิกระจกเงา): schema:name: ")
+    assert result.output.endswith("1 violation(s).\n")
+
+
+def test_dump_and_data_cannot_be_given_together(tmp_path):
+    result = validate("--dump", str(tmp_path / "x.ttl"), "--data", "data")
+    assert result.exit_code == 2
+    assert "choose one of --data and --dump" in result.output
+
+
+def test_a_dump_that_cannot_be_read_is_one_line_and_exit_2(tmp_path):
+    cases = {
+        "missing.ttl": None,
+        "data.txt": "<a:b> <a:c> <a:d> .",
+        "bad.ttl": "<a:b> <a:c> .",
+        "star.ttl": "<a:b> <a:c> <<( <a:x> <a:y> <a:z> )>> .",
+        # A remote JSON-LD context is not fetched: jitarsa works offline.
+        "remote.jsonld": '{"@context": "https://schema.org/", "@id": "http://example.org/a"}',
+        "latin1.ttl": '<a:b> <a:c> "caf\xe9" .',
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text, encoding="latin-1" if name == "latin1.ttl" else "utf-8")
+        result = CliRunner().invoke(cli, ["validate", "--dump", str(path)])
+        assert result.exit_code == 2, (name, result.output)
+        assert result.output.startswith(f"Error: {path}: ") and result.output.count("\n") == 1
+    assert "unknown RDF format" in validate("--dump", str(tmp_path / "data.txt")).output
+    assert "triple terms" in validate("--dump", str(tmp_path / "star.ttl")).output
+
+
+def test_shapes_either_parser_refuses_are_one_line_and_exit_2(tmp_path):
+    """rdflib (for pySHACL) refuses the first, whose message spans lines; only Oxigraph (for
+    the fast engine) refuses the second."""
+    shapes = tmp_path / "shapes.ttl"
+    for text in ['<a:b> <a:c> "x"@en-a_b .', "<a:b> <a:c> <http://exa mple.org/> ."]:
+        shapes.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(cli, ["validate", "--shapes", str(shapes)])
+        assert result.exit_code == 2, result.output
+        assert result.stdout == "" and result.stderr.startswith(f"Error: {shapes}: is not valid")
+        assert result.stderr.endswith("\n") and "\n" not in result.stderr[:-1]

@@ -84,6 +84,10 @@ class ShapesError(JitarsaError):
     not evaluate the SHACL it uses."""
 
 
+class DumpError(JitarsaError):
+    """An RDF file given as the data to validate (`validate --dump`) cannot be read or parsed."""
+
+
 class OutputError(JitarsaError):
     """The output could not be written, would overwrite something not ours, or would be
     written through a symbolic link or into a file with other hard links."""

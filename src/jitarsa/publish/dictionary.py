@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
 from jitarsa.namespaces import JITARSA, OWL, RDF, RDFS, SH, XSD, shorten
+from jitarsa.records.text import forbidden_character
 from jitarsa.resources import ontology_file, shapes_file
 
 TYPE = RDF + "type"
@@ -67,7 +68,7 @@ class TurtleFile:
         if isinstance(node, Literal):
             if node.datatype.value in (XSD + "integer", XSD + "boolean"):
                 return node.value
-            return f'"{node.value}"' + (f"@{node.language}" if node.language else "")
+            return f'"{_visible(node.value)}"' + (f"@{node.language}" if node.language else "")
         if isinstance(node, BlankNode):
             if self.one(node, RDF + "first") is not None:
                 return "( " + " ".join(self.show(i) for i in self.items(node)) + " )"
@@ -202,3 +203,14 @@ class Dictionary:
             targets,
             [Dictionary._shape(g, p) for p in props],
         )
+
+
+def _visible(text: str) -> str:
+    """A string with the characters records refuse (controls, invisible ones) written as Turtle
+    escapes, as shapes.ttl writes them in jsh:text's pattern: a page shows them, not nothing."""
+    return "".join(
+        (f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}")
+        if forbidden_character(c)
+        else c
+        for c in text
+    )

@@ -1,40 +1,41 @@
 """A fast SHACL engine for the SHACL Core it knows, refusing everything else.
 
-pySHACL is the reference, but it evaluates one focus node at a time through rdflib and takes
-about a minute for 100k organisations. This engine reads a shapes graph, indexes the data's
+pySHACL evaluates one focus node at a time through rdflib and takes minutes for 100k
+organisations. This engine reads a shapes graph, indexes the data's
 triples once by predicate, and evaluates each shape over all its focus nodes with dictionaries
 and sets. It knows the targets (explicit, and the implicit class target of a shape that is also
-an rdfs:Class), the paths IRI, inverse and alternative (of IRIs), and the components listed in
-`_CHECKS`, with property shapes nested at any depth. Before it evaluates anything it reads the
-whole shapes graph, every shape however it is targeted or nested, and raises `Unsupported`,
-naming the shape and the feature, for anything else; the caller falls back to pySHACL.
+an rdfs:Class), the paths IRI, inverse and alternative (of IRIs), and the components of
+`_components.CHECKS`, with property shapes nested at any depth. Before it evaluates anything it
+reads the whole shapes graph, every shape however it is targeted or nested, and raises
+`Unsupported`, naming the shape and the feature, for anything else; the caller falls back to
+pySHACL.
 
-Literals are checked against the XSD lexical spaces by `xmlschema` (an XSD 1.1 implementation),
-and range constraints compare numbers on their value space, as SHACL specifies.
-tests/test_fastshacl.py proves it reports the same results as pySHACL on the project's shapes;
-tests/test_w3c_shacl.py runs the W3C SHACL Core test suite against it.
+Literals are checked against the XSD lexical spaces by `xmlschema` (an XSD 1.1 implementation);
+ranges, patterns and language ranges follow SPARQL's and XPath's operators (`_xpath`), as SHACL
+specifies. tests/test_fastshacl.py proves it reports the same results as pySHACL on the
+project's shapes; tests/test_w3c_shacl.py runs the W3C SHACL Core test suite against it, and
+tests/test_shacl_engines.py compares it with pySHACL and Apache Jena on generated shapes.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 
-from jitarsa.errors import Unsupported
-from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, XSD_INTEGERS, shorten
+from jitarsa.errors import ShapesError, Unsupported
+from jitarsa.namespaces import OWL, RDF, RDFS, SCHEMA, SH, XSD, shorten
 from jitarsa.rdf.graph import Blank, as_graph, compact
+from jitarsa.shacl import _xpath
+from jitarsa.shacl._components import CHECKS, NO_VALUE, PerValue, shapes_value, with_values
+from jitarsa.shacl._datatypes import XSD_TYPES, number
 
 _TYPE = NamedNode(RDF + "type")
 _FIRST, _REST, _NIL = (NamedNode(RDF + n) for n in ("first", "rest", "nil"))
 _VIOLATION = NamedNode(SH + "Violation")
-_NO_VALUE = object()
 _TARGETS = ("targetClass", "targetSubjectsOf", "targetNode", "targetObjectsOf")
 #: Constraint parameters this engine evaluates (besides sh:property).
 _PARAMETERS = {
@@ -97,6 +98,27 @@ _REPORT_KEYS = {
     "value",
     "detail",
 }
+#: Parameters a shape has at most one value of (SHACL 4, each component's syntax rules).
+_AT_MOST_ONE = (
+    "datatype",
+    "nodeKind",
+    "minCount",
+    "maxCount",
+    "minExclusive",
+    "minInclusive",
+    "maxExclusive",
+    "maxInclusive",
+    "minLength",
+    "maxLength",
+    "flags",
+    "languageIn",
+    "uniqueLang",
+    "in",
+    "qualifiedMinCount",
+    "qualifiedMaxCount",
+    "deactivated",
+    "severity",
+)
 #: Parameters whose values are shapes, and those whose values are lists of shapes.
 _SHAPE_VALUED = ("property", "node", "not", "qualifiedValueShape")
 _SHAPE_LISTS = ("and", "or", "xone")
@@ -120,9 +142,12 @@ class Shapes:
     def __init__(self, source):
         """`source`: a Turtle file's path, or pyoxigraph triples."""
         self.graph: dict = defaultdict(lambda: defaultdict(list))
+        self.source = str(source) if _is_path(source) else None
         triples = parse(path=str(source), format=RdfFormat.TURTLE) if _is_path(source) else source
         for t in triples:
-            self.graph[t.subject][t.predicate].append(t.object)
+            values = self.graph[t.subject][t.predicate]
+            if t.object not in values:  # a graph is a set: a triple stated twice counts once
+                values.append(t.object)
         subclass = NamedNode(RDFS + "subClassOf")
         for s, props in self.graph.items():
             if any(
@@ -155,15 +180,39 @@ class Shapes:
         todo = list(found)
         while todo:
             shape = todo.pop()
-            nested = [m for k in _SHAPE_VALUED for m in self.get(shape, k)]
-            nested += [
-                m for k in _SHAPE_LISTS for head in self.get(shape, k) for m in self.items(head)
-            ]
-            for member in nested:
+            for member in self._nested(shape):
                 if member not in found:
                     found.add(member)
                     todo.append(member)
+        self._refuse_recursion(found)
         return found
+
+    def _nested(self, shape) -> list:
+        """The shapes a shape's parameters name (sh:node, sh:property, sh:or's members …)."""
+        nested = [m for k in _SHAPE_VALUED for m in self.get(shape, k)]
+        return nested + [
+            m for k in _SHAPE_LISTS for head in self.get(shape, k) for m in self.items(head)
+        ]
+
+    def _refuse_recursion(self, shapes: set) -> None:
+        """A shape that reaches itself through the shapes it names: SHACL leaves validation
+        with recursive shapes undefined (2.3.3), and this engine would never end."""
+        done: set = set()
+        for start in sorted(shapes, key=str):
+            path, stack = set(), [(start, iter(self._nested(start)))]
+            path.add(start)
+            while stack:
+                shape, members = stack[-1]
+                member = next(members, None)
+                if member is None:
+                    stack.pop()
+                    path.discard(shape)
+                    done.add(shape)
+                elif member in path:
+                    raise Unsupported(f"{_name(member)} is recursive (it reaches itself)")
+                elif member not in done:
+                    path.add(member)
+                    stack.append((member, iter(self._nested(member))))
 
     def get(self, shape, name: str) -> list:
         return self.graph.get(shape, {}).get(_sh(name), [])
@@ -173,8 +222,11 @@ class Shapes:
         return values[0] if values else None
 
     def items(self, head) -> list:
-        out = []
+        out, seen = [], set()
         while head != _NIL:
+            if head in seen:
+                raise Unsupported(f"a cyclic RDF list at {head}")
+            seen.add(head)
             out.append(self.one_raw(head, _FIRST))
             head = self.one_raw(head, _REST)
         return out
@@ -195,6 +247,9 @@ class Shapes:
         for t in sorted({t.value for t in props.get(_TYPE, ())} - _SHAPE_TYPES):
             if t.startswith((SH, RDFS)) or t == OWL + "Class":
                 raise Unsupported(f"{_name(shape)} is a {shorten(t)}")
+        for name in _AT_MOST_ONE:
+            if len(self.get(shape, name)) > 1:  # an ill-formed shape: refused, not guessed at
+                raise Unsupported(f"more than one sh:{name} on {_name(shape)}")
         if self.get(shape, "path"):
             self.path(shape)
         for name in ("minCount", "maxCount", "minLength", "maxLength"):
@@ -211,33 +266,26 @@ class Shapes:
             raise Unsupported(f"sh:qualifiedValueShapesDisjoint on {_name(shape)}")
         for name in ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive"):
             for bound in self.get(shape, name):
-                if _number(compact(bound)) is None:
+                if number(compact(bound)) is None:
                     raise Unsupported(f"sh:{name} {bound} (not a number) on {_name(shape)}")
         for datatype in self.get(shape, "datatype"):
             _datatype_known(datatype, shape)
+        for name in ("pattern", "flags", "message"):
+            if not all(isinstance(v, Literal) for v in self.get(shape, name)):
+                raise Unsupported(f"sh:{name} that is not a literal on {_name(shape)}")
+        for head in self.get(shape, "languageIn"):
+            if not all(isinstance(v, Literal) for v in self.items(head)):
+                raise Unsupported(f"sh:languageIn with a member not a literal on {_name(shape)}")
         flags = self.get(shape, "flags")
         if len(flags) > 1 or any(set(f.value) - set("imsx") for f in flags):
             raise Unsupported(f"sh:flags other than i, m, s, x on {_name(shape)}")
         for pattern in self.get(shape, "pattern"):
             try:
-                _xpath_regex(pattern.value, flags[0].value if flags else "")
+                _xpath.regex(pattern.value, flags[0].value if flags else "")
+            except _xpath.IllFormed as err:  # not SHACL: no engine may answer
+                raise ShapesError(f"sh:pattern on {_name(shape)}: {err}", self.source) from None
             except (re.error, Unsupported) as err:
                 raise Unsupported(f"sh:pattern on {_name(shape)}: {err}") from None
-
-    def check_messages(self) -> None:
-        """Refuse shapes whose results would need a message pySHACL makes up (the report
-        carries pySHACL's wording, which this engine copies only for cardinality)."""
-        for shape in self.top:
-            self._check_messages(shape)
-
-    def _check_messages(self, shape) -> None:
-        if not self.get(shape, "message") and self._has_constraints(shape):
-            raise Unsupported(f"{_name(shape)} has no sh:message (pySHACL would make one up)")
-        for prop in self.get(shape, "property"):
-            self._check_messages(prop)
-
-    def _has_constraints(self, shape) -> bool:
-        return any(_sh(p) in self.graph.get(shape, {}) for p in _PARAMETERS)
 
     def path(self, shape):
         """`("iri", p)`, `("inverse", p)` or `("alternative", [p, …])`."""
@@ -263,107 +311,10 @@ def _is_path(source) -> bool:
 
 
 def _whole(term, where: str) -> int:
-    number = _number(compact(term))
-    if type(number) is not int or number < 0:
+    found = number(compact(term))
+    if found is None or found[0] != _xpath.INTEGER or found[1] < 0:
         raise Unsupported(f"{where} is not a whole number")
-    return number
-
-
-#: Escapes and syntax of XPath regular expressions (sh:pattern) that Python's `re` reads
-#: otherwise or not at all: \p{…}, \i, \c, \s and \w (narrower in XPath), character class
-#: subtraction, and Python-only syntax.
-_NOT_PORTABLE = re.compile(r"\\[pPiIcCAZbBwWsS]|\(\?|\{,")
-
-
-def _xpath_regex(pattern: str, flags: str) -> re.Pattern:
-    """A Python regular expression that matches as the XPath one does: `$` only at the very
-    end (Python's also before a final newline) and `.` never a carriage return either, unless
-    the flags say otherwise."""
-    if _NOT_PORTABLE.search(pattern):
-        raise Unsupported(f"{pattern!r} uses XPath syntax that Python reads otherwise")
-    if "x" in flags and "#" in pattern:  # a comment to Python's re.X, a character to XPath
-        raise Unsupported(f"'#' in {pattern!r} with the x flag")
-    out, in_class, escaped = [], False, False
-    for i, c in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif c == "\\":
-            escaped = True
-        elif in_class:
-            if c == "-" and pattern[i + 1 : i + 2] == "[":
-                raise Unsupported(f"character class subtraction in {pattern!r}")
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "$" and "m" not in flags:
-            c = r"\Z"
-        elif c == "." and "s" not in flags:
-            c = r"[^\n\r]"
-        out.append(c)
-    bits = 0
-    for letter in flags:
-        bits |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[letter]
-    return re.compile("".join(out), bits)
-
-
-#: The XSD datatypes RDF 1.1 admits (its section 5.1), checked by xmlschema's XSD 1.1 types.
-_XSD_TYPES = {
-    "anyURI",
-    "base64Binary",
-    "boolean",
-    "byte",
-    "date",
-    "dateTime",
-    "dateTimeStamp",
-    "dayTimeDuration",
-    "decimal",
-    "double",
-    "duration",
-    "float",
-    "gDay",
-    "gMonth",
-    "gMonthDay",
-    "gYear",
-    "gYearMonth",
-    "hexBinary",
-    "int",
-    "integer",
-    "language",
-    "long",
-    "Name",
-    "NCName",
-    "negativeInteger",
-    "NMTOKEN",
-    "nonNegativeInteger",
-    "nonPositiveInteger",
-    "normalizedString",
-    "positiveInteger",
-    "short",
-    "string",
-    "time",
-    "token",
-    "unsignedByte",
-    "unsignedInt",
-    "unsignedLong",
-    "unsignedShort",
-    "yearMonthDuration",
-}
-_FLOATS = {XSD + "double", XSD + "float"}
-#: Lexical forms certainly in a datatype's lexical space, to spare the library the common
-#: case (a test checks each against it); anything else is decided by xmlschema.
-_SMALL = r"(?:0|[1-9][0-9]{0,8})"
-_YEAR = r"[1-9][0-9]{3}"
-_MONTH = r"(?:0[1-9]|1[0-2])"
-_PLAIN = {
-    **{
-        XSD + n: re.compile(_SMALL)
-        for n in ("integer", "nonNegativeInteger", "int", "long", "unsignedInt", "unsignedLong")
-    },
-    XSD + "decimal": re.compile(_SMALL + r"(?:\.[0-9]{1,9})?"),
-    XSD + "gYear": re.compile(_YEAR),
-    XSD + "gYearMonth": re.compile(f"{_YEAR}-{_MONTH}"),
-    XSD + "date": re.compile(f"{_YEAR}-{_MONTH}-(?:0[1-9]|[12][0-9]|3[01])"),
-}
+    return found[1]
 
 
 def _datatype_known(datatype, shape) -> None:
@@ -371,39 +322,10 @@ def _datatype_known(datatype, shape) -> None:
     iri = datatype.value if isinstance(datatype, NamedNode) else None
     if iri is None:
         raise Unsupported(f"sh:datatype that is not an IRI on {_name(shape)}")
-    if iri.startswith(XSD) and iri[len(XSD) :] not in _XSD_TYPES:
+    if iri.startswith(XSD) and iri[len(XSD) :] not in XSD_TYPES:
         raise Unsupported(f"sh:datatype {shorten(iri)}, not an RDF datatype, on {_name(shape)}")
     if iri.startswith(RDF) and iri != RDF + "langString":
         raise Unsupported(f"sh:datatype {shorten(iri)} on {_name(shape)}")
-
-
-def well_formed(text: str, datatype: str) -> bool:
-    """Whether `text` is in the lexical space of `datatype` (an XSD one; any other that is not
-    rdf:langString has no ill-formed literals here)."""
-    plain = _PLAIN.get(datatype)
-    if plain is not None and plain.fullmatch(text):
-        if datatype != XSD + "date":
-            return True
-        try:  # the day exists in that month
-            date.fromisoformat(text)
-            return True
-        except ValueError:
-            pass
-    return _in_lexical_space(text, datatype)
-
-
-@lru_cache(maxsize=65536)
-def _in_lexical_space(text: str, datatype: str) -> bool:
-    if not datatype.startswith(XSD) or datatype[len(XSD) :] not in _XSD_TYPES:
-        return True
-    return _xsd_types()[datatype[len(XSD) :]].is_valid(text)
-
-
-@lru_cache(maxsize=1)
-def _xsd_types() -> Mapping[str, Any]:
-    import xmlschema
-
-    return xmlschema.XMLSchema11.builtin_types()
 
 
 class Data:
@@ -484,37 +406,6 @@ def _with_superclasses(types: dict, subclass_of: dict) -> dict:
     }
 
 
-def _datatype_ok(v, datatype: str) -> bool:
-    if type(v) is not tuple:
-        return False
-    text, lang, own = v
-    if datatype == RDF + "langString":
-        return lang is not None
-    return lang is None and own == datatype and well_formed(text, datatype)
-
-
-def _number(v):
-    """The number a well-formed numeric literal stands for (int, Decimal or float), else None."""
-    if type(v) is not tuple or v[1] is not None:
-        return None
-    text, _, datatype = v
-    if datatype in XSD_INTEGERS:
-        return int(text.strip()) if well_formed(text, datatype) else None
-    if datatype == XSD + "decimal":
-        return Decimal(text.strip()) if well_formed(text, datatype) else None
-    if datatype in _FLOATS:
-        return _float(text, datatype)
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _float(text: str, datatype: str):
-    if not well_formed(text, datatype):
-        return None
-    number = float(text.strip())
-    return None if number != number else number  # NaN compares with nothing
-
-
 def _text(v) -> str:
     """The lexical form of a literal, an IRI's text, a blank node's label (as pySHACL gives)."""
     if type(v) is tuple:
@@ -536,14 +427,14 @@ class _Compiled:
 
 def _result(c: _Compiled, focus, component: str, value) -> tuple:
     """One SHACL result of shape C: (focus, path, value or None, component, shape, severity)."""
-    return (focus, c.path, None if value is _NO_VALUE else value, component, c.shape, c.severity)
+    return (focus, c.path, None if value is NO_VALUE else value, component, c.shape, c.severity)
 
 
 class Engine:
     """Evaluates the shapes over a data graph; `results()` yields one tuple per SHACL result.
 
     Each shape is compiled once into a list of (check, relevant): `check(focus, values)` →
-    failures as (component, value or _NO_VALUE, nested results), and `relevant(focus nodes,
+    failures as (component, value or NO_VALUE, nested results), and `relevant(focus nodes,
     nodes with values)` → the focus nodes the check can fail on, found with set operations:
     for most checks only the focus nodes that have values along the path."""
 
@@ -555,7 +446,7 @@ class Engine:
 
     def focus_nodes(self, shape) -> set:
         sh, d = self.shapes, self.data
-        found = {compact(n) for n in sh.get(shape, "targetNode")}
+        found = {shapes_value(n) for n in sh.get(shape, "targetNode")}
         classes = [cls.value for cls in sh.get(shape, "targetClass")]
         if shape in sh.implicit and isinstance(shape, NamedNode):
             classes.append(shape.value)
@@ -574,13 +465,17 @@ class Engine:
             if compiled.active:
                 yield from self._shape_results(compiled, self.focus_nodes(shape))
 
-    def _shape_results(self, c: _Compiled, focus_nodes: set):
+    def _shape_results(self, c: _Compiled, focus_nodes: set, times: Counter | None = None):
+        """The results of shape C on its focus nodes; `times`: how often each focus node is
+        validated, for a property shape nested in one with a path, whose value nodes are
+        validated once for every (parent focus node, value) pair (each parent's result has its
+        own nested results in pySHACL's and Jena's reports)."""
         if c.path is None:
             index = {focus: [focus] for focus in focus_nodes} if c.checks else {}
         else:
             index = self.data.index(c.path)
         per_value = [
-            (check.ok, check.component) for check, _ in c.checks if type(check) is _PerValue
+            (check.ok, check.component) for check, _ in c.checks if type(check) is PerValue
         ]
         if per_value:  # most checks: one pass over the values for all, no call a node
             path, shape, severity = c.path, c.shape, c.severity
@@ -589,26 +484,38 @@ class Engine:
                     for value in values:
                         for ok, component in per_value:
                             if not ok(value):
-                                yield (focus, path, value, component, shape, severity)
+                                result = (focus, path, value, component, shape, severity)
+                                for _ in range(1 if times is None else times[focus]):
+                                    yield result
         present = None  # the focus nodes with values, which most other checks look at
         for check, relevant in c.checks:
-            if type(check) is _PerValue:
+            if type(check) is PerValue:
                 continue
-            if relevant is not _with_values:
+            if relevant is not with_values:
                 nodes = relevant(focus_nodes, index.keys())
             else:
                 nodes = present = focus_nodes & index.keys() if present is None else present
             for focus in nodes:
                 for component, value, details in check(focus, index.get(focus, ())):
-                    yield _result(c, focus, component, value)
-                    if self.details:
-                        yield from details
+                    for _ in range(1 if times is None else times[focus]):
+                        yield _result(c, focus, component, value)
+                        if self.details:
+                            yield from details
         if c.properties:  # their focus nodes are this shape's value nodes
             if c.path is not None:
-                focus_nodes = {v for f in focus_nodes & index.keys() for v in index[f]}
+                parents = focus_nodes & index.keys()
+                if times is None:  # counted in C
+                    pairs = Counter(v for f in parents for v in index[f])
+                else:
+                    pairs = Counter()
+                    for f in parents:
+                        for v in index[f]:
+                            pairs[v] += times[f]
+                focus_nodes = set(pairs)
+                times = pairs if len(focus_nodes) < pairs.total() else None  # None: each once
             for prop in c.properties:
                 if prop.active:
-                    yield from self._shape_results(prop, focus_nodes)
+                    yield from self._shape_results(prop, focus_nodes, times)
 
     def node_results(self, c: _Compiled, node) -> list:
         """Every result of validating `node` against a shape and its property shapes, each
@@ -643,270 +550,11 @@ class Engine:
         c.path = sh.path(shape) if sh.get(shape, "path") else None
         c.checks = [
             make(self, shape, parameter)
-            for name, make in _CHECKS.items()
+            for name, make in CHECKS.items()
             for parameter in sh.get(shape, name)
         ]
         c.properties = [self.compile(p) for p in sh.get(shape, "property")]
         return c
-
-
-def _with_values(focus_nodes, with_values):
-    return focus_nodes & with_values
-
-
-class _PerValue:
-    """A check that fails every value for which `ok(value)` is false."""
-
-    __slots__ = ("component", "ok")
-
-    def __init__(self, component: str, ok):
-        self.component, self.ok = component, ok
-
-    def __call__(self, focus, values) -> list:
-        return [(self.component, v, ()) for v in values if not self.ok(v)]
-
-
-def _each(component, ok):
-    return _PerValue(component, ok), _with_values
-
-
-def _min_count(engine, shape, parameter):
-    bound = int(parameter.value)
-
-    def relevant(focus_nodes, with_values):
-        return (focus_nodes - with_values if bound > 0 else set()) | (
-            focus_nodes & with_values if bound > 1 else set()
-        )
-
-    return (
-        lambda f, values: (
-            [("MinCountConstraintComponent", _NO_VALUE, ())] if len(values) < bound else ()
-        )
-    ), relevant
-
-
-def _max_count(engine, shape, parameter):
-    bound = int(parameter.value)
-    return (
-        lambda f, values: (
-            [("MaxCountConstraintComponent", _NO_VALUE, ())] if len(values) > bound else ()
-        )
-    ), _with_values
-
-
-def _class(engine, shape, cls):
-    types, name = engine.data.types, cls.value
-    return _each("ClassConstraintComponent", lambda v: name in types.get(v, ()))
-
-
-def _datatype(engine, shape, datatype):
-    return _each("DatatypeConstraintComponent", partial(_datatype_ok, datatype=datatype.value))
-
-
-def _node_kind(engine, shape, kind):
-    return _each("NodeKindConstraintComponent", partial(_kind_ok, kind=kind.value[len(SH) :]))
-
-
-def _range(component: str, holds):
-    """sh:minInclusive and the like: a value fails unless it is a number (on its value space,
-    SHACL's comparison of numeric literals) and `holds(value, bound)`."""
-
-    def make(engine, shape, bound):
-        limit = _number(compact(bound))
-        return _each(component, lambda v: (n := _number(v)) is not None and holds(n, limit))
-
-    return make
-
-
-def _length(component: str, holds):
-    """sh:minLength, sh:maxLength: on the lexical form or IRI; a blank node always fails."""
-
-    def make(engine, shape, bound):
-        limit = int(bound.value)
-        return _each(
-            component,
-            lambda v: (
-                not isinstance(v, Blank) and holds(len(v[0] if type(v) is tuple else v), limit)
-            ),
-        )
-
-    return make
-
-
-def _pattern(engine, shape, pattern):
-    flags = engine.shapes.one(shape, "flags")
-    search = _xpath_regex(pattern.value, flags.value if flags is not None else "").search
-
-    def ok(v):  # matched against a literal's lexical form or an IRI; a blank node fails
-        if type(v) is tuple:
-            return search(v[0]) is not None
-        return not isinstance(v, Blank) and search(v) is not None
-
-    return _each("PatternConstraintComponent", ok)
-
-
-def _language_in(engine, shape, head):
-    allowed = {item.value.lower() for item in engine.shapes.items(head)}
-
-    def ok(v):
-        lang = v[1] if type(v) is tuple else None
-        if not lang:
-            return False
-        return "*" in allowed or lang.lower() in allowed or lang.split("-")[0].lower() in allowed
-
-    return _each("LanguageInConstraintComponent", ok)
-
-
-def _unique_lang(engine, shape, flag):
-    def check(focus, values):
-        if flag.value != "true":
-            return ()
-        langs = [v[1].lower() for v in values if type(v) is tuple and v[1]]
-        if len(set(langs)) == len(langs):
-            return ()  # the usual case, found without counting
-        return [
-            ("UniqueLangConstraintComponent", _NO_VALUE, ())
-            for n in Counter(langs).values()
-            if n > 1
-        ]
-
-    return check, _with_values
-
-
-def _in(engine, shape, head):
-    allowed = {compact(item) for item in engine.shapes.items(head)}
-    return _each("InConstraintComponent", lambda v: v in allowed)
-
-
-def _equals(engine, shape, p):
-    other = engine.data.out.get(p.value, {})
-
-    def check(focus, values):
-        mine, theirs = set(values), set(other.get(focus, ()))
-        return [
-            ("EqualsConstraintComponent", v, ()) for v in list(mine - theirs) + list(theirs - mine)
-        ]
-
-    return check, lambda focus_nodes, with_values: focus_nodes & (with_values | other.keys())
-
-
-def _has_value(engine, shape, value):
-    wanted = compact(value)
-
-    def check(focus, values):
-        return () if wanted in values else [("HasValueConstraintComponent", _NO_VALUE, ())]
-
-    return check, lambda focus_nodes, with_values: focus_nodes
-
-
-def _disjoint(engine, shape, p):
-    other = engine.data.out.get(p.value, {})
-
-    def check(focus, values):
-        theirs = set(other.get(focus, ()))
-        return [("DisjointConstraintComponent", v, ()) for v in values if v in theirs]
-
-    return check, _with_values
-
-
-def _or(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each("OrConstraintComponent", lambda v: any(engine.conforms(m, v) for m in members))
-
-
-def _and(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each("AndConstraintComponent", lambda v: all(engine.conforms(m, v) for m in members))
-
-
-def _xone(engine, shape, head):
-    members = [engine.compile(m) for m in engine.shapes.items(head)]
-    return _each(
-        "XoneConstraintComponent", lambda v: sum(engine.conforms(m, v) for m in members) == 1
-    )
-
-
-def _not(engine, shape, other):
-    target = engine.compile(other)
-    return _each("NotConstraintComponent", lambda v: not engine.conforms(target, v))
-
-
-def _node(engine, shape, other):
-    target = engine.compile(other)
-
-    def check(focus, values):
-        out = []
-        for v in values:
-            details = engine.node_results(target, v)
-            if details:
-                out.append(("NodeConstraintComponent", v, details))
-        return out
-
-    return check, _with_values
-
-
-def _qualified(engine, shape, other):
-    target = engine.compile(other)
-    low = engine.shapes.one(shape, "qualifiedMinCount")
-    high = engine.shapes.one(shape, "qualifiedMaxCount")
-
-    def check(focus, values):
-        count = sum(1 for v in values if engine.conforms(target, v))
-        out = []
-        if high is not None and count > int(high.value):
-            out.append(("QualifiedMaxCountConstraintComponent", _NO_VALUE, ()))
-        if low is not None and count < int(low.value):
-            out.append(("QualifiedMinCountConstraintComponent", _NO_VALUE, ()))
-        return out
-
-    if low is not None and int(low.value) > 0:
-        return check, lambda focus_nodes, with_values: focus_nodes
-    return check, _with_values
-
-
-#: Constraint parameter → maker of its check, in pySHACL's order of evaluation.
-_CHECKS = {
-    "minCount": _min_count,
-    "maxCount": _max_count,
-    "class": _class,
-    "datatype": _datatype,
-    "nodeKind": _node_kind,
-    "minExclusive": _range("MinExclusiveConstraintComponent", lambda n, b: n > b),
-    "minInclusive": _range("MinInclusiveConstraintComponent", lambda n, b: n >= b),
-    "maxExclusive": _range("MaxExclusiveConstraintComponent", lambda n, b: n < b),
-    "maxInclusive": _range("MaxInclusiveConstraintComponent", lambda n, b: n <= b),
-    "minLength": _length("MinLengthConstraintComponent", lambda n, b: n >= b),
-    "maxLength": _length("MaxLengthConstraintComponent", lambda n, b: n <= b),
-    "pattern": _pattern,
-    "languageIn": _language_in,
-    "uniqueLang": _unique_lang,
-    "in": _in,
-    "hasValue": _has_value,
-    "equals": _equals,
-    "disjoint": _disjoint,
-    "not": _not,
-    "and": _and,
-    "or": _or,
-    "xone": _xone,
-    "node": _node,
-    "qualifiedValueShape": _qualified,
-}
-
-
-#: sh:nodeKind → the kinds of node it admits.
-_NODE_KINDS = {
-    "IRI": {"IRI"},
-    "BlankNode": {"BlankNode"},
-    "Literal": {"Literal"},
-    "BlankNodeOrIRI": {"BlankNode", "IRI"},
-    "BlankNodeOrLiteral": {"BlankNode", "Literal"},
-    "IRIOrLiteral": {"IRI", "Literal"},
-}
-
-
-def _kind_ok(v, kind: str) -> bool:
-    found = "Literal" if type(v) is tuple else "BlankNode" if isinstance(v, Blank) else "IRI"
-    return found in _NODE_KINDS[kind]
 
 
 def violations(triples, base: str, shapes_path):
@@ -915,13 +563,12 @@ def violations(triples, base: str, shapes_path):
     from jitarsa.shacl.report import Violation
 
     shapes = Shapes(shapes_path)
-    shapes.check_messages()
     data = Data(as_graph(triples))
     names = data.out.get(SCHEMA + "name", {})
     for focus, path, value, component, shape, severity in Engine(shapes, data).results():
-        messages = {m.language: m.value for m in shapes.get(shape, "message")} or _generic_message(
-            shapes, shapes_path, focus, path, component, shape
-        )
+        messages = {
+            m.language: m.value for m in shapes.get(shape, "message") if isinstance(m, Literal)
+        } or _generic_message(shapes, shapes_path, focus, path, component, shape)
         focus_text = _text(focus)
         named = {n[1]: n[0] for n in names.get(focus, ()) if type(n) is tuple}
         yield Violation(
@@ -939,16 +586,18 @@ def violations(triples, base: str, shapes_path):
 
 
 def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict:
-    """pySHACL's own message for a nested result whose shape has no sh:message (cardinality
-    only: anything else is Unsupported). Prefixed names as rdflib writes them."""
+    """The message of a result whose shape has no sh:message: pySHACL's wording for
+    cardinality on an IRI path from an IRI or blank focus node (prefixed names as rdflib
+    writes them), else this engine's own, naming the constraint component."""
     import rdflib
 
     if (
         component not in ("MinCountConstraintComponent", "MaxCountConstraintComponent")
         or path is None
         or path[0] != "iri"
+        or type(focus) is tuple  # a literal focus node: pySHACL words it otherwise
     ):
-        raise Unsupported(f"no sh:message for {component} on {shape}")
+        return {None: f"Fails sh:{component} (the shape has no sh:message)"}
     bound = int(shapes.one(shape, component[:3].lower() + "Count").value)
     focus_text = (
         rdflib.URIRef(focus).n3(rdflib.Graph().namespace_manager)
@@ -960,7 +609,9 @@ def _generic_message(shapes, shapes_path, focus, path, component, shape) -> dict
     return {None: f"{word} than {bound} values on {focus_text}->{path_text}"}
 
 
+@lru_cache(maxsize=4)
 def _shapes_namespaces(shapes_path):
+    """The prefixes of the shapes file as rdflib binds them (read once, not once a result)."""
     import rdflib
 
     return rdflib.Graph().parse(shapes_path, format="turtle").namespace_manager

@@ -1,10 +1,33 @@
-"""pySHACL, the reference SHACL engine: the data through rdflib, results read back into a Report."""
+"""pySHACL: the data through rdflib (literals as written), results read back into a Report.
+
+It runs when the fast engine refuses the shapes, and for the standard report graph; where it
+deviates from SHACL, docs/validation.md lists.
+"""
 
 from __future__ import annotations
+
+import logging
+import warnings
+from contextlib import contextmanager
 
 from jitarsa.namespaces import SCHEMA, SH, shorten
 from jitarsa.resources import shapes_file
 from jitarsa.shacl.report import Report, Violation, result_order
+
+
+@contextmanager
+def _literals_as_written():
+    """rdflib parsing with its literal normalisation off: by default it rewrites
+    "01"^^xsd:integer as "1", and `sh:in ( 1 )` would then accept it. RDF compares literals
+    by their lexical form, and so does SHACL's sh:in and sh:hasValue."""
+    import rdflib
+
+    before = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = before
 
 
 def to_rdflib(triples):
@@ -13,7 +36,8 @@ def to_rdflib(triples):
 
     from jitarsa.rdf.dumps import ntriples
 
-    return rdflib.Graph().parse(data=ntriples(triples).decode("utf-8"), format="nt")
+    with _literals_as_written():
+        return rdflib.Graph().parse(data=ntriples(triples).decode("utf-8"), format="nt")
 
 
 def shapes_graph(path=None):
@@ -25,24 +49,44 @@ def shapes_graph(path=None):
 
     path = path or shapes_file()
     try:
-        return rdflib.Graph().parse(path, format="turtle")
+        with _literals_as_written():
+            return rdflib.Graph().parse(path, format="turtle")
     except OSError as err:
         raise ShapesError(f"cannot be read ({err.strerror})", str(path)) from None
     except Exception as err:  # rdflib's Turtle parser raises several kinds of error
-        raise ShapesError(f"is not valid Turtle ({err})", str(path)) from None
+        raise ShapesError(
+            f"is not valid Turtle ({' '.join(str(err).split())})", str(path)
+        ) from None
 
 
 def validate_graph(data_graph, base: str, shapes=None) -> Report:
     """Validate an rdflib graph against the shapes (the project's unless given)."""
     import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
 
-    conforms, results, _ = pyshacl.validate(
-        data_graph,
-        shacl_graph=shapes if shapes is not None else shapes_graph(),
-        inference="none",
-        advanced=True,
-        allow_warnings=False,
-    )
+    from jitarsa.errors import ShapesError
+
+    # pySHACL logs its errors and warns of recursive shapes on stderr, each over several
+    # lines: the error is reported once, in one line, below.
+    logging.getLogger("pyshacl-validate").disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            conforms, results, _ = pyshacl.validate(
+                data_graph,
+                shacl_graph=shapes if shapes is not None else shapes_graph(),
+                inference="none",
+                advanced=True,
+                allow_warnings=False,
+            )
+    except ReportableRuntimeError as err:  # the shapes are not SHACL
+        text = " ".join(str(err.message).split())
+        raise ShapesError(f"pySHACL cannot use the shapes: {text}") from None
+    except Exception as err:  # noqa: BLE001 - its crashes too (NaN against a decimal, a cyclic list)
+        text = " ".join(str(err).split())
+        raise ShapesError(
+            f"pySHACL failed ({type(err).__name__}: {text}): validate with --engine fast or auto"
+        ) from None
     violations = sorted(_violations(results, data_graph, base), key=result_order)
     return Report(conforms=bool(conforms), violations=violations, graph=results)
 
