@@ -548,7 +548,11 @@ def _complete_formats(ctx, param, incomplete: str):
     help="Ask a SPARQL 1.1 Protocol endpoint instead (Wikidata, Oxigraph, Fuseki, …).",
 )
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for --endpoint."
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a query may run, here or at --endpoint; a local one is then abandoned (exit 2).",
 )
 @click.option(
     "--allow-service",
@@ -568,7 +572,6 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
 
         jitarsa query 'ASK { ?o schema:name "มูลนิธิกระจกเงา"@th }'
     """
-    from jitarsa._util.stack import with_large_stack
     from jitarsa.errors import QueryError
     from jitarsa.sparql.catalogue import catalogue
     from jitarsa.sparql.execute import execute
@@ -589,27 +592,23 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
         raise QueryError("choose one of --data, --dump and --endpoint")
     bound = dict(parse_param(p) for p in params)
 
-    def answer():
-        result = execute(
-            query_text,
-            bound,
-            data_dir=data_dir,
-            dump=dump,
-            endpoint=endpoint,
-            timeout=timeout,
-            allow_service=allow_service,
-        )
+    def answer(result):
         chosen = fmt or ("ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv"))
-        try:
-            output = render(result, chosen)
-        except (OSError, RuntimeError) as err:  # raised while the results are computed
-            raise QueryError(f"the query failed: {err}") from None
-        # Plain values only leave this thread: pyoxigraph's results must be dropped where they
-        # were made, or Oxigraph panics.
-        return (bool(result) if is_boolean(result) else None), output
+        # Plain values only leave the query's thread: pyoxigraph's results must be dropped
+        # where they were made, or Oxigraph panics.
+        return (bool(result) if is_boolean(result) else None), render(result, chosen)
 
-    # Oxigraph recurses per nesting level: a large stack, so a deep query never overflows it.
-    verdict, output = with_large_stack(answer)
+    # Parsed and run on a large stack (Oxigraph recurses per nesting level), within --timeout.
+    verdict, output = execute(
+        query_text,
+        bound,
+        data_dir=data_dir,
+        dump=dump,
+        endpoint=endpoint,
+        timeout=timeout,
+        allow_service=allow_service,
+        consume=answer,
+    )
     sys.stdout.buffer.write(output)
     sys.stdout.buffer.flush()
     if verdict is not None:
