@@ -686,6 +686,12 @@ def query(query_text, list_queries, params, fmt, data_dir, dump, endpoint, timeo
     default=None,
     help="Workers kept for queries answered within 1 s (default: a quarter, at least 1).",
 )
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Refuse to start (exit 2) unless the query workers can be cut off from the network "
+    "(Linux network namespaces); otherwise serve says so in one line and goes on.",
+)
 @sources
 @reports_errors
 def serve(
@@ -700,6 +706,7 @@ def serve(
     idle_timeout,
     write_timeout,
     reserved,
+    require_isolation,
     data_dir,
     dump,
 ):
@@ -738,7 +745,14 @@ def serve(
         site=site,
         cache=cache,
         limits=limits,
+        require_isolation=require_isolation,
     )
+    if server.pool.isolation:
+        click.echo(
+            f"Warning: the query workers have network access ({server.pool.isolation}); "
+            "SERVICE is still refused by the query check.",
+            err=True,
+        )
     bound_host, bound_port = server.server_address[:2]
     click.echo(
         f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "

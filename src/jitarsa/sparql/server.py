@@ -127,12 +127,19 @@ def _matches(pattern: str, media: str) -> bool:
 # --- Workers ------------------------------------------------------------------------------
 
 
-def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
-    """A worker process: load the graph once, then answer jobs until the pipe closes.
+def _worker(
+    conn, ntriples: bytes, graph: str, max_answer: int, isolate: bool, allow_service: bool
+) -> None:
+    """A worker process: leave the network (ISOLATE), load the graph once, then answer jobs
+    until the pipe closes.
 
     The graph is the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>` and the protocol's
     `default-graph-uri`/`named-graph-uri` can name it. Jobs run on a thread with a large stack
-    (a deep query must not overflow it), and any error becomes an answer: the worker stays."""
+    (a deep query must not overflow it), and any error becomes an answer: the worker stays.
+    The first message says whether the worker is isolated: "" or why not."""
+    from jitarsa._util.isolation import leave_network
+
+    isolation = leave_network() if isolate else "not asked for"
     from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
     from jitarsa._util.stack import with_large_stack
@@ -143,7 +150,7 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
         Quad(q.subject, q.predicate, q.object, name)
         for q in parse(ntriples, format=RdfFormat.N_TRIPLES)
     )
-    conn.send("ready")
+    conn.send(("ready", isolation))
 
     def serve() -> None:
         while True:
@@ -152,7 +159,7 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
             except EOFError:
                 return
             try:
-                answer = _answer(store, name, max_answer, *job)
+                answer = _answer(store, name, max_answer, allow_service, *job)
             except AnswerTooLarge:
                 answer = text_answer(
                     422,
@@ -166,7 +173,9 @@ def _worker(conn, ntriples: bytes, graph: str, max_answer: int) -> None:
     with_large_stack(serve)
 
 
-def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset) -> Answer:
+def _answer(
+    store, graph, max_answer: int, allow_service: bool, kind: str, text: str, accept, dataset
+) -> Answer:
     from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions
 
     from jitarsa.errors import QueryError
@@ -179,7 +188,11 @@ def _answer(store, graph, max_answer: int, kind: str, text: str, accept, dataset
         query = f"CONSTRUCT WHERE {{ {NamedNode(text)} ?p ?o }}"
     else:
         try:
-            names_dataset = check(text, hint=": this endpoint sends no request to other hosts")
+            names_dataset = check(
+                text,
+                allow_service=allow_service,
+                hint=": this endpoint sends no request to other hosts",
+            )
         except QueryError as err:
             return text_answer(400, f"Bad query: {err.message}")
     options: dict = {}
@@ -242,18 +255,31 @@ def entity_jsonld(triples, iri: str) -> bytes:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, context, ntriples: bytes, graph: str, max_answer: int):
+    def __init__(
+        self,
+        context,
+        ntriples: bytes,
+        graph: str,
+        max_answer: int,
+        isolate: bool = True,
+        allow_service: bool = False,
+    ):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, ntriples, graph, max_answer), daemon=True
+            target=_worker,
+            args=(child, ntriples, graph, max_answer, isolate, allow_service),
+            daemon=True,
         )
         self.process.start()
         child.close()
+        self.isolation = "did not start"  # "" once it has left the network
+        message = None
         try:
-            ready = self.conn.poll(60) and self.conn.recv() == "ready"
-        except (EOFError, OSError):
-            ready = False
-        if not ready:
+            if self.conn.poll(60):
+                message, self.isolation = self.conn.recv()
+        except (EOFError, OSError, ValueError, TypeError):
+            pass
+        if message != "ready":
             self.stop()
             raise JitarsaError("a query worker did not start")
 
@@ -275,6 +301,10 @@ class Pool:
     again to the same request. A query still running after QUICK seconds holds one of the
     workers for long queries; `reserved` workers are kept for quick ones, so long queries never
     hold them all: one that would is stopped with 503.
+
+    With `isolate`, each worker leaves the network before it loads the graph (Linux network
+    namespaces); `isolation` then says why not, or is "". `allow_service` lets the guard pass
+    SERVICE: only for tests that show what isolation alone does.
     """
 
     def __init__(
@@ -286,6 +316,8 @@ class Pool:
         graph: str | None = None,
         max_answer: int = Limits.max_answer,
         reserved: int | None = None,
+        isolate: bool = True,
+        allow_service: bool = False,
     ):
         from jitarsa.namespaces import DEFAULT_BASE
         from jitarsa.rdf.description import dataset_iri
@@ -293,6 +325,8 @@ class Pool:
         self.ntriples, self.timeout = ntriples, timeout
         self.graph = graph or dataset_iri(DEFAULT_BASE)
         self.max_answer = max_answer
+        self.isolate, self.allow_service = isolate, allow_service
+        self.isolation = ""
         self.cache_size, self.cache_bytes = cache, 0
         self.answers: OrderedDict[tuple, Answer] = OrderedDict()
         if reserved is None:
@@ -314,11 +348,19 @@ class Pool:
 
     def _add(self) -> None:
         try:
-            worker = Worker(self.context, self.ntriples, self.graph, self.max_answer)
+            worker = Worker(
+                self.context,
+                self.ntriples,
+                self.graph,
+                self.max_answer,
+                self.isolate,
+                self.allow_service,
+            )
         except JitarsaError:
             return
         with self.lock:
             self.workers.add(worker)
+            self.isolation = self.isolation or worker.isolation
         self.idle.put(worker)
 
     def run(self, kind: str, text: str, accept: str | None, dataset=None) -> Answer:
@@ -914,8 +956,12 @@ def make_server(
     base=None,
     cache: int = 256,
     limits: Limits | None = None,
+    require_isolation: bool = False,
 ):
-    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it."""
+    """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it.
+
+    Its `pool.isolation` is "" when the query workers have no network, else why not; with
+    REQUIRE_ISOLATION, that is an error and nothing is served."""
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
@@ -934,6 +980,12 @@ def make_server(
         max_answer=limits.max_answer,
         reserved=limits.reserved,
     )
+    if require_isolation and pool.isolation:
+        pool.close()
+        raise JitarsaError(
+            f"the query workers could not be cut off from the network: {pool.isolation} "
+            "(--require-isolation)"
+        )
     published = Published(
         pool,
         ntriples.count(b"\n"),
