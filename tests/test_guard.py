@@ -5,6 +5,7 @@ import contextlib
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -152,3 +153,110 @@ def _store():
 
 LISTENER = Listener()
 STORE = _store()
+
+
+# --- Issue 24: SERVICE as the engine reads it -------------------------------------------------
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+
+
+def glued_spellings(port: int) -> list[str]:
+    """The 18 spellings of tests/hostile/service-glued.rq, aimed at PORT."""
+    text = (HOSTILE / "service-glued.rq").read_text("utf-8").replace("PORT", str(port))
+    return [block.strip() for block in text.split("\n# ---\n")]
+
+
+def run_in_engine(store, query: str) -> bool:
+    """Run QUERY on Oxigraph with no guard; whether it parsed (an evaluation error is fine)."""
+    import pyoxigraph
+
+    from jitarsa.namespaces import PREFIXES
+
+    try:
+        result = store.query(query, prefixes=PREFIXES)
+        if isinstance(result, (pyoxigraph.QuerySolutions, pyoxigraph.QueryTriples)):
+            list(result)
+    except SyntaxError:
+        return False
+    except (OSError, RuntimeError):
+        pass
+    return True
+
+
+def contacted(listener: Listener, before: int) -> bool:
+    time.sleep(0.02)
+    return listener.contacts > before
+
+
+def test_the_glued_spellings_reach_the_engine_and_are_refused():
+    """Each spelling really makes Oxigraph connect when nothing stops it (so this test can
+    fail), except `SERVIC\\u0045`, which Oxigraph 0.5 does not expand and SPARQL 1.1 does; the
+    guard refuses every one."""
+    from jitarsa.sparql.execute import open_store
+
+    store = open_store()
+    spellings = glued_spellings(LISTENER.port)
+    assert len(spellings) == 18
+    reached = 0
+    for query in spellings:
+        with pytest.raises(QueryError, match="SERVICE"):
+            check(query)
+        before = LISTENER.contacts
+        run_in_engine(store, query)
+        reached += contacted(LISTENER, before)
+        assert contacted(LISTENER, before) or "\\u0045" in query, query
+    assert reached == 15
+
+
+def test_jitarsa_query_refuses_the_glued_spellings_and_connects_nowhere():
+    import jitarsa
+
+    before = LISTENER.contacts
+    for query in glued_spellings(LISTENER.port):
+        with pytest.raises(QueryError, match="SERVICE"):
+            jitarsa.query(query)
+    assert not contacted(LISTENER, before)
+
+
+#: Objects of every kind of terminal, each stored in the engine first so its pattern matches.
+_OBJECTS = st.one_of(
+    st.integers(-(10**6), 10**6).map(lambda n: f"{n:+d}" if n % 3 == 0 else str(abs(n))),
+    st.decimals(-1000, 1000, places=3, allow_nan=False).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: f"{f:e}"),
+    st.sampled_from(["true", "false", "16.", ".5", "1.5e-3", "1E+5", "016"]),
+    st.sampled_from(['"x"', "'x'", '"""x"""', "'''x'''", '"x"@th', '"x"@en-GB', '"a\\"b"']),
+    st.sampled_from(['"1"^^xsd:integer', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>']),
+    st.sampled_from(["<http://e/o>", "<http://e/o#x>", "<http://e/\\u0041>", "schema:a"]),
+    st.sampled_from(["schema:a.b", "schema:a-b", "schema:a\\#", "schema:a%41", "schema:"]),
+    st.sampled_from(["?o", "$o", "?o1", "_:b", "_:b.c", "[]", "[ schema:a 1 ]", "(1 2)"]),
+)
+_GLUES = st.sampled_from(["", " ", "\n", ".", " . ", ";", " ;", "#c\n", "\t"])
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(obj=_OBJECTS, glue=_GLUES, keyword=st.sampled_from(["SERVICE", "service", "Service"]))
+def test_service_after_every_kind_of_token_is_read_as_the_engine_reads_it(obj, glue, keyword):
+    """SERVICE written right after a term of each kind: when Oxigraph (with nothing stopping
+    it) connects to the listener, the guard saw a SERVICE; when the guard saw one and the
+    engine could parse the query, the engine connected."""
+    from pyoxigraph import Store
+
+    from jitarsa.namespaces import PREFIXES
+    from jitarsa.sparql.guard import read
+
+    store = Store()
+    declared = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+    term = obj if not obj.startswith(("?", "$")) else "<http://e/o>"
+    with contextlib.suppress(SyntaxError):  # a blank node, a collection: these match anything
+        store.update(declared + f"INSERT DATA {{ <http://e/s> <http://e/p> {term} }}")
+    url = f"http://127.0.0.1:{LISTENER.port}/x"
+    query = f"SELECT * WHERE {{ ?s <http://e/p> {obj}{glue}{keyword} <{url}> {{ ?a ?b ?c }} }}"
+    before = LISTENER.contacts
+    parsed = run_in_engine(store, query)
+    reached = contacted(LISTENER, before)
+    seen = read(query).service
+    if reached:
+        assert seen, query
+    if seen and parsed and not glue.startswith("#"):
+        assert reached, query

@@ -7,8 +7,10 @@ the stack overflows and the process dies with SIGSEGV, which no `except` can cat
 
 Both are decided here on the tokens the engine reads: the query is split by the terminals of
 the SPARQL 1.1 grammar (section 19 of SPARQL 1.1 Query: IRIs, prefixed names, variables, blank
-node labels, strings, language tags, numbers, comments, punctuation), after codepoint escapes
-are expanded, as the parser does. Oxigraph matches keywords without word boundaries
+node labels, strings, language tags, numbers, comments, punctuation). Oxigraph 0.5 reads
+codepoint escapes (`\u0045`) only inside strings and IRIs, where SPARQL 1.1 expands them in the
+whole query first: the query is read both ways, and refused if either reading finds a reason.
+Oxigraph matches keywords without word boundaries
 (`16SERVICE` is the integer 16 and the keyword, `trueSERVICE` the boolean and the keyword), so
 every word that holds `SERVICE` counts as one. A `<` inside brackets after a value may be a
 less-than sign rather than the start of an IRI: it is read as the engine would, and where the
@@ -54,7 +56,7 @@ _TERMINALS = re.compile(
                | \"\"\"(?:[^"\\]++|\\.|"(?!""))*+\"\"\"
                | '(?:[^'\\\n\r]++|\\.)*+'
                | "(?:[^"\\\n\r]++|\\.)*+")
-    | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*+>)
+    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
     | (?P<var>[?$][{_NAME}]++)
     | (?P<bnode>_:[{_NAME}](?:[{_CHARS}.]*+(?<![.]))?)
     | (?P<langtag>@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+(?:--[a-zA-Z]++)?)
@@ -103,7 +105,7 @@ def _char(hex_digits: str) -> str:
 
 
 def tokens(text: str) -> Iterator[Token]:
-    """The terminals of TEXT (escapes already expanded), spaces and comments left out.
+    """The terminals of TEXT, spaces and comments left out.
 
     A `<` that may begin an IRI or be a less-than sign with a comment or a string after it is
     read as the engine reads it in an expression, after a Token "ambiguous": if it was a
@@ -159,11 +161,28 @@ def _in_expression(brackets: list[tuple[str, bool]]) -> bool:
 
 
 def read(query: str) -> Reading:
-    """The guard's reading of QUERY, stopped (and refused) past MAX_TOKENS tokens."""
+    """The guard's reading of QUERY as Oxigraph reads it, and with its codepoint escapes
+    expanded first as SPARQL 1.1 says: the larger size, depth and chain of the two, and what
+    either found. Stopped (and refused) past MAX_TOKENS tokens."""
+    reading = _read(query)
+    if "\\u" in query or "\\U" in query:
+        spec = _read(expand(query))
+        reading = Reading(
+            max(reading.tokens, spec.tokens),
+            max(reading.depth, spec.depth),
+            max(reading.unary, spec.unary),
+            reading.service or spec.service,
+            reading.ambiguous or spec.ambiguous,
+            reading.names_dataset,
+        )
+    return reading
+
+
+def _read(text: str) -> Reading:
     reading = Reading()
     chain = 0
     stack: list[str] = []
-    for token in tokens(expand(query)):
+    for token in tokens(text):
         reading.tokens += 1
         if reading.tokens > MAX_TOKENS:
             raise QueryError(
