@@ -260,3 +260,74 @@ def test_service_after_every_kind_of_token_is_read_as_the_engine_reads_it(obj, g
         assert seen, query
     if seen and parsed and not glue.startswith("#"):
         assert reached, query
+
+
+# --- Issue 24: complexity bounded before parsing, on every path -------------------------------
+
+_TERM = "?s schema:nothing ?o"
+#: Eleven kinds of 10,000-term query that segfaulted the interpreter from jitarsa.query().
+LONG = {
+    "union": "ASK { " + " UNION ".join([f"{{ {_TERM} }}"] * 10_000) + " }",
+    "plus": "ASK { FILTER(" + "+".join(["1"] * 10_000) + ") }",
+    "or": "ASK { FILTER(" + "||".join(["false"] * 10_000) + ") }",
+    "and": "ASK { FILTER(" + "&&".join(["true"] * 10_000) + ") }",
+    "path": "ASK { ?s " + "/".join(["schema:nothing"] * 10_000) + " ?o }",
+    "optional": "ASK { " + " ".join([f"OPTIONAL {{ {_TERM} }}"] * 10_000) + " }",
+    "minus": "ASK { ?s ?p ?o " + " ".join([f"MINUS {{ {_TERM} }}"] * 10_000) + " }",
+    "filters": "ASK { ?s ?p ?o " + " ".join(f"FILTER(?o != {i})" for i in range(10_000)) + " }",
+    "binds": "ASK { " + " ".join(f"BIND({i} AS ?v{i})" for i in range(10_000)) + " }",
+    "objects": "ASK { ?s schema:nothing " + ", ".join(str(i) for i in range(10_000)) + " }",
+    "not": "ASK { FILTER(" + "!" * 500_000 + "1) }",
+}
+
+
+@pytest.mark.parametrize("kind", LONG)
+def test_long_queries_are_refused_through_the_api_before_they_are_parsed(kind):
+    import jitarsa
+
+    started = time.monotonic()
+    with pytest.raises(QueryError, match="more than 10,000 tokens|more than 16 operators"):
+        jitarsa.query(LONG[kind])
+    assert time.monotonic() - started < 5
+
+
+def test_chains_of_prefix_operators_are_bounded():
+    assert check("ASK { FILTER(" + "!" * 16 + "true) }") is False
+    for chain in ("!" * 17, "- " * 17, "!-" * 9, "+" * 17):
+        with pytest.raises(QueryError, match="more than 16 operators like ! and -"):
+            check("ASK { FILTER(" + chain + "1) }")
+    with pytest.raises(QueryError, match="more than 16 operators"):
+        check("ASK { ?s " + "^" * 17 + "schema:a ?o }")
+    with pytest.raises(QueryError, match="more than 16 operators"):  # hidden in a word
+        check("ASK { FILTER(true" + "-" * 17 + "1) }")
+
+
+def test_a_less_than_sign_is_read_as_the_engine_reads_it():
+    """`<` after a value in an expression is a comparison, whatever `>` follows: what it
+    hides is counted, and a comment or string in it is refused (it could be an IRI too)."""
+    with pytest.raises(QueryError, match="more than 64 deep"):
+        check("ASK { FILTER(?a<" + "(" * 65 + "1>0" + ")" * 65 + ") }")
+    with pytest.raises(QueryError, match="SERVICE"):  # what the engine reads after the comment
+        check("ASK { FILTER(?a<1#>'''\n) SERVICE <http://e/> {} '''x''' }")
+    with pytest.raises(QueryError, match="could be an IRI or a less-than sign"):
+        check("ASK { FILTER(?a<1#>\n) }")
+    assert check("ASK { VALUES (?a ?b) { (<http://e/#a> <http://e/#b>) } FILTER(?a < 1) }") is False
+    assert check("ASK { ?s <http://e/#p> ?o FILTER(?o = <http://e/#x>) }") is False
+
+
+def test_a_long_chain_under_the_limit_runs_on_the_large_stack_through_the_api():
+    import jitarsa
+
+    query = "ASK { " + " UNION ".join([f"{{ {_TERM} }}"] * 1_400) + " }"  # 9,800 tokens
+    assert jitarsa.query(query) is False
+
+
+def test_a_local_query_past_its_timeout_is_abandoned_through_the_api():
+    import jitarsa
+
+    explosive = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    with pytest.raises(QueryError, match="ran longer than 0.5 s"):
+        jitarsa.query(explosive, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert jitarsa.query("member-count", timeout=30) == [{"members": 40}]
