@@ -218,28 +218,22 @@ def test_jitarsa_query_refuses_the_glued_spellings_and_connects_nowhere():
     assert not contacted(LISTENER, before)
 
 
-#: Objects of every kind of terminal, each stored in the engine first so its pattern matches.
-_OBJECTS = st.one_of(
-    st.integers(-(10**6), 10**6).map(lambda n: f"{n:+d}" if n % 3 == 0 else str(abs(n))),
-    st.decimals(-1000, 1000, places=3, allow_nan=False).map(str),
-    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: f"{f:e}"),
-    st.sampled_from(["true", "false", "16.", ".5", "1.5e-3", "1E+5", "016"]),
-    st.sampled_from(['"x"', "'x'", '"""x"""', "'''x'''", '"x"@th', '"x"@en-GB', '"a\\"b"']),
-    st.sampled_from(['"1"^^xsd:integer', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>']),
-    st.sampled_from(["<http://e/o>", "<http://e/o#x>", "<http://e/\\u0041>", "schema:a"]),
-    st.sampled_from(["schema:a.b", "schema:a-b", "schema:a\\#", "schema:a%41", "schema:"]),
-    st.sampled_from(["?o", "$o", "?o1", "_:b", "_:b.c", "[]", "[ schema:a 1 ]", "(1 2)"]),
-)
-_GLUES = st.sampled_from(["", " ", "\n", ".", " . ", ";", " ;", "#c\n", "\t"])
+#: Terms of every kind of terminal, for the exhaustive test below.
+_KINDS = [
+    "16", "+16", "-16", "016", "16.", ".5", "1.5", "1e5", "1.5e-3", "1E+5", "true", "false",
+    '"x"', "'x'", '"""x"""', "'''x'''", '"x"@th', '"x"@en-GB', '"a\\"b"', '"1"^^xsd:integer',
+    '"1"^^<http://www.w3.org/2001/XMLSchema#integer>', "<http://e/o>", "<http://e/o#x>",
+    "<http://e/\\u0041>", "schema:a", "schema:a.b", "schema:a.b.c", "schema:a-b", "schema:a\\#",
+    "schema:a%41", "schema:", "schema:a..b", "?o", "$o", "?o1", "_:b", "_:b.c", "_:b.c.d", "[]",
+    "[ schema:a 1 ]", "(1 2)",
+]  # fmt: skip
+_GLUE_KINDS = ["", " ", "\n", ".", " . ", ";", " ;", "#c\n", "\t", ".."]
 
 
-@pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(obj=_OBJECTS, glue=_GLUES, keyword=st.sampled_from(["SERVICE", "service", "Service"]))
-def test_service_after_every_kind_of_token_is_read_as_the_engine_reads_it(obj, glue, keyword):
-    """SERVICE written right after a term of each kind: when Oxigraph (with nothing stopping
-    it) connects to the listener, the guard saw a SERVICE; when the guard saw one and the
-    engine could parse the query, the engine connected."""
+def _compare(obj: str, glue: str, keyword: str) -> None:
+    """SERVICE written right after OBJ: when Oxigraph (with nothing stopping it) connects to
+    the listener, the guard saw a SERVICE; when the guard saw one and the engine could parse
+    the query, the engine connected."""
     from pyoxigraph import Store
 
     from jitarsa.namespaces import PREFIXES
@@ -260,6 +254,35 @@ def test_service_after_every_kind_of_token_is_read_as_the_engine_reads_it(obj, g
         assert seen, query
     if seen and parsed and not glue.startswith("#"):
         assert reached, query
+
+
+def test_service_after_every_kind_of_token_is_read_as_the_engine_reads_it():
+    """Every kind of term, every way of gluing SERVICE after it, against the engine."""
+    for obj in _KINDS:
+        for glue in _GLUE_KINDS:
+            _compare(obj, glue, "SERVICE")
+
+
+_OBJECTS = st.one_of(
+    st.integers(-(10**6), 10**6).map(lambda n: f"{n:+d}" if n % 3 == 0 else str(abs(n))),
+    st.decimals(-1000, 1000, places=3, allow_nan=False).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: f"{f:e}"),
+    st.from_regex(
+        r"schema:[a-z][a-z.\-]{0,6}[a-z]|_:[a-z][a-z.]{0,6}|\?[a-z][a-z0-9]{0,4}", fullmatch=True
+    ),
+    st.sampled_from(_KINDS),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    obj=_OBJECTS,
+    glue=st.sampled_from(_GLUE_KINDS),
+    keyword=st.sampled_from(["SERVICE", "service", "Service"]),
+)
+def test_service_after_generated_terms_is_read_as_the_engine_reads_it(obj, glue, keyword):
+    _compare(obj, glue, keyword)
 
 
 # --- Issue 24: complexity bounded before parsing, on every path -------------------------------

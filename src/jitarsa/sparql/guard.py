@@ -38,15 +38,19 @@ MAX_UNARY = 16
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
+# The terminals as Oxigraph 0.5's parser (spargebra) writes them, which differ from the
+# grammar's in places: a local name takes one run of dots only (`schema:a.b.SERVICE` is
+# `schema:a.b`, a dot and SERVICE), and names keep to the Basic Multilingual Plane.
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
 )
-_NAME = _BASE + "_0-9\u00b7\u0300-\u036f\u203f-\u2040"  # VARNAME's characters after the first
+_U = _BASE + "_"  # PN_CHARS_U
+_NAME = _U + "0-9\u00b7\u0300-\u036f\u203f-\u2040"  # VARNAME's characters after the first
 _CHARS = _NAME + "\\-"  # PN_CHARS
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_LOCAL = rf"(?:[{_NAME}:]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*+(?<![.]))?"
-_PREFIX = rf"[{_BASE}](?:[{_CHARS}.]*+(?<![.]))?"
+_LOCAL = rf"(?:[{_U}:0-9]|{_PLX})(?:[{_CHARS}:]|{_PLX})*+(?:\.++(?:[{_CHARS}:]|{_PLX})++)?+"
+_PREFIX = rf"[{_BASE}][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+"
 
 _TERMINALS = re.compile(
     rf"""
@@ -57,12 +61,12 @@ _TERMINALS = re.compile(
                | '(?:[^'\\\n\r]++|\\.)*+'
                | "(?:[^"\\\n\r]++|\\.)*+")
     | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
-    | (?P<var>[?$][{_NAME}]++)
-    | (?P<bnode>_:[{_NAME}](?:[{_CHARS}.]*+(?<![.]))?)
+    | (?P<var>[?$][{_U}0-9][{_NAME}]*+)
+    | (?P<bnode>_:[{_U}0-9][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+)
     | (?P<langtag>@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+(?:--[a-zA-Z]++)?)
     | (?P<number>[0-9]++\.[0-9]*+[eE][+-]?[0-9]++|\.?[0-9]++[eE][+-]?[0-9]++
                |[0-9]*+\.[0-9]++|[0-9]++)
-    | (?P<word>[{_BASE}_][{_NAME}]*+)
+    | (?P<word>[{_U}][{_NAME}]*+)
     | (?P<punct>\^\^|&&|\|\||!=|<=|>=|<<|>>|\{{\||\|}}|.)
     """,
     re.VERBOSE | re.DOTALL,
