@@ -77,7 +77,7 @@ def test_jitarsa_query_refuses_300000_negations(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr[-300:]
-    assert result.stderr.startswith("Error: the query has more than 10,000 tokens")
+    assert result.stderr.startswith("Error: the query chains more than 16 operators like !")
     assert result.stderr.count("\n") == 1
 
 
@@ -159,7 +159,7 @@ def test_queries_around_service_and_long_chains_never_lose_a_worker(server):
     pieces = st.lists(st.sampled_from(_NEAR_SERVICE), max_size=20).map("".join)
     chains = st.tuples(
         st.sampled_from(["!", "- ", "^", "1+", "?s/", "true||", "{}UNION", "OPTIONAL{}"]),
-        st.sampled_from([1, 15, 17, 5_000, 20_000, 200_000]),
+        st.sampled_from([1, 15, 17, 5_000, 20_000, 100_000]),  # under the 1 MiB of a body
     ).map(lambda c: c[0] * c[1])
 
     @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))

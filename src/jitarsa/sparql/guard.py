@@ -182,33 +182,42 @@ def read(query: str) -> Reading:
     return reading
 
 
-def _read(text: str) -> Reading:
+def _read(query: str) -> Reading:
+    """QUERY read token by token, refused at the first limit it passes, in the order the
+    parser would meet them (a query both too deep and too long is told it is too deep)."""
     reading = Reading()
     chain = 0
     stack: list[str] = []
-    for token in tokens(text):
+    for token in tokens(query):
         reading.tokens += 1
         if reading.tokens > MAX_TOKENS:
             raise QueryError(
                 f"the query has more than {MAX_TOKENS:,} tokens; split it into smaller queries"
             )
-        text = token.text
-        if token.kind == "ambiguous":
+        kind, text = token.kind, token.text
+        if kind == "ambiguous":
             reading.ambiguous = reading.ambiguous or text
             continue
-        if token.kind == "punct" and set(text) <= _PREFIX_OPERATORS:
-            chain += len(text)
-            reading.unary = max(reading.unary, chain)
-        else:
-            chain = 0
-        if token.kind in ("word", "langtag") and _SERVICE.search(text):
+        chain = chain + len(text) if kind == "punct" and set(text) <= _PREFIX_OPERATORS else 0
+        if chain > MAX_UNARY:
+            raise QueryError(
+                f"the query chains more than {MAX_UNARY} operators like ! and - in a row; "
+                "write the expression without repeating them"
+            )
+        reading.unary = max(reading.unary, chain)
+        if kind in ("word", "langtag") and _SERVICE.search(text):
             reading.service = True
-        elif token.kind == "word" and text.upper() == "FROM":
+        elif kind == "word" and text.upper() == "FROM":
             reading.names_dataset = True
-        elif token.kind == "punct" and text in _OPENERS:
+        elif kind == "punct" and text in _OPENERS:
             stack.append(text)
+            if len(stack) > MAX_NESTING:
+                raise QueryError(
+                    f"the query nests brackets more than {MAX_NESTING} deep; "
+                    "write it with fewer nested groups"
+                )
             reading.depth = max(reading.depth, len(stack))
-        elif token.kind == "punct" and stack and _OPENERS[stack[-1]] == text:
+        elif kind == "punct" and stack and _OPENERS[stack[-1]] == text:
             stack.pop()  # a closing bracket that closes nothing open leaves the depth
     return reading
 
@@ -218,16 +227,6 @@ def check(query: str, *, allow_service: bool = False, hint: str = "") -> bool:
     prefix operators or (unless allowed) uses SERVICE; HINT ends the SERVICE message. Answers
     whether the query names its own dataset (FROM)."""
     reading = read(query)
-    if reading.depth > MAX_NESTING:
-        raise QueryError(
-            f"the query nests brackets more than {MAX_NESTING} deep; "
-            "write it with fewer nested groups"
-        )
-    if reading.unary > MAX_UNARY:
-        raise QueryError(
-            f"the query chains more than {MAX_UNARY} operators like ! and - in a row; "
-            "write the expression without repeating them"
-        )
     if reading.service and not allow_service:
         raise QueryError(f"SERVICE (a federated query to another endpoint) is refused{hint}")
     if reading.ambiguous:
