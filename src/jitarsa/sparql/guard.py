@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from jitarsa.errors import QueryError
 
@@ -76,13 +77,12 @@ _RUN = re.compile(rf"[{_CHARS}.]*+")
 _OPENERS = {"{": "}", "(": ")", "[": "]", "<<": ">>", "{|": "|}"}
 #: Tokens after which a `<` in an expression is a comparison: the end of a value.
 _VALUE_ENDS = {"var", "number", "string", "iri", "pname", "bnode", "langtag", "word"}
-_PREFIX_OPERATORS = set("!-+^*?")
+_PREFIX_OPERATORS = {"!": 1, "-": 1, "+": 1, "^": 1, "*": 1, "?": 1, "^^": 2}
 _SERVICE = re.compile("service", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Token:
-    kind: str  # a group name of _TERMINALS, or "pname"
+class Token(NamedTuple):
+    kind: str  # a group name of _TERMINALS, "pname", or "ambiguous"
     text: str
 
 
@@ -120,19 +120,20 @@ def tokens(text: str) -> Iterator[Token]:
     values = False  # after the keyword VALUES, before its block
     previous = ""
     while pos < size:
-        char = text[pos]
-        if char == ":" or (pos >= no_pname_before and _is_base(char)):
-            pname = _PNAME.match(text, pos)
-            if pname is not None:
-                pos = pname.end()
-                previous = "pname"
-                yield Token("pname", pname.group())
-                continue
-            run = _RUN.match(text, pos)  # the name characters (and dots) from here
-            no_pname_before = run.end() if run else pos
         match = _TERMINALS.match(text, pos)
         assert match is not None  # the last alternative matches any character
         kind, value = match.lastgroup or "punct", match.group()
+        # A prefixed name starts as a word (or with `:`) and goes on with `:`, `.` or `-`.
+        end = match.end()
+        if value == ":" or (
+            kind == "word" and end < size and text[end] in ":.-" and pos >= no_pname_before
+        ):
+            pname = _PNAME.match(text, pos)
+            if pname is not None:
+                kind, value = "pname", pname.group()
+            else:
+                run = _RUN.match(text, pos)  # the name characters (and dots) from here
+                no_pname_before = run.end() if run else pos
         if kind == "iri" and previous in _VALUE_ENDS | {")", "]"} and _in_expression(brackets):
             if "#" in value or "'" in value:
                 yield Token("ambiguous", value)
@@ -150,13 +151,6 @@ def tokens(text: str) -> Iterator[Token]:
             brackets.pop()
         previous = kind if kind != "punct" else value
         yield Token(kind, value)
-
-
-_IS_BASE = re.compile(rf"[{_BASE}]")
-
-
-def _is_base(char: str) -> bool:
-    return _IS_BASE.match(char) is not None
 
 
 def _in_expression(brackets: list[tuple[str, bool]]) -> bool:
@@ -198,7 +192,7 @@ def _read(query: str) -> Reading:
         if kind == "ambiguous":
             reading.ambiguous = reading.ambiguous or text
             continue
-        chain = chain + len(text) if kind == "punct" and set(text) <= _PREFIX_OPERATORS else 0
+        chain = chain + _PREFIX_OPERATORS[text] if text in _PREFIX_OPERATORS else 0
         if chain > MAX_UNARY:
             raise QueryError(
                 f"the query chains more than {MAX_UNARY} operators like ! and - in a row; "
