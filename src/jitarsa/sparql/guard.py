@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from jitarsa.errors import QueryError
 
@@ -53,11 +52,11 @@ _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _LOCAL = rf"(?:[{_U}:0-9]|{_PLX})(?:[{_CHARS}:]|{_PLX})*+(?:\.++(?:[{_CHARS}:]|{_PLX})++)?+"
 _PREFIX = rf"[{_BASE}][{_CHARS}]*+(?:\.++[{_CHARS}]++)*+"
 
-_TERMINALS = re.compile(
+_TERMINALS = re.compile(  # spaces and comments first, then one terminal
     rf"""
-      (?P<space>[\x20\t\r\n]+)
-    | (?P<comment>\#[^\r\n]*)
-    | (?P<string>'''(?:[^'\\]++|\\.|'(?!''))*+'''
+    (?:[\x20\t\r\n]++|\#[^\r\n]*+)*+
+    (?:
+      (?P<string>'''(?:[^'\\]++|\\.|'(?!''))*+'''
                | \"\"\"(?:[^"\\]++|\\.|"(?!""))*+\"\"\"
                | '(?:[^'\\\n\r]++|\\.)*+'
                | "(?:[^"\\\n\r]++|\\.)*+")
@@ -69,21 +68,20 @@ _TERMINALS = re.compile(
                |[0-9]*+\.[0-9]++|[0-9]++)
     | (?P<word>[{_U}][{_NAME}]*+)
     | (?P<punct>\^\^|&&|\|\||!=|<=|>=|<<|>>|\{{\||\|}}|.)
-    """,
+    )""",
     re.VERBOSE | re.DOTALL,
 )
 _PNAME = re.compile(rf"(?:{_PREFIX})?:(?:{_LOCAL})?")
 _RUN = re.compile(rf"[{_CHARS}.]*+")
 _OPENERS = {"{": "}", "(": ")", "[": "]", "<<": ">>", "{|": "|}"}
 #: Tokens after which a `<` in an expression is a comparison: the end of a value.
-_VALUE_ENDS = {"var", "number", "string", "iri", "pname", "bnode", "langtag", "word"}
+_VALUE_ENDS = {"var", "number", "string", "iri", "pname", "bnode", "langtag", "word", ")", "]"}
 _PREFIX_OPERATORS = {"!": 1, "-": 1, "+": 1, "^": 1, "*": 1, "?": 1, "^^": 2}
 _SERVICE = re.compile("service", re.IGNORECASE)
 
 
-class Token(NamedTuple):
-    kind: str  # a group name of _TERMINALS, "pname", or "ambiguous"
-    text: str
+#: A token: its kind (a group name of _TERMINALS, "pname", or "ambiguous") and its text.
+Token = tuple[str, str]
 
 
 @dataclass
@@ -119,12 +117,14 @@ def tokens(text: str) -> Iterator[Token]:
     brackets: list[tuple[str, bool]] = []  # open brackets, and whether in a VALUES block
     values = False  # after the keyword VALUES, before its block
     previous = ""
+    match_at = _TERMINALS.match
     while pos < size:
-        match = _TERMINALS.match(text, pos)
-        assert match is not None  # the last alternative matches any character
-        kind, value = match.lastgroup or "punct", match.group()
+        match = match_at(text, pos)
+        if match is None:  # only spaces and comments were left
+            return
+        kind = match.lastgroup or "punct"
+        value, pos, end = match.group(kind), match.start(kind), match.end()
         # A prefixed name starts as a word (or with `:`) and goes on with `:`, `.` or `-`.
-        end = match.end()
         if value == ":" or (
             kind == "word" and end < size and text[end] in ":.-" and pos >= no_pname_before
         ):
@@ -134,13 +134,11 @@ def tokens(text: str) -> Iterator[Token]:
             else:
                 run = _RUN.match(text, pos)  # the name characters (and dots) from here
                 no_pname_before = run.end() if run else pos
-        if kind == "iri" and previous in _VALUE_ENDS | {")", "]"} and _in_expression(brackets):
+        if kind == "iri" and previous in _VALUE_ENDS and _in_expression(brackets):
             if "#" in value or "'" in value:
-                yield Token("ambiguous", value)
+                yield "ambiguous", value
             kind, value = "punct", "<"  # a less-than sign, as the engine reads it here
         pos += len(value)
-        if kind in ("space", "comment"):
-            continue
         if kind == "word" and value.upper() == "VALUES":
             values = True
         elif kind == "punct" and value in _OPENERS:
@@ -150,7 +148,7 @@ def tokens(text: str) -> Iterator[Token]:
         elif kind == "punct" and brackets and _OPENERS[brackets[-1][0]] == value:
             brackets.pop()
         previous = kind if kind != "punct" else value
-        yield Token(kind, value)
+        yield kind, value
 
 
 def _in_expression(brackets: list[tuple[str, bool]]) -> bool:
@@ -182,13 +180,12 @@ def _read(query: str) -> Reading:
     reading = Reading()
     chain = 0
     stack: list[str] = []
-    for token in tokens(query):
+    for kind, text in tokens(query):
         reading.tokens += 1
         if reading.tokens > MAX_TOKENS:
             raise QueryError(
                 f"the query has more than {MAX_TOKENS:,} tokens; split it into smaller queries"
             )
-        kind, text = token.kind, token.text
         if kind == "ambiguous":
             reading.ambiguous = reading.ambiguous or text
             continue
