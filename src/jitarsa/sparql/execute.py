@@ -125,7 +125,7 @@ def execute(
     consume = consume or _materialised
     text = bind(read_query(query), params or {})
     if endpoint is not None:
-        return consume(remote(endpoint, text, timeout))
+        return _consume_answer(consume, remote(endpoint, text, timeout), endpoint)
     check(
         text,
         allow_service=allow_service,
@@ -153,6 +153,17 @@ def execute(
             f"the query ran longer than {timeout:g} s (--timeout; timeout= from Python) and was "
             "abandoned; ask for less, or allow more time"
         ) from None
+
+
+def _consume_answer(consume: Callable, result, endpoint: str):
+    """CONSUME(RESULT) for an endpoint's answer, which is parsed as it is read: a broken one
+    is an EndpointError of one line."""
+    try:
+        return consume(result)
+    except SyntaxError as err:
+        raise EndpointError(f"{endpoint} answered with invalid results: {err}") from None
+    except (OSError, RuntimeError) as err:
+        raise QueryError(f"the query failed: {err}") from None
 
 
 def _materialised(result):
