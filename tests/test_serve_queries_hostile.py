@@ -176,3 +176,33 @@ def test_queries_around_service_and_long_chains_never_lose_a_worker(server):
     time.sleep(0.5)
     assert listener.contacts == 0
     assert workers(server[1]) == before
+
+
+# --- An endpoint's answer that breaks while it is written out -------------------------------
+
+
+def test_an_answer_that_breaks_while_it_is_written_is_one_line():
+    """The results are parsed as they are written (now on the query's thread): a term of an
+    unknown type halfway through is exit 3 and one line, not a traceback."""
+    from test_load_hostile import Store, one_line_exit_3
+
+    def answer(conn):
+        body = (
+            b'{"head":{"vars":["a"]},"results":{"bindings":[{"a":{"type":"uri","value":'
+            b'"http://e/"}},{"a":{"type":"bogus","value":"x"}}]}}'
+        )
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    store = Store(answer)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "jitarsa", "query", "SELECT * { ?a ?b ?c }", "--format",
+             "tsv", "--endpoint", f"http://127.0.0.1:{store.port}/sparql"],
+            capture_output=True, text=True, cwd=ROOT, timeout=60,
+        )  # fmt: skip
+    finally:
+        store.close()
+    assert "answered with invalid results" in one_line_exit_3(result)
