@@ -226,6 +226,10 @@ _KINDS = [
     "<http://e/\\u0041>", "schema:a", "schema:a.b", "schema:a.b.c", "schema:a-b", "schema:a\\#",
     "schema:a%41", "schema:", "schema:a..b", "?o", "$o", "?o1", "_:b", "_:b.c", "_:b.c.d", "[]",
     "[ schema:a 1 ]", "(1 2)",
+    # Whole clauses before SERVICE, true for the data, a less-than sign among them.
+    "?o FILTER(1<2)", "?o FILTER(1<(2))", "?o FILTER(bound(?o)||1<<http://e/#x>)",
+    "?o BIND(1 AS ?x)", "?o FILTER(?o IN(<http://e/o>,<http://e/#x>))", "?o VALUES ?x {1}",
+    "?o OPTIONAL{}", "?o {}", "?o FILTER(1<2#>\n)",
 ]  # fmt: skip
 _GLUE_KINDS = ["", " ", "\n", ".", " . ", ";", " ;", "#c\n", "\t", ".."]
 

@@ -134,10 +134,16 @@ def tokens(text: str) -> Iterator[Token]:
             else:
                 run = _RUN.match(text, pos)  # the name characters (and dots) from here
                 no_pname_before = run.end() if run else pos
-        if kind == "iri" and previous in _VALUE_ENDS and _in_expression(brackets):
+        if (
+            (kind == "iri" or value == "<<")
+            and previous in _VALUE_ENDS
+            and _in_expression(brackets)
+        ):
             if "#" in value or "'" in value:
                 yield "ambiguous", value
-            kind, value = "punct", "<"  # a less-than sign, as the engine reads it here
+            # A less-than sign, as the engine reads it here: `1<<http://e/#x>` is 1, `<` and
+            # an IRI, not `<<` and a comment.
+            kind, value = "punct", "<"
         pos += len(value)
         if kind == "word" and value.upper() == "VALUES":
             values = True
