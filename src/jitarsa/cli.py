@@ -560,7 +560,11 @@ def _complete_formats(ctx, param, incomplete: str):
     help="Ask a SPARQL 1.1 Protocol endpoint instead (Wikidata, Oxigraph, Fuseki, …).",
 )
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for --endpoint."
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a query may run, here or at --endpoint; a local one is then abandoned (exit 2).",
 )
 @click.option(
     "--max-answer",
@@ -599,7 +603,6 @@ def query(
 
         jitarsa query 'ASK { ?o schema:name "มูลนิธิกระจกเงา"@th }'
     """
-    from jitarsa._util.stack import with_large_stack
     from jitarsa.errors import QueryError
     from jitarsa.sparql.catalogue import catalogue
     from jitarsa.sparql.execute import execute
@@ -620,28 +623,24 @@ def query(
         raise QueryError("choose one of --data, --dump and --endpoint")
     bound = dict(parse_param(p) for p in params)
 
-    def answer():
-        result = execute(
-            query_text,
-            bound,
-            data_dir=data_dir,
-            dump=dump,
-            endpoint=endpoint,
-            timeout=timeout,
-            allow_service=allow_service,
-            max_answer=max_answer,
-        )
+    def answer(result):
         chosen = fmt or ("ttl" if is_graph(result) else ("table" if sys.stdout.isatty() else "tsv"))
-        try:
-            output = render(result, chosen)
-        except (OSError, RuntimeError) as err:  # raised while the results are computed
-            raise QueryError(f"the query failed: {err}") from None
-        # Plain values only leave this thread: pyoxigraph's results must be dropped where they
-        # were made, or Oxigraph panics.
-        return (bool(result) if is_boolean(result) else None), output
+        # Plain values only leave the query's thread: pyoxigraph's results must be dropped
+        # where they were made, or Oxigraph panics.
+        return (bool(result) if is_boolean(result) else None), render(result, chosen)
 
-    # Oxigraph recurses per nesting level: a large stack, so a deep query never overflows it.
-    verdict, output = with_large_stack(answer)
+    # Parsed and run on a large stack (Oxigraph recurses per nesting level), within --timeout.
+    verdict, output = execute(
+        query_text,
+        bound,
+        data_dir=data_dir,
+        dump=dump,
+        endpoint=endpoint,
+        timeout=timeout,
+        allow_service=allow_service,
+        max_answer=max_answer,
+        consume=answer,
+    )
     sys.stdout.buffer.write(output)
     sys.stdout.buffer.flush()
     if verdict is not None:
@@ -781,6 +780,12 @@ def reconcile(table, column, types, out, data_dir, dump):
     "(https://data.example.org/): what the service description advertises. Without it, the "
     "description names the Host the client asked for and is never cached.",
 )
+@click.option(
+    "--require-isolation",
+    is_flag=True,
+    help="Refuse to start (exit 2) unless the query workers can be cut off from the network "
+    "(Linux network namespaces); otherwise serve says so in one line and goes on.",
+)
 @sources
 @reports_errors
 def serve(
@@ -798,6 +803,7 @@ def serve(
     max_client_connections,
     max_client_workers,
     public_url,
+    require_isolation,
     data_dir,
     dump,
 ):
@@ -842,7 +848,14 @@ def serve(
         limits=limits,
         public_url=public_url,
         reconcile=mount,
+        require_isolation=require_isolation,
     )
+    if server.pool.isolation:
+        click.echo(
+            f"Warning: the query workers have network access ({server.pool.isolation}); "
+            "SERVICE is still refused by the query check.",
+            err=True,
+        )
     bound_host, bound_port = server.server_address[:2]
     click.echo(
         f"SPARQL endpoint: http://{bound_host}:{bound_port}/sparql "

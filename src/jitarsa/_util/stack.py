@@ -11,8 +11,12 @@ import traceback
 STACK_BYTES = 256 << 20
 
 
-def with_large_stack(func, *args):
-    """FUNC(*ARGS) on a thread with STACK_BYTES of stack; its result, or its exception raised."""
+def with_large_stack(func, *args, timeout: float | None = None):
+    """FUNC(*ARGS) on a thread with STACK_BYTES of stack; its result, or its exception raised.
+
+    Past TIMEOUT seconds, TimeoutError: the thread is left to finish in the background (a
+    running Oxigraph query cannot be stopped from another thread), as a daemon, so it never
+    keeps the interpreter from exiting."""
     outcome: list = []
 
     def run():
@@ -24,11 +28,13 @@ def with_large_stack(func, *args):
 
     previous = threading.stack_size(STACK_BYTES)
     try:
-        thread = threading.Thread(target=run, name="large-stack")
+        thread = threading.Thread(target=run, name="large-stack", daemon=True)
         thread.start()
     finally:
         threading.stack_size(previous)
-    thread.join()
+    thread.join(timeout)
+    if not outcome:
+        raise TimeoutError(f"not done within {timeout:g} s")
     ok, value = outcome[0]
     if not ok:
         raise value

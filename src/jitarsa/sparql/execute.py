@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jitarsa._util.stack import with_large_stack
 from jitarsa.errors import EndpointError, QueryError, shown
 from jitarsa.formats import FORM, NTRIPLES, RESULTS_MEDIA_TYPES, TURTLE
 from jitarsa.namespaces import PREFIXES, XSD, XSD_INTEGERS
@@ -115,14 +116,20 @@ def execute(
     store=None,
     allow_service: bool = False,
     max_answer: int = MAX_ANSWER,
+    consume: Callable | None = None,
 ):
-    """Run QUERY; answer a pyoxigraph QuerySolutions, QueryBoolean, or a list of Triples.
+    """Run QUERY; answer CONSUME(result), where result is a pyoxigraph QuerySolutions,
+    QueryBoolean, or a list of Triples. Without CONSUME: solutions as a list, the rest as is.
 
-    A local query is checked first (`guard.check`): no SERVICE unless ALLOW_SERVICE, and a
-    bounded nesting depth. An endpoint's own parser judges what is sent to it."""
+    A local query is checked first (`guard.check`: size, nesting, operator chains, and no
+    SERVICE unless ALLOW_SERVICE), then parsed and run on a thread with a large stack, where
+    CONSUME runs too (pyoxigraph's results must be dropped on the thread that made them); past
+    TIMEOUT seconds it is abandoned with a QueryError. An endpoint's own parser judges what is
+    sent to it, within TIMEOUT."""
+    consume = consume or _materialised
     text = bind(read_query(query), params or {})
     if endpoint is not None:
-        return remote(endpoint, text, timeout, max_answer)
+        return _consume_answer(consume, remote(endpoint, text, timeout, max_answer), endpoint)
     check(
         text,
         allow_service=allow_service,
@@ -130,16 +137,43 @@ def execute(
     )
     if store is None:
         store = open_store(data_dir, dump)
+
+    def run():
+        from pyoxigraph import QueryTriples
+
+        try:
+            result = store.query(text, prefixes=PREFIXES)
+            return consume(list(result) if isinstance(result, QueryTriples) else result)
+        except SyntaxError as err:
+            hint = " (--param adds a VALUES clause after the query)" if params else ""
+            raise QueryError(f"bad query: {err}{hint}") from None
+        except (OSError, RuntimeError) as err:
+            raise QueryError(f"the query failed: {err}") from None
+
     try:
-        result = store.query(text, prefixes=PREFIXES)
+        return with_large_stack(run, timeout=timeout)
+    except TimeoutError:
+        raise QueryError(
+            f"the query ran longer than {timeout:g} s (--timeout; timeout= from Python) and was "
+            "abandoned; ask for less, or allow more time"
+        ) from None
+
+
+def _consume_answer(consume: Callable, result, endpoint: str):
+    """CONSUME(RESULT) for an endpoint's answer, which is parsed as it is read: a broken one
+    is an EndpointError of one line."""
+    try:
+        return consume(result)
     except SyntaxError as err:
-        hint = " (--param adds a VALUES clause after the query)" if params else ""
-        raise QueryError(f"bad query: {err}{hint}") from None
+        raise EndpointError(f"{endpoint} answered with invalid results: {err}") from None
     except (OSError, RuntimeError) as err:
         raise QueryError(f"the query failed: {err}") from None
-    from pyoxigraph import QueryTriples
 
-    return list(result) if isinstance(result, QueryTriples) else result
+
+def _materialised(result):
+    from pyoxigraph import QuerySolutions
+
+    return list(result) if isinstance(result, QuerySolutions) else result
 
 
 def with_prefixes(query: str) -> str:
@@ -376,15 +410,16 @@ def query(
     SELECT → a list of dicts (variable → value, None when unbound); ASK → a bool;
     CONSTRUCT/DESCRIBE → a list of (subject, predicate, object) tuples. PARAMS binds variables
     like `--param`: a string is read as a SPARQL term or else a plain string. SERVICE clauses
-    (federation) are refused unless ALLOW_SERVICE. An ENDPOINT's answer is read up to
-    MAX_ANSWER bytes (64 MiB); a larger one, or a redirect, is an EndpointError.
+    (federation) are refused unless ALLOW_SERVICE. A query too large, too deep or with a long
+    chain of operators is refused before it is parsed, and one that runs past TIMEOUT seconds
+    is abandoned (it finishes in the background: Oxigraph cannot be interrupted): QueryError.
+    An ENDPOINT's answer is read up to MAX_ANSWER bytes (64 MiB); a larger one, or a redirect,
+    is an EndpointError.
 
     >>> jitarsa.query("member-count")
     [{'members': 40}]
     """
-    from pyoxigraph import QueryBoolean, QuerySolutions
-
-    result = execute(
+    return execute(
         query,
         params,
         data_dir=data_dir,
@@ -393,7 +428,14 @@ def query(
         timeout=timeout,
         allow_service=allow_service,
         max_answer=max_answer,
+        consume=_python_values,
     )
+
+
+def _python_values(result):
+    """An answer as `query` gives it: a bool, rows of dicts, or sorted triples of values."""
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
     if isinstance(result, QueryBoolean):
         return bool(result)
     if isinstance(result, QuerySolutions):

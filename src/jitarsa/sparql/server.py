@@ -104,18 +104,23 @@ class CappedBuffer(io.RawIOBase):
 # --- Workers ------------------------------------------------------------------------------
 
 
-def _worker(conn, nquads: bytes, graph: str, max_answer: int) -> None:
-    """A worker process: load the graphs once, then answer jobs until the pipe closes.
+def _worker(
+    conn, nquads: bytes, graph: str, max_answer: int, isolate: bool, allow_service: bool
+) -> None:
+    """A worker process: leave the network (ISOLATE), load the graphs once, then answer jobs
+    until the pipe closes; the first message says whether the worker is isolated: "" or why not.
 
     The default graph is held as the named graph GRAPH (the dataset's IRI), so `FROM <GRAPH>`
     and the protocol's `default-graph-uri`/`named-graph-uri` can name it; a quads dump's named
     graphs are kept (jitarsa.sparql.dataset). Jobs run on a thread with a large stack (a deep
     query must not overflow it), and any error becomes an answer: the worker stays."""
+    from jitarsa._util.isolation import leave_network
     from jitarsa._util.stack import with_large_stack
     from jitarsa.sparql.dataset import load
 
+    isolation = leave_network() if isolate else "not asked for"
     store, named = load(nquads, graph)
-    conn.send("ready")
+    conn.send(("ready", isolation))
 
     def serve() -> None:
         while True:
@@ -124,7 +129,7 @@ def _worker(conn, nquads: bytes, graph: str, max_answer: int) -> None:
             except EOFError:
                 return
             try:
-                answer = _answer(store, named, max_answer, *job)
+                answer = _answer(store, named, max_answer, allow_service, *job)
             except AnswerTooLarge:
                 answer = text_answer(
                     422,
@@ -139,7 +144,15 @@ def _worker(conn, nquads: bytes, graph: str, max_answer: int) -> None:
 
 
 def _answer(
-    store, named: list, max_answer: int, kind: str, text: str, accept, dataset, base=None
+    store,
+    named: list,
+    max_answer: int,
+    allow_service: bool,
+    kind: str,
+    text: str,
+    accept,
+    dataset,
+    base=None,
 ) -> Answer:
     """One job: KIND "query" (TEXT is SPARQL, parsed with BASE as its base IRI) or "entity"
     (TEXT is an IRI); DATASET is the protocol's (jitarsa.sparql.dataset.query_dataset)."""
@@ -156,7 +169,11 @@ def _answer(
         query = f"CONSTRUCT WHERE {{ {NamedNode(text)} ?p ?o }}"
     else:
         try:
-            names_dataset = check(text, hint=": this endpoint sends no request to other hosts")
+            names_dataset = check(
+                text,
+                allow_service=allow_service,
+                hint=": this endpoint sends no request to other hosts",
+            )
         except QueryError as err:
             return text_answer(400, f"Bad query: {err.message}")
     options = query_dataset(dataset, names_dataset, named)
@@ -223,18 +240,31 @@ def entity_jsonld(triples, iri: str) -> bytes:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, context, nquads: bytes, graph: str, max_answer: int):
+    def __init__(
+        self,
+        context,
+        nquads: bytes,
+        graph: str,
+        max_answer: int,
+        isolate: bool = True,
+        allow_service: bool = False,
+    ):
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, nquads, graph, max_answer), daemon=True
+            target=_worker,
+            args=(child, nquads, graph, max_answer, isolate, allow_service),
+            daemon=True,
         )
         self.process.start()
         child.close()
+        self.isolation = "did not start"  # "" once it has left the network
+        message = None
         try:
-            ready = self.conn.poll(60) and self.conn.recv() == "ready"
-        except (EOFError, OSError):
-            ready = False
-        if not ready:
+            if self.conn.poll(60):
+                message, self.isolation = self.conn.recv()
+        except (EOFError, OSError, ValueError, TypeError):
+            pass
+        if message != "ready":
             self.stop()
             raise JitarsaError("a query worker did not start")
 
@@ -258,6 +288,10 @@ class Pool:
     hold them all: one that would is stopped with 503. Workers go to the waiting client holding
     the fewest (`_clients.Scheduler`): at most `client_workers` each, and all but one of the
     workers for long queries (when there are two or more).
+
+    With `isolate`, each worker leaves the network before it loads the graph (Linux network
+    namespaces); `isolation` then says why not, or is "". `allow_service` lets the guard pass
+    SERVICE: only for tests that show what isolation alone does.
     """
 
     def __init__(
@@ -270,6 +304,8 @@ class Pool:
         max_answer: int = Limits.max_answer,
         reserved: int | None = None,
         client_workers: int | None = None,
+        isolate: bool = True,
+        allow_service: bool = False,
     ):
         from jitarsa.namespaces import DEFAULT_BASE
         from jitarsa.rdf.description import dataset_iri
@@ -277,6 +313,8 @@ class Pool:
         self.nquads, self.timeout = nquads, timeout
         self.graph = graph or dataset_iri(DEFAULT_BASE)
         self.max_answer = max_answer
+        self.isolate, self.allow_service = isolate, allow_service
+        self.isolation = ""
         self.answers: AnswerCache[Answer] = AnswerCache(cache, MAX_CACHE_BYTES, MAX_CACHED)
         if reserved is None:
             reserved = max(1, size // 4) if size > 1 else 0
@@ -299,11 +337,19 @@ class Pool:
 
     def _add(self) -> None:
         try:
-            worker = Worker(self.context, self.nquads, self.graph, self.max_answer)
+            worker = Worker(
+                self.context,
+                self.nquads,
+                self.graph,
+                self.max_answer,
+                self.isolate,
+                self.allow_service,
+            )
         except JitarsaError:
             return
         with self.lock:
             self.workers.add(worker)
+            self.isolation = self.isolation or worker.isolation
         self.idle.put(worker)
 
     def run(
@@ -996,11 +1042,13 @@ def make_server(
     limits: Limits | None = None,
     public_url: str | None = None,
     reconcile: Callable[[bytes, str], Callable] | None = None,
+    require_isolation: bool = False,
 ):
     """A ready (bound, not yet serving) endpoint; `serve_forever()` it, then `close()` it.
     PUBLIC_URL is the server's root as clients reach it (behind a proxy): what the service
     description advertises. RECONCILE, given the served N-Triples and base, returns the answer
-    function of /reconcile."""
+    function of /reconcile. Its `pool.isolation` is "" when the query workers have no network,
+    else why not; with REQUIRE_ISOLATION, that is an error and nothing is served."""
     from dataclasses import replace
 
     from jitarsa.rdf.description import dataset_iri
@@ -1021,6 +1069,12 @@ def make_server(
         reserved=limits.reserved,
         client_workers=limits.max_client_workers,
     )
+    if require_isolation and pool.isolation:
+        pool.close()
+        raise JitarsaError(
+            f"the query workers could not be cut off from the network: {pool.isolation} "
+            "(--require-isolation)"
+        )
     published = Published(
         pool,
         source.counts,
