@@ -193,7 +193,7 @@ def test_a_carriage_return_survives_xml_results(tmp_path):
     dump = tmp_path / "cr.nt"
     dump.write_text('<http://e/s> <http://e/p> "a\\rb\\nc" .\n', encoding="utf-8")
     query = "SELECT ?o { ?s ?p ?o }"
-    written = render(execute(query, dump=dump), "xml")
+    written = execute(query, dump=dump, consume=lambda result: render(result, "xml"))
     assert b"\r" not in written and b"a&#13;b" in written
     literal = ET.fromstring(written).find(".//{http://www.w3.org/2005/sparql-results#}literal")
     assert literal is not None and literal.text == "a\rb\nc"
