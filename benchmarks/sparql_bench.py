@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import os
 import platform
@@ -103,6 +104,18 @@ def client(port: int, paths: list[str], seconds: float, results) -> None:
     results.put((done, failed))
 
 
+def ready(port: int) -> None:
+    """Wait until the server has finished starting: its reconciliation index is built on a
+    thread after the endpoint answers (a query to /reconcile waits for it; a server without the
+    service answers 404 at once), so a round measures the endpoint, not its start-up."""
+    body = urllib.parse.urlencode({"queries": json.dumps({"q0": {"query": "warm-up"}})})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    conn.request("POST", "/reconcile", body=body, headers=headers)
+    conn.getresponse().read()
+    conn.close()
+
+
 def throughput(
     seconds: float, workers: int, cache: int, clients: int, checkout: Path | None = None
 ) -> tuple[float, int, int]:
@@ -127,6 +140,7 @@ def throughput(
     )
     try:
         port = int(urllib.parse.urlsplit(proc.stdout.readline().split()[2]).port)
+        ready(port)
         results = multiprocessing.Queue()
         processes = [
             multiprocessing.Process(target=client, args=(port, paths, seconds, results))
