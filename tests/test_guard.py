@@ -249,7 +249,11 @@ def _compare(obj: str, glue: str, keyword: str) -> None:
     with contextlib.suppress(SyntaxError):  # a blank node, a collection: these match anything
         store.update(declared + f"INSERT DATA {{ <http://e/s> <http://e/p> {term} }}")
     url = f"http://127.0.0.1:{LISTENER.port}/x"
-    query = f"SELECT * WHERE {{ ?s <http://e/p> {obj}{glue}{keyword} <{url}> {{ ?a ?b ?c }} }}"
+    # The subject's variable is longer than any generated one: `?s <p> ?s` would match
+    # nothing, and the engine would never reach SERVICE.
+    query = (
+        f"SELECT * WHERE {{ ?subject <http://e/p> {obj}{glue}{keyword} <{url}> {{ ?a ?b ?c }} }}"
+    )
     before = LISTENER.contacts
     parsed = run_in_engine(store, query)
     reached = contacted(LISTENER, before)
