@@ -25,7 +25,6 @@ import csv
 import http.client
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -38,21 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATION = ROOT / "tests" / "reconcile" / "evaluation.tsv"
 BANDS = ((100, 100), (90, 99.9), (80, 89.9), (70, 79.9), (60, 69.9), (0, 59.9))
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs, {model}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, load average {os.getloadavg()[0]:.1f} at start"
-    )
 
 
 def read_evaluation(path: Path = EVALUATION) -> list[tuple[str, str | None, str]]:
@@ -262,6 +246,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.count, args.batches = 1000, 20
+    from sparql_bench import machine  # beside this script: one description of the machine
+
     print(machine())
     from jitarsa.reconcile.index import build_index
     from jitarsa.resources import default_dump

@@ -713,15 +713,11 @@ class Handler(BaseHTTPRequestHandler):
     def endpoint(self) -> str:
         """This endpoint's URL: under --public-url, else as the client reached it (the Host
         header, if it is a host; an answer that says it is never cached)."""
-        if self.site.public_url is not None:
-            return self.site.public_url + "sparql"
         host = self.headers.get("Host", "")
-        if not re.fullmatch(
+        if self.site.public_url is not None or not re.fullmatch(
             r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?", host
         ):
-            address, port = self.server.server_address[:2]
-            assert isinstance(address, str)  # an IP socket's address
-            host = f"{address}:{port}"
+            return self.query_base()
         return f"http://{host}/sparql"
 
     def query_base(self) -> str:
