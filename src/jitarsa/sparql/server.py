@@ -625,7 +625,7 @@ class Handler(BaseHTTPRequestHandler):
         except BadRequest as err:
             return self.refuse(err)
         self.server.unwatch(self.connection)  # the request is read
-        if path == "/reconcile" or path.startswith("/reconcile/"):
+        if mounted_path(path):
             return self.mounted(url, path, b"")
         if path == "/sparql":
             params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
@@ -664,23 +664,21 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         try:
             url = split_target(self.path)
+            path = decode_path(url.path)
         except BadRequest as err:
             return self.refuse(err)
-        if url.path == "/reconcile" or url.path.startswith("/reconcile/"):
-            try:
-                raw = read_body(self.rfile, self.headers)
-            except BadRequest as err:
-                return self.refuse(err)
-            self.server.unwatch(self.connection)  # read: the answer may wait for the index
-            return self.mounted(url, url.path, raw)
-        if url.path != "/sparql":
+        reconcile = mounted_path(path)
+        if path != "/sparql" and not reconcile:
             self.close_connection = True  # the body is not read
             return self.send(text_answer(404, "Not found. The SPARQL endpoint is /sparql."))
         try:
-            body = read_body(self.rfile, self.headers).decode("utf-8", "replace")
+            raw = read_body(self.rfile, self.headers)
         except BadRequest as err:
             return self.refuse(err)
-        self.server.unwatch(self.connection)
+        self.server.unwatch(self.connection)  # read: the answer may wait (a query, the index)
+        if reconcile:
+            return self.mounted(url, path, raw)
+        body = raw.decode("utf-8", "replace")
         media = (self.headers.get_content_type() or "").lower()
         charset = (self.headers.get_content_charset() or "utf-8").lower()
         if charset not in ("utf-8", "utf8"):  # the protocol's bodies are UTF-8 (§2.1.2, §2.1.3)
@@ -884,6 +882,11 @@ class Handler(BaseHTTPRequestHandler):
             self.server.unwatch(self.connection)
             if held:
                 self.server.release(held)
+
+
+def mounted_path(path: str) -> bool:
+    """Whether a decoded PATH belongs to the reconciliation service mounted at /reconcile."""
+    return path == "/reconcile" or path.startswith("/reconcile/")
 
 
 def folder_location(url: urllib.parse.SplitResult) -> str:
